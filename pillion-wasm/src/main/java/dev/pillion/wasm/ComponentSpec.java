@@ -1,0 +1,232 @@
+package dev.pillion.wasm;
+
+import dev.pillion.abi.ServiceContract;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Everything the host needs to load one component. Immutable; build with {@link #builder()}.
+ *
+ * <p>Defaults: compiled engine, {@link InstanceModel#SINGLE}, {@link ComponentLimits#DEFAULT}, no preopened
+ * directories, no instance initializer.
+ */
+public final class ComponentSpec {
+  private final String name;
+  private final ServiceContract contract;
+  private final ModuleSource source;
+  private final Engine engine;
+  private final InstanceModel instanceModel;
+  private final ComponentLimits limits;
+  private final Map<String, Path> preopenedDirectories;
+  private final InstanceInitializer initializer;
+
+  private ComponentSpec(Builder builder) {
+    this.name = Objects.requireNonNull(builder.name, "name");
+    this.contract = Objects.requireNonNull(builder.contract, "contract");
+    this.source = Objects.requireNonNull(builder.source, "source");
+    this.engine = builder.engine;
+    this.instanceModel = builder.instanceModel;
+    this.limits = builder.limits;
+    this.preopenedDirectories = Map.copyOf(builder.preopenedDirectories);
+    this.initializer = builder.initializer;
+  }
+
+  /**
+   * A new builder.
+   *
+   * @return the builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The component's name, used in messages and as its logger's name.
+   *
+   * @return the name
+   */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * The contract the module must implement.
+   *
+   * @return the contract
+   */
+  public ServiceContract contract() {
+    return contract;
+  }
+
+  /**
+   * Where the module comes from.
+   *
+   * @return the source
+   */
+  public ModuleSource source() {
+    return source;
+  }
+
+  /**
+   * How the code runs.
+   *
+   * @return the engine
+   */
+  public Engine engine() {
+    return engine;
+  }
+
+  /**
+   * One instance or a pool.
+   *
+   * @return the instance model
+   */
+  public InstanceModel instanceModel() {
+    return instanceModel;
+  }
+
+  /**
+   * The resource limits.
+   *
+   * @return the limits
+   */
+  public ComponentLimits limits() {
+    return limits;
+  }
+
+  /**
+   * Directories the guest may open, guest path to host path. Empty means no file system.
+   *
+   * @return an unmodifiable map
+   */
+  public Map<String, Path> preopenedDirectories() {
+    return preopenedDirectories;
+  }
+
+  /**
+   * Runs on every new instance before it serves calls (e.g. the contract's {@code init}).
+   *
+   * @return the initializer
+   */
+  public InstanceInitializer initializer() {
+    return initializer;
+  }
+
+  /** Builds a {@link ComponentSpec}. */
+  public static final class Builder {
+    private String name;
+    private ServiceContract contract;
+    private ModuleSource source;
+    private Engine engine = Engine.COMPILED;
+    private InstanceModel instanceModel = InstanceModel.SINGLE;
+    private ComponentLimits limits = ComponentLimits.DEFAULT;
+    private final Map<String, Path> preopenedDirectories = new LinkedHashMap<>();
+    private InstanceInitializer initializer = caller -> {};
+
+    private Builder() {}
+
+    /**
+     * Sets the component's name.
+     *
+     * @param name a non-empty name
+     * @return this builder
+     */
+    public Builder name(String name) {
+      if (Objects.requireNonNull(name, "name").isEmpty()) {
+        throw new IllegalArgumentException("component name must not be empty");
+      }
+      this.name = name;
+      return this;
+    }
+
+    /**
+     * Sets the contract.
+     *
+     * @param contract the contract the module implements
+     * @return this builder
+     */
+    public Builder contract(ServiceContract contract) {
+      this.contract = Objects.requireNonNull(contract, "contract");
+      return this;
+    }
+
+    /**
+     * Sets the module source.
+     *
+     * @param source where the Wasm comes from
+     * @return this builder
+     */
+    public Builder source(ModuleSource source) {
+      this.source = Objects.requireNonNull(source, "source");
+      return this;
+    }
+
+    /**
+     * Sets the engine.
+     *
+     * @param engine compiled (default) or interpreter
+     * @return this builder
+     */
+    public Builder engine(Engine engine) {
+      this.engine = Objects.requireNonNull(engine, "engine");
+      return this;
+    }
+
+    /**
+     * Sets the instance model.
+     *
+     * @param model single (default) or pooled
+     * @return this builder
+     */
+    public Builder instanceModel(InstanceModel model) {
+      this.instanceModel = Objects.requireNonNull(model, "instanceModel");
+      return this;
+    }
+
+    /**
+     * Sets the limits.
+     *
+     * @param limits the limits
+     * @return this builder
+     */
+    public Builder limits(ComponentLimits limits) {
+      this.limits = Objects.requireNonNull(limits, "limits");
+      return this;
+    }
+
+    /**
+     * Grants the guest a directory.
+     *
+     * @param guestPath the path the guest sees, e.g. {@code /data}
+     * @param hostPath the host directory behind it
+     * @return this builder
+     */
+    public Builder preopenDirectory(String guestPath, Path hostPath) {
+      preopenedDirectories.put(Objects.requireNonNull(guestPath), Objects.requireNonNull(hostPath));
+      return this;
+    }
+
+    /**
+     * Sets what runs on every new instance.
+     *
+     * @param initializer the initializer
+     * @return this builder
+     */
+    public Builder initializer(InstanceInitializer initializer) {
+      this.initializer = Objects.requireNonNull(initializer, "initializer");
+      return this;
+    }
+
+    /**
+     * Builds the spec.
+     *
+     * @return the immutable spec
+     * @throws NullPointerException if name, contract or source is missing
+     */
+    public ComponentSpec build() {
+      return new ComponentSpec(this);
+    }
+  }
+}

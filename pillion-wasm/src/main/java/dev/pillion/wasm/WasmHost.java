@@ -1,0 +1,197 @@
+package dev.pillion.wasm;
+
+import com.dylibso.chicory.compiler.InterpreterFallback;
+import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.Instance;
+import com.dylibso.chicory.runtime.InterpreterMachine;
+import com.dylibso.chicory.runtime.Machine;
+import com.dylibso.chicory.wasm.ChicoryException;
+import com.dylibso.chicory.wasm.Parser;
+import com.dylibso.chicory.wasm.WasmModule;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Loads components. One host serves many components: it owns the timeout watchdog and the cache of compiled
+ * modules (in memory, and on disk when a cache directory is set), so the same module bytes are compiled once.
+ * Thread-safe; close it after its components.
+ */
+public final class WasmHost implements AutoCloseable {
+  private static final byte[] WASM_MAGIC = {0, 'a', 's', 'm'};
+  private static final System.Logger LOG = System.getLogger(WasmHost.class.getName());
+
+  private final Watchdog watchdog = new Watchdog();
+  private final Map<String, Function<Instance, Machine>> compiled = new ConcurrentHashMap<>();
+  private final Optional<Path> compileCacheDirectory;
+
+  private WasmHost(Builder builder) {
+    this.compileCacheDirectory = Optional.ofNullable(builder.compileCacheDirectory);
+  }
+
+  /**
+   * A host with no on-disk compile cache.
+   *
+   * @return a new host
+   */
+  public static WasmHost create() {
+    return builder().build();
+  }
+
+  /**
+   * A builder for a host.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Loads a component: reads and parses the module, refuses imports the host does not grant, compiles it (unless
+   * precompiled or interpreted), creates the first instance, checks its exports and ABI version, and runs the spec's
+   * initializer on it.
+   *
+   * @param spec what to load
+   * @return the ready component
+   * @throws ComponentLoadException naming the component and the problem
+   */
+  public WasmComponent load(ComponentSpec spec) {
+    long start = System.nanoTime();
+    PreparedModule prepared = prepare(spec);
+    GuestInstance first = GuestInstance.create(spec, prepared, watchdog);
+    int size = spec.instanceModel() == InstanceModel.SINGLE ? 1 : spec.limits().poolSize();
+    InstancePool pool =
+        new InstancePool(
+            spec.name(),
+            size,
+            spec.limits().poolWait().toNanos(),
+            () -> newInstance(spec, prepared));
+    pool.seed(first);
+    Set<String> methods = new HashSet<>(spec.contract().requiredMethods());
+    for (String method : spec.contract().optionalMethods()) {
+      if (first.hasMethod(method)) {
+        methods.add(method);
+      }
+    }
+    Duration loadTime = Duration.ofNanos(System.nanoTime() - start);
+    LOG.log(
+        System.Logger.Level.DEBUG,
+        () -> "loaded component '" + spec.name() + "' from " + spec.source().describe() + " in " + loadTime);
+    return new WasmComponent(spec, pool, first.version(), methods, loadTime);
+  }
+
+  private GuestInstance newInstance(ComponentSpec spec, PreparedModule prepared) {
+    try {
+      return GuestInstance.create(spec, prepared, watchdog);
+    } catch (ComponentLoadException e) {
+      throw new ComponentCallException(spec.name(), "new instance", e.getMessage(), e);
+    }
+  }
+
+  private PreparedModule prepare(ComponentSpec spec) {
+    String name = spec.name();
+    Optional<PrecompiledModule> precompiled = spec.source().precompiled();
+    WasmModule module;
+    Function<Instance, Machine> factory;
+    if (precompiled.isPresent()) {
+      module = precompiled.get().module();
+      factory =
+          spec.engine() == Engine.INTERPRETER ? InterpreterMachine::new : precompiled.get().machineFactory();
+    } else {
+      byte[] bytes = read(spec);
+      module = parse(name, spec.source(), bytes);
+      PreparedModule.checkImports(name, module);
+      factory = spec.engine() == Engine.INTERPRETER ? InterpreterMachine::new : compile(name, module);
+    }
+    PreparedModule.checkImports(name, module);
+    return new PreparedModule(
+        module, factory, PreparedModule.cappedMemory(name, module, spec.limits().maxMemoryPages()));
+  }
+
+  private static byte[] read(ComponentSpec spec) {
+    try {
+      return spec.source().readBytes().orElseThrow();
+    } catch (IOException e) {
+      throw new ComponentLoadException(
+          spec.name(), "cannot read " + spec.source().describe() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static WasmModule parse(String name, ModuleSource source, byte[] bytes) {
+    if (bytes.length < 8 || !java.util.Arrays.equals(bytes, 0, 4, WASM_MAGIC, 0, 4)) {
+      throw new ComponentLoadException(
+          name, source.describe() + " is not a WebAssembly module (it does not start with \\0asm)", null);
+    }
+    try {
+      return Parser.parse(bytes);
+    } catch (ChicoryException e) {
+      throw new ComponentLoadException(
+          name, source.describe() + " is not a valid WebAssembly module: " + e.getMessage(), e);
+    }
+  }
+
+  private Function<Instance, Machine> compile(String name, WasmModule module) {
+    String key = module.digest();
+    if (key == null) {
+      return compileNow(name, module);
+    }
+    return compiled.computeIfAbsent(key, k -> compileNow(name, module));
+  }
+
+  private Function<Instance, Machine> compileNow(String name, WasmModule module) {
+    long start = System.nanoTime();
+    try {
+      MachineFactoryCompiler.Builder compiler =
+          MachineFactoryCompiler.builder(module).withInterpreterFallback(InterpreterFallback.WARN);
+      compileCacheDirectory.ifPresent(dir -> compiler.withCache(new DirectoryCompileCache(dir)));
+      Function<Instance, Machine> factory = compiler.compile();
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          () -> "compiled component '" + name + "' in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+      return factory;
+    } catch (ChicoryException e) {
+      throw new ComponentLoadException(name, "cannot be compiled: " + e.getMessage(), e);
+    }
+  }
+
+  /** Stops the watchdog. Close the host's components first. */
+  @Override
+  public void close() {
+    watchdog.close();
+  }
+
+  /** Builds a {@link WasmHost}. */
+  public static final class Builder {
+    private Path compileCacheDirectory;
+
+    private Builder() {}
+
+    /**
+     * Keeps runtime-compiled modules in a directory, so a module is compiled once per machine.
+     *
+     * @param directory the cache directory (created when needed)
+     * @return this builder
+     */
+    public Builder compileCacheDirectory(Path directory) {
+      this.compileCacheDirectory = Objects.requireNonNull(directory, "directory");
+      return this;
+    }
+
+    /**
+     * Builds the host.
+     *
+     * @return the host
+     */
+    public WasmHost build() {
+      return new WasmHost(this);
+    }
+  }
+}
