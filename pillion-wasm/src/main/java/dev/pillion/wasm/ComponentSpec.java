@@ -43,6 +43,25 @@ public final class ComponentSpec {
   }
 
   /**
+   * A builder starting from this spec's values.
+   *
+   * @return a new builder
+   */
+  public Builder toBuilder() {
+    Builder builder =
+        new Builder()
+            .name(name)
+            .contract(contract)
+            .source(source)
+            .engine(engine)
+            .instanceModel(instanceModel)
+            .limits(limits)
+            .initializer(initializer);
+    preopenedDirectories.forEach(builder::preopenDirectory);
+    return builder;
+  }
+
+  /**
    * The component's name, used in messages and as its logger's name.
    *
    * @return the name

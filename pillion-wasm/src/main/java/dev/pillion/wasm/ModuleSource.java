@@ -1,5 +1,6 @@
 package dev.pillion.wasm;
 
+import com.dylibso.chicory.runtime.CompiledModule;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -47,13 +48,15 @@ public abstract sealed class ModuleSource {
   }
 
   /**
-   * A module compiled at build time.
+   * A module compiled to JVM bytecode at build time by Chicory's compiler Maven plugin (its generated class
+   * implements {@link CompiledModule}), so loading it compiles nothing.
    *
-   * @param module the precompiled module
+   * @param moduleName a name for messages, e.g. {@code state-in-memory}
+   * @param module an instance of the generated class
    * @return the source
    */
-  public static ModuleSource precompiled(PrecompiledModule module) {
-    return new Precompiled(Objects.requireNonNull(module, "module"));
+  public static ModuleSource precompiled(String moduleName, CompiledModule module) {
+    return new Precompiled(Objects.requireNonNull(moduleName, "moduleName"), Objects.requireNonNull(module, "module"));
   }
 
   /**
@@ -76,7 +79,7 @@ public abstract sealed class ModuleSource {
    *
    * @return the precompiled module, or empty
    */
-  Optional<PrecompiledModule> precompiled() {
+  Optional<CompiledModule> precompiled() {
     return Optional.empty();
   }
 
@@ -149,15 +152,17 @@ public abstract sealed class ModuleSource {
   }
 
   private static final class Precompiled extends ModuleSource {
-    private final PrecompiledModule module;
+    private final String moduleName;
+    private final CompiledModule module;
 
-    Precompiled(PrecompiledModule module) {
+    Precompiled(String moduleName, CompiledModule module) {
+      this.moduleName = moduleName;
       this.module = module;
     }
 
     @Override
     public String describe() {
-      return "bundled module " + module.moduleName();
+      return "bundled module " + moduleName;
     }
 
     @Override
@@ -166,7 +171,7 @@ public abstract sealed class ModuleSource {
     }
 
     @Override
-    Optional<PrecompiledModule> precompiled() {
+    Optional<CompiledModule> precompiled() {
       return Optional.of(module);
     }
   }

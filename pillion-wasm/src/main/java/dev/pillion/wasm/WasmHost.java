@@ -2,6 +2,7 @@ package dev.pillion.wasm;
 
 import com.dylibso.chicory.compiler.InterpreterFallback;
 import com.dylibso.chicory.compiler.MachineFactoryCompiler;
+import com.dylibso.chicory.runtime.CompiledModule;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.InterpreterMachine;
 import com.dylibso.chicory.runtime.Machine;
@@ -98,17 +99,16 @@ public final class WasmHost implements AutoCloseable {
 
   private PreparedModule prepare(ComponentSpec spec) {
     String name = spec.name();
-    Optional<PrecompiledModule> precompiled = spec.source().precompiled();
+    Optional<CompiledModule> precompiled = spec.source().precompiled();
     WasmModule module;
     Function<Instance, Machine> factory;
     if (precompiled.isPresent()) {
-      module = precompiled.get().module();
+      module = precompiled.get().wasmModule();
       factory =
           spec.engine() == Engine.INTERPRETER ? InterpreterMachine::new : precompiled.get().machineFactory();
     } else {
       byte[] bytes = read(spec);
       module = parse(name, spec.source(), bytes);
-      PreparedModule.checkImports(name, module);
       factory = spec.engine() == Engine.INTERPRETER ? InterpreterMachine::new : compile(name, module);
     }
     PreparedModule.checkImports(name, module);

@@ -1,0 +1,360 @@
+package dev.pillion;
+
+import dev.pillion.abi.PillionException;
+import dev.pillion.components.ComponentConfigException;
+import dev.pillion.components.ComponentDefinition;
+import dev.pillion.components.ComponentYaml;
+import dev.pillion.components.StateComponentFactory;
+import dev.pillion.components.StateComponentTypes;
+import dev.pillion.state.DefaultStateStore;
+import dev.pillion.state.KeyPrefix;
+import dev.pillion.state.StateStore;
+import dev.pillion.state.StateStoreNotFoundException;
+import dev.pillion.state.spi.StateComponent;
+import dev.pillion.wasm.WasmHost;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The embedded Pillion runtime: Dapr building blocks in this JVM, no sidecar. Thread-safe; close it to release its
+ * components.
+ *
+ * <pre>{@code
+ * try (Pillion runtime = Pillion.builder().resourcesPath(Path.of("components")).appId("orders").build()) {
+ *   runtime.state("statestore").save("order-1", "{\"total\": 42}");
+ *   Optional<StateItem> item = runtime.state("statestore").get("order-1");
+ * }
+ * }</pre>
+ */
+public final class Pillion implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(Pillion.class.getName());
+
+  private final String appId;
+  private final String namespace;
+  private final WasmHost host;
+  private final Map<String, DefaultStateStore> stateStores;
+  private final List<LoadedComponent> components;
+
+  private Pillion(String appId, String namespace, WasmHost host, Map<String, DefaultStateStore> stateStores, List<LoadedComponent> components) {
+    this.appId = appId;
+    this.namespace = namespace;
+    this.host = host;
+    this.stateStores = stateStores;
+    this.components = components;
+  }
+
+  /**
+   * A builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * The application's id.
+   *
+   * @return the app id (may be empty)
+   */
+  public String appId() {
+    return appId;
+  }
+
+  /**
+   * The namespace.
+   *
+   * @return the namespace (may be empty)
+   */
+  public String namespace() {
+    return namespace;
+  }
+
+  /**
+   * A state store by name.
+   *
+   * @param name the component's {@code metadata.name}
+   * @return the store
+   * @throws StateStoreNotFoundException if no such store is loaded
+   */
+  public StateStore state(String name) {
+    StateStore store = stateStores.get(name);
+    if (store == null) {
+      throw new StateStoreNotFoundException(name, stateStores.keySet());
+    }
+    return store;
+  }
+
+  /**
+   * The names of the loaded state stores.
+   *
+   * @return the names, in load order
+   */
+  public Set<String> stateStoreNames() {
+    return Collections.unmodifiableSet(stateStores.keySet());
+  }
+
+  /**
+   * The loaded components, as Dapr's metadata API lists them.
+   *
+   * @return the components, in load order
+   */
+  public List<LoadedComponent> components() {
+    return components;
+  }
+
+  /** Closes every component, then the Wasm host. */
+  @Override
+  public void close() {
+    for (DefaultStateStore store : stateStores.values()) {
+      try {
+        store.component().close();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "closing state store '" + store.name() + "' failed", e);
+      }
+    }
+    host.close();
+  }
+
+  /**
+   * A loaded component, as listed by Dapr's metadata API.
+   *
+   * @param name the component's name
+   * @param type its type, e.g. {@code state.in-memory}
+   * @param version its version, e.g. {@code v1}
+   * @param capabilities its feature strings
+   */
+  public record LoadedComponent(String name, String type, String version, List<String> capabilities) {
+    /** Copies the capabilities. */
+    public LoadedComponent {
+      capabilities = List.copyOf(capabilities);
+    }
+  }
+
+  /** Builds a {@link Pillion} runtime. */
+  public static final class Builder {
+    private final List<Path> resourcesPaths = new ArrayList<>();
+    private final List<ComponentDefinition> definitions = new ArrayList<>();
+    private final Map<String, StateComponent> stateComponents = new LinkedHashMap<>();
+    private final StateComponentTypes stateTypes = StateComponentTypes.builtIn();
+    private String appId = "";
+    private String namespace = "";
+    private Path compileCacheDirectory;
+
+    private Builder() {}
+
+    /**
+     * Adds a folder of Dapr resource YAML files (like {@code dapr run --resources-path}).
+     *
+     * @param folder the folder
+     * @return this builder
+     */
+    public Builder resourcesPath(Path folder) {
+      resourcesPaths.add(Objects.requireNonNull(folder, "folder"));
+      return this;
+    }
+
+    /**
+     * Sets the application's id (used for scopes and the default key prefix).
+     *
+     * @param appId the id
+     * @return this builder
+     */
+    public Builder appId(String appId) {
+      this.appId = Objects.requireNonNull(appId, "appId");
+      return this;
+    }
+
+    /**
+     * Sets the namespace (used by the {@code namespace} key prefix).
+     *
+     * @param namespace the namespace
+     * @return this builder
+     */
+    public Builder namespace(String namespace) {
+      this.namespace = Objects.requireNonNull(namespace, "namespace");
+      return this;
+    }
+
+    /**
+     * Adds a component defined in code, as if it came from YAML.
+     *
+     * @param definition the definition
+     * @return this builder
+     */
+    public Builder component(ComponentDefinition definition) {
+      definitions.add(Objects.requireNonNull(definition, "definition"));
+      return this;
+    }
+
+    /**
+     * Adds a ready state component under a name (it is closed with the runtime). Its key prefix is the default
+     * (appid).
+     *
+     * @param name the store's name
+     * @param component the component
+     * @return this builder
+     */
+    public Builder stateStore(String name, StateComponent component) {
+      stateComponents.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(component, "component"));
+      return this;
+    }
+
+    /**
+     * Registers a state component type for YAML {@code spec.type}.
+     *
+     * @param type the type, e.g. {@code state.my-store}
+     * @param factory creates components of the type
+     * @return this builder
+     */
+    public Builder stateComponentType(String type, StateComponentFactory factory) {
+      stateTypes.register(Objects.requireNonNull(type), Objects.requireNonNull(factory));
+      return this;
+    }
+
+    /**
+     * Keeps runtime-compiled modules in a directory so a module is compiled once per machine.
+     *
+     * @param directory the cache directory
+     * @return this builder
+     */
+    public Builder compileCacheDirectory(Path directory) {
+      this.compileCacheDirectory = Objects.requireNonNull(directory);
+      return this;
+    }
+
+    /**
+     * Loads every component and builds the runtime.
+     *
+     * @return the runtime
+     * @throws ComponentConfigException when a definition is invalid
+     * @throws PillionException when a component fails to load and does not have ignoreErrors
+     */
+    public Pillion build() {
+      List<ComponentDefinition> all = new ArrayList<>();
+      ComponentYaml yaml = ComponentYaml.create();
+      for (Path folder : resourcesPaths) {
+        all.addAll(yaml.loadFolder(folder));
+      }
+      all.addAll(definitions);
+      WasmHost host =
+          compileCacheDirectory == null
+              ? WasmHost.create()
+              : WasmHost.builder().compileCacheDirectory(compileCacheDirectory).build();
+      Map<String, DefaultStateStore> stores = new LinkedHashMap<>();
+      List<LoadedComponent> loaded = new ArrayList<>();
+      try {
+        for (ComponentDefinition definition : all) {
+          loadComponent(definition, host, stores, loaded);
+        }
+        for (Map.Entry<String, StateComponent> entry : stateComponents.entrySet()) {
+          addStore(entry.getKey(), entry.getValue(), KeyPrefix.of("", entry.getKey(), appId, namespace), stores);
+          loaded.add(new LoadedComponent(entry.getKey(), "state." + entry.getValue().getClass().getSimpleName(), "v1", List.copyOf(entry.getValue().features())));
+        }
+      } catch (RuntimeException e) {
+        stores.values().forEach(store -> store.component().close());
+        host.close();
+        throw e;
+      }
+      return new Pillion(appId, namespace, host, stores, List.copyOf(loaded));
+    }
+
+    private void loadComponent(
+        ComponentDefinition definition,
+        WasmHost host,
+        Map<String, DefaultStateStore> stores,
+        List<LoadedComponent> loaded) {
+      if (!definition.inScope(appId)) {
+        LOG.log(System.Logger.Level.INFO, definition + " is not in scope for app '" + appId + "'; skipped");
+        return;
+      }
+      if (!"v1".equals(definition.version())) {
+        failOrWarn(definition, new ComponentConfigException(definition + ": version '" + definition.version() + "' is not supported (use v1)"));
+        return;
+      }
+      if (!"state".equals(definition.buildingBlock())) {
+        failOrWarn(
+            definition,
+            new ComponentConfigException(
+                definition + ": building block '" + definition.buildingBlock() + "' is not supported yet (supported: state)"));
+        return;
+      }
+      StateComponentFactory factory =
+          stateTypes
+              .factory(definition.type())
+              .orElse(null);
+      if (factory == null) {
+        failOrWarn(
+            definition,
+            new ComponentConfigException(
+                definition + ": type '" + definition.type() + "' is not supported (supported: " + String.join(", ", stateTypes.types()) + ")"));
+        return;
+      }
+      if (stores.containsKey(definition.name()) || stateComponents.containsKey(definition.name())) {
+        throw new ComponentConfigException(definition + ": a component named '" + definition.name() + "' is already defined");
+      }
+      StateComponent component;
+      try {
+        component = createWithin(definition, () -> factory.create(definition, host));
+      } catch (RuntimeException e) {
+        failOrWarn(definition, e);
+        return;
+      }
+      String prefix = definition.metadata().getOrDefault("keyPrefix", "");
+      addStore(definition.name(), component, KeyPrefix.of(prefix, definition.name(), appId, namespace), stores);
+      loaded.add(new LoadedComponent(definition.name(), definition.type(), definition.version(), List.copyOf(component.features())));
+      LOG.log(System.Logger.Level.INFO, "loaded " + definition);
+    }
+
+    private static void addStore(String name, StateComponent component, KeyPrefix prefix, Map<String, DefaultStateStore> stores) {
+      stores.put(name, DefaultStateStore.create(name, component, prefix));
+    }
+
+    /** Creates the component on its own thread so a hanging init cannot block the runtime past initTimeout. */
+    private static StateComponent createWithin(ComponentDefinition definition, java.util.function.Supplier<StateComponent> create) {
+      Duration timeout = definition.initTimeout();
+      CompletableFuture<StateComponent> future = CompletableFuture.supplyAsync(create, runnable -> {
+        Thread thread = new Thread(runnable, "pillion-init-" + definition.name());
+        thread.setDaemon(true);
+        thread.start();
+      });
+      try {
+        return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        future.thenAccept(StateComponent::close);
+        throw new PillionException(definition + ": init did not finish within initTimeout " + timeout, e);
+      } catch (ExecutionException e) {
+        Throwable cause = e.getCause();
+        if (cause instanceof PillionException pillion) {
+          throw pillion;
+        }
+        throw new PillionException(definition + ": init failed: " + cause, cause);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new PillionException(definition + ": interrupted while loading", e);
+      }
+    }
+
+    private static void failOrWarn(ComponentDefinition definition, RuntimeException e) {
+      if (definition.ignoreErrors()) {
+        LOG.log(System.Logger.Level.WARNING, definition + " failed to load and has ignoreErrors: true; skipped: " + e.getMessage());
+        return;
+      }
+      if (e instanceof ComponentConfigException) {
+        throw e;
+      }
+      throw new PillionException(definition + " failed to load: " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,244 @@
+package dev.pillion.components;
+
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+
+/**
+ * Reads Dapr resource files: every {@code .yaml}/{@code .yml} file of a folder, each with one or more documents.
+ * {@code kind: Component} documents become {@link ComponentDefinition}s; other Dapr kinds (Subscription,
+ * Configuration, Resiliency, ...) are skipped with a log line until their building blocks exist. Anything Pillion
+ * cannot honour is an error naming the file, the component and the field.
+ */
+public final class ComponentYaml {
+  private static final System.Logger LOG = System.getLogger(ComponentYaml.class.getName());
+  private static final String API_VERSION = "dapr.io/v1alpha1";
+  private static final Set<String> OTHER_DAPR_KINDS =
+      Set.of("Subscription", "Configuration", "Resiliency", "HTTPEndpoint");
+  private static final Set<String> TOP_LEVEL = Set.of("apiVersion", "kind", "metadata", "spec", "scopes", "auth");
+  private static final Set<String> METADATA_FIELDS = Set.of("name", "namespace", "labels", "annotations");
+  private static final Set<String> SPEC_FIELDS = Set.of("type", "version", "metadata", "initTimeout", "ignoreErrors");
+
+  private final Function<String, String> environment;
+
+  private ComponentYaml(Function<String, String> environment) {
+    this.environment = environment;
+  }
+
+  /**
+   * A reader that resolves {@code envRef} from the process environment.
+   *
+   * @return the reader
+   */
+  public static ComponentYaml create() {
+    return new ComponentYaml(System::getenv);
+  }
+
+  /**
+   * A reader with a given environment, for tests.
+   *
+   * @param environment looks up an environment variable; returns null when unset
+   * @return the reader
+   */
+  public static ComponentYaml withEnvironment(Function<String, String> environment) {
+    return new ComponentYaml(environment);
+  }
+
+  /**
+   * Reads every resource file of a folder, in file-name order.
+   *
+   * @param folder the resources folder
+   * @return the component definitions
+   * @throws ComponentConfigException when the folder cannot be read or a document is invalid
+   */
+  public List<ComponentDefinition> loadFolder(Path folder) {
+    if (!Files.isDirectory(folder)) {
+      throw new ComponentConfigException("resources path " + folder + " is not a directory");
+    }
+    List<Path> files;
+    try (Stream<Path> entries = Files.list(folder)) {
+      files =
+          entries
+              .filter(Files::isRegularFile)
+              .filter(p -> p.getFileName().toString().matches("(?i).*\\.ya?ml"))
+              .sorted()
+              .toList();
+    } catch (IOException e) {
+      throw new ComponentConfigException("cannot list resources path " + folder + ": " + e.getMessage(), e);
+    }
+    List<ComponentDefinition> definitions = new ArrayList<>();
+    for (Path file : files) {
+      definitions.addAll(loadFile(file));
+    }
+    return definitions;
+  }
+
+  /**
+   * Reads one resource file.
+   *
+   * @param file the YAML file
+   * @return the component definitions it holds
+   */
+  public List<ComponentDefinition> loadFile(Path file) {
+    List<ComponentDefinition> definitions = new ArrayList<>();
+    Load load = new Load(LoadSettings.builder().setLabel(file.toString()).build());
+    int index = 0;
+    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      for (Object document : load.loadAllFromReader(reader)) {
+        index++;
+        if (document == null) {
+          continue;
+        }
+        String where = file + (index > 1 ? " (document " + index + ")" : "");
+        parseDocument(document, where, file.toAbsolutePath().getParent()).ifPresent(definitions::add);
+      }
+    } catch (IOException e) {
+      throw new ComponentConfigException("cannot read " + file + ": " + e.getMessage(), e);
+    } catch (YamlEngineException e) {
+      throw new ComponentConfigException(file + " is not valid YAML: " + e.getMessage(), e);
+    }
+    return definitions;
+  }
+
+  private java.util.Optional<ComponentDefinition> parseDocument(Object document, String where, Path base) {
+    Map<?, ?> root = map(document, where, "the document");
+    String kind = string(root.get("kind"), where, "kind");
+    if (!"Component".equals(kind)) {
+      if (OTHER_DAPR_KINDS.contains(kind)) {
+        LOG.log(System.Logger.Level.INFO, where + ": kind " + kind + " is not supported yet; skipped");
+        return java.util.Optional.empty();
+      }
+      throw new ComponentConfigException(where + ": unknown kind '" + kind + "' (expected Component)");
+    }
+    unknownFields(root, TOP_LEVEL, where, "");
+    String apiVersion = string(root.get("apiVersion"), where, "apiVersion");
+    if (!API_VERSION.equals(apiVersion)) {
+      throw new ComponentConfigException(
+          where + ": apiVersion '" + apiVersion + "' is not supported for kind Component (use " + API_VERSION + ")");
+    }
+    Map<?, ?> metadata = map(root.get("metadata"), where, "metadata");
+    unknownFields(metadata, METADATA_FIELDS, where, "metadata.");
+    String name = string(metadata.get("name"), where, "metadata.name");
+    String at = where + ", component '" + name + "'";
+    if (root.containsKey("auth")) {
+      throw new ComponentConfigException(at + ": field 'auth' (secret store for secretKeyRef) is not supported yet");
+    }
+    Map<?, ?> spec = map(root.get("spec"), at, "spec");
+    unknownFields(spec, SPEC_FIELDS, at, "spec.");
+    ComponentDefinition.Builder builder =
+        ComponentDefinition.builder(name, string(spec.get("type"), at, "spec.type"))
+            .version(string(spec.get("version"), at, "spec.version"))
+            .origin(where)
+            .baseDirectory(base);
+    if (spec.get("initTimeout") != null) {
+      String timeout = scalar(spec.get("initTimeout"), at, "spec.initTimeout");
+      try {
+        Duration parsed = Durations.parse(timeout);
+        builder.initTimeout(parsed);
+      } catch (IllegalArgumentException e) {
+        throw new ComponentConfigException(at + ": spec.initTimeout: " + e.getMessage(), e);
+      }
+    }
+    if (spec.get("ignoreErrors") != null) {
+      Object ignore = spec.get("ignoreErrors");
+      if (!(ignore instanceof Boolean) && !"true".equals(ignore) && !"false".equals(ignore)) {
+        throw new ComponentConfigException(at + ": spec.ignoreErrors must be true or false, got '" + ignore + "'");
+      }
+      builder.ignoreErrors(Boolean.parseBoolean(ignore.toString()));
+    }
+    if (spec.get("metadata") != null) {
+      if (!(spec.get("metadata") instanceof List<?> items)) {
+        throw new ComponentConfigException(at + ": spec.metadata must be a list of {name, value} entries");
+      }
+      int i = 0;
+      for (Object item : items) {
+        String field = "spec.metadata[" + i++ + "]";
+        Map<?, ?> entry = map(item, at, field);
+        String key = string(entry.get("name"), at, field + ".name");
+        builder.metadata(key, metadataValue(entry, at, field + " (" + key + ")"));
+      }
+    }
+    if (root.get("scopes") != null) {
+      if (!(root.get("scopes") instanceof List<?> scopes)) {
+        throw new ComponentConfigException(at + ": scopes must be a list of app ids");
+      }
+      List<String> ids = new ArrayList<>();
+      for (Object scope : scopes) {
+        ids.add(scalar(scope, at, "scopes"));
+      }
+      builder.scopes(ids);
+    }
+    return java.util.Optional.of(builder.build());
+  }
+
+  private String metadataValue(Map<?, ?> entry, String at, String field) {
+    unknownFields(entry, Set.of("name", "value", "envRef", "secretKeyRef"), at, field + ".");
+    if (entry.containsKey("secretKeyRef")) {
+      throw new ComponentConfigException(
+          at + ": " + field + ": secretKeyRef is not supported yet (no secret stores); use value or envRef");
+    }
+    boolean hasValue = entry.containsKey("value");
+    boolean hasEnv = entry.containsKey("envRef");
+    if (hasValue == hasEnv) {
+      throw new ComponentConfigException(at + ": " + field + " needs exactly one of 'value' or 'envRef'");
+    }
+    if (hasEnv) {
+      String variable = string(entry.get("envRef"), at, field + ".envRef");
+      String value = environment.apply(variable);
+      if (value == null) {
+        throw new ComponentConfigException(
+            at + ": " + field + ".envRef: environment variable '" + variable + "' is not set");
+      }
+      return value;
+    }
+    Object value = entry.get("value");
+    return value == null ? "" : scalar(value, at, field + ".value");
+  }
+
+  private static void unknownFields(Map<?, ?> map, Set<String> known, String at, String prefix) {
+    for (Object key : map.keySet()) {
+      if (!known.contains(String.valueOf(key))) {
+        throw new ComponentConfigException(
+            at + ": unknown field '" + prefix + key + "' (expected one of " + new java.util.TreeSet<>(known) + ")");
+      }
+    }
+  }
+
+  private static Map<?, ?> map(Object value, String at, String field) {
+    if (value instanceof Map<?, ?> map) {
+      return map;
+    }
+    throw new ComponentConfigException(
+        at + ": " + field + (value == null ? " is missing" : " must be a mapping, got '" + value + "'"));
+  }
+
+  private static String string(Object value, String at, String field) {
+    if (value == null) {
+      throw new ComponentConfigException(at + ": " + field + " is missing");
+    }
+    String text = scalar(value, at, field);
+    if (text.isEmpty()) {
+      throw new ComponentConfigException(at + ": " + field + " is empty");
+    }
+    return text;
+  }
+
+  private static String scalar(Object value, String at, String field) {
+    if (value instanceof Map || value instanceof List) {
+      throw new ComponentConfigException(at + ": " + field + " must be a single value, got '" + value + "'");
+    }
+    return String.valueOf(value);
+  }
+}

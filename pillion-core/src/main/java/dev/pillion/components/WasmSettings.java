@@ -1,0 +1,138 @@
+package dev.pillion.components;
+
+import dev.pillion.wasm.ComponentLimits;
+import dev.pillion.wasm.ComponentSpec;
+import dev.pillion.wasm.Engine;
+import dev.pillion.wasm.InstanceModel;
+import dev.pillion.wasm.ModuleSource;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The host-side settings of a Wasm component, read from its metadata. Keys starting with {@code wasm.} and {@code
+ * url} are the host's; every other entry is passed to the guest's {@code init}.
+ *
+ * <table>
+ *   <caption>metadata the host reads</caption>
+ *   <tr><th>key</th><th>meaning</th><th>default</th></tr>
+ *   <tr><td>url</td><td>{@code file://path.wasm}, relative to the YAML file, or {@code file:///absolute}</td><td>required for *.wasm types</td></tr>
+ *   <tr><td>wasm.engine</td><td>compiled or interpreter</td><td>compiled</td></tr>
+ *   <tr><td>wasm.instances</td><td>single (calls serialized, data in memory) or pooled (stateless)</td><td>single</td></tr>
+ *   <tr><td>wasm.poolSize</td><td>instances of a pooled component</td><td>4</td></tr>
+ *   <tr><td>wasm.poolWait</td><td>how long a call waits for a free instance</td><td>5s</td></tr>
+ *   <tr><td>wasm.maxMemoryPages</td><td>memory cap, 64 KiB pages</td><td>1024</td></tr>
+ *   <tr><td>wasm.callTimeout</td><td>per-call timeout</td><td>5s</td></tr>
+ *   <tr><td>wasm.maxMessageBytes</td><td>largest request or response</td><td>4194304</td></tr>
+ *   <tr><td>wasm.preopens</td><td>directories the guest may open: {@code /guest=hostdir,...}, relative to the YAML</td><td>none</td></tr>
+ * </table>
+ */
+public final class WasmSettings {
+  /** The module's location. */
+  public static final String URL = "url";
+  /** Prefix of host settings. */
+  public static final String PREFIX = "wasm.";
+
+  private WasmSettings() {}
+
+  /**
+   * Builds the spec for a component from its metadata.
+   *
+   * @param definition the component's definition
+   * @param source where the module comes from
+   * @return the spec, without contract or initializer
+   */
+  public static ComponentSpec.Builder spec(ComponentDefinition definition, ModuleSource source) {
+    Map<String, String> metadata = definition.metadata();
+    ComponentLimits.Builder limits = ComponentLimits.builder();
+    ComponentSpec.Builder spec = ComponentSpec.builder().name(definition.name()).source(source);
+    for (Map.Entry<String, String> entry : metadata.entrySet()) {
+      String key = entry.getKey();
+      if (!key.startsWith(PREFIX)) {
+        continue;
+      }
+      String value = entry.getValue().trim();
+      try {
+        switch (key) {
+          case "wasm.engine" -> spec.engine(Engine.valueOf(value.toUpperCase(Locale.ROOT)));
+          case "wasm.instances" -> spec.instanceModel(InstanceModel.valueOf(value.toUpperCase(Locale.ROOT)));
+          case "wasm.poolSize" -> limits.poolSize(Integer.parseInt(value));
+          case "wasm.poolWait" -> limits.poolWait(Durations.parse(value));
+          case "wasm.maxMemoryPages" -> limits.maxMemoryPages(Integer.parseInt(value));
+          case "wasm.callTimeout" -> limits.callTimeout(Durations.parse(value));
+          case "wasm.maxMessageBytes" -> limits.maxMessageBytes(Integer.parseInt(value));
+          case "wasm.preopens" -> preopens(definition, value).forEach(spec::preopenDirectory);
+          default -> throw new ComponentConfigException(
+              definition + ": unknown metadata '" + key + "' (host settings are wasm.engine, wasm.instances, "
+                  + "wasm.poolSize, wasm.poolWait, wasm.maxMemoryPages, wasm.callTimeout, wasm.maxMessageBytes, "
+                  + "wasm.preopens)");
+        }
+      } catch (IllegalArgumentException e) {
+        throw new ComponentConfigException(
+            definition + ": invalid metadata '" + key + "' = '" + value + "': " + e.getMessage(), e);
+      }
+    }
+    return spec.limits(limits.build());
+  }
+
+  /**
+   * The metadata passed to the guest: everything but {@code url} and {@code wasm.*}.
+   *
+   * @param definition the component's definition
+   * @return the guest's properties
+   */
+  public static Map<String, String> guestProperties(ComponentDefinition definition) {
+    Map<String, String> properties = new LinkedHashMap<>();
+    definition.metadata().forEach(
+        (key, value) -> {
+          if (!key.equals(URL) && !key.startsWith(PREFIX)) {
+            properties.put(key, value);
+          }
+        });
+    return properties;
+  }
+
+  /**
+   * Resolves the {@code url} metadata to a file.
+   *
+   * @param definition the component's definition
+   * @return the module source
+   */
+  public static ModuleSource moduleFromUrl(ComponentDefinition definition) {
+    String url = definition.metadata().get(URL);
+    if (url == null || url.isBlank()) {
+      throw new ComponentConfigException(
+          definition + ": metadata 'url' is required (e.g. file://my-component.wasm, relative to the YAML file)");
+    }
+    if (!url.startsWith("file://")) {
+      throw new ComponentConfigException(
+          definition + ": metadata 'url' = '" + url + "': only file:// URLs are supported");
+    }
+    return ModuleSource.file(resolve(definition, url.substring("file://".length())));
+  }
+
+  private static Map<String, Path> preopens(ComponentDefinition definition, String value) {
+    Map<String, Path> dirs = new LinkedHashMap<>();
+    for (String pair : value.split(",")) {
+      String[] parts = pair.trim().split("=", 2);
+      if (parts.length != 2 || !parts[0].startsWith("/") || parts[1].isBlank()) {
+        throw new IllegalArgumentException("expected /guest=hostdir pairs separated by commas");
+      }
+      Path host = resolve(definition, parts[1].trim());
+      if (!java.nio.file.Files.isDirectory(host)) {
+        throw new IllegalArgumentException("host directory " + host + " does not exist");
+      }
+      dirs.put(parts[0].trim(), host);
+    }
+    return dirs;
+  }
+
+  private static Path resolve(ComponentDefinition definition, String path) {
+    Path file = Path.of(path);
+    if (file.isAbsolute()) {
+      return file;
+    }
+    return definition.baseDirectory().map(base -> base.resolve(file)).orElse(file.toAbsolutePath()).normalize();
+  }
+}
