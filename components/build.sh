@@ -28,7 +28,7 @@ for src in fixtures/*.c; do
   model=${model:-reactor}
   clang --target=wasm32-wasi -mexec-model="$model" -O2 -g0 -nostdlib++ \
     -ffile-prefix-map="$here=/pillion/components" \
-    -Wall -Werror -Wl,--export=malloc -Wl,--export=free \
+    -Wall -Werror -Wl,--strip-all -Wl,--export=malloc -Wl,--export=free \
     -o "$name.wasm" "$src"
   echo "built $name.wasm ($(stat -c %s "$name.wasm") bytes)"
 done

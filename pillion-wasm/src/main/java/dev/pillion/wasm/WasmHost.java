@@ -30,7 +30,10 @@ public final class WasmHost implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(WasmHost.class.getName());
 
   private final Watchdog watchdog = new Watchdog();
-  private final Map<String, Function<Instance, Machine>> compiled = new ConcurrentHashMap<>();
+  /** Compiled machines by module digest, with the parsed module they belong to (Chicory checks the identity). */
+  private final Map<String, Compiled> compiled = new ConcurrentHashMap<>();
+
+  private record Compiled(WasmModule module, Function<Instance, Machine> factory) {}
   private final Optional<Path> compileCacheDirectory;
 
   private WasmHost(Builder builder) {
@@ -108,8 +111,15 @@ public final class WasmHost implements AutoCloseable {
           spec.engine() == Engine.INTERPRETER ? InterpreterMachine::new : precompiled.get().machineFactory();
     } else {
       byte[] bytes = read(spec);
-      module = parse(name, spec.source(), bytes);
-      factory = spec.engine() == Engine.INTERPRETER ? InterpreterMachine::new : compile(name, module);
+      WasmModule parsed = parse(name, spec.source(), bytes);
+      if (spec.engine() == Engine.INTERPRETER) {
+        module = parsed;
+        factory = InterpreterMachine::new;
+      } else {
+        Compiled entry = compile(name, parsed);
+        module = entry.module();
+        factory = entry.factory();
+      }
     }
     PreparedModule.checkImports(name, module);
     return new PreparedModule(
@@ -138,12 +148,12 @@ public final class WasmHost implements AutoCloseable {
     }
   }
 
-  private Function<Instance, Machine> compile(String name, WasmModule module) {
+  private Compiled compile(String name, WasmModule module) {
     String key = module.digest();
     if (key == null) {
-      return compileNow(name, module);
+      return new Compiled(module, compileNow(name, module));
     }
-    return compiled.computeIfAbsent(key, k -> compileNow(name, module));
+    return compiled.computeIfAbsent(key, k -> new Compiled(module, compileNow(name, module)));
   }
 
   private Function<Instance, Machine> compileNow(String name, WasmModule module) {

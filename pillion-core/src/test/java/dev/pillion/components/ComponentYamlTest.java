@@ -1,0 +1,210 @@
+package dev.pillion.components;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ComponentYamlTest {
+  @TempDir Path dir;
+
+  private final ComponentYaml yaml = ComponentYaml.withEnvironment(Map.of("REDIS_PASSWORD", "s3cret")::get);
+
+  private Path write(String name, String content) throws IOException {
+    return Files.writeString(dir.resolve(name), content);
+  }
+
+  @Test
+  void readsADaprStateComponent() throws IOException {
+    write(
+        "statestore.yaml",
+        """
+        apiVersion: dapr.io/v1alpha1
+        kind: Component
+        metadata:
+          name: statestore
+        spec:
+          type: state.in-memory
+          version: v1
+          initTimeout: 1m30s
+          ignoreErrors: true
+          metadata:
+          - name: keyPrefix
+            value: name
+          - name: actorStateStore
+            value: true
+          - name: maxItems
+            value: 100
+          - name: password
+            envRef: REDIS_PASSWORD
+        scopes:
+        - orders
+        - payments
+        """);
+    List<ComponentDefinition> definitions = yaml.loadFolder(dir);
+    assertThat(definitions).hasSize(1);
+    ComponentDefinition definition = definitions.get(0);
+    assertThat(definition.name()).isEqualTo("statestore");
+    assertThat(definition.type()).isEqualTo("state.in-memory");
+    assertThat(definition.buildingBlock()).isEqualTo("state");
+    assertThat(definition.version()).isEqualTo("v1");
+    assertThat(definition.initTimeout()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(definition.ignoreErrors()).isTrue();
+    assertThat(definition.metadata())
+        .containsExactly(
+            Map.entry("keyPrefix", "name"),
+            Map.entry("actorStateStore", "true"),
+            Map.entry("maxItems", "100"),
+            Map.entry("password", "s3cret"));
+    assertThat(definition.scopes()).containsExactly("orders", "payments");
+    assertThat(definition.inScope("orders")).isTrue();
+    assertThat(definition.inScope("shipping")).isFalse();
+    assertThat(definition.baseDirectory()).contains(dir.toAbsolutePath());
+  }
+
+  @Test
+  void readsMultipleDocumentsAndSkipsOtherDaprKinds() throws IOException {
+    write(
+        "all.yml",
+        """
+        apiVersion: dapr.io/v1alpha1
+        kind: Component
+        metadata:
+          name: one
+        spec:
+          type: state.in-memory
+          version: v1
+        ---
+        apiVersion: dapr.io/v2alpha1
+        kind: Subscription
+        metadata:
+          name: sub
+        spec:
+          topic: orders
+        ---
+        apiVersion: dapr.io/v1alpha1
+        kind: Component
+        metadata:
+          name: two
+        spec:
+          type: state.wasm
+          version: v1
+          metadata:
+          - name: url
+            value: file://store.wasm
+        """);
+    write("notes.txt", "not yaml at all: [");
+    assertThat(yaml.loadFolder(dir)).extracting(ComponentDefinition::name).containsExactly("one", "two");
+  }
+
+  private void assertInvalid(String content, String... messageParts) throws IOException {
+    Path file = write("bad.yaml", content);
+    assertThatThrownBy(() -> yaml.loadFile(file))
+        .isInstanceOf(ComponentConfigException.class)
+        .hasMessageContaining(file.toString())
+        .satisfies(e -> assertThat(e.getMessage()).contains(messageParts));
+  }
+
+  @Test
+  void malformedYamlNamesTheFile() throws IOException {
+    assertInvalid("apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: [unclosed\n", "not valid YAML");
+  }
+
+  @Test
+  void missingNameTypeOrVersionIsAnError() throws IOException {
+    assertInvalid("apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {}\nspec: {type: state.in-memory, version: v1}\n", "metadata.name is missing");
+    assertInvalid("apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec: {version: v1}\n", "component 's'", "spec.type is missing");
+    assertInvalid("apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory}\n", "spec.version is missing");
+  }
+
+  @Test
+  void secretKeyRefIsNotSupportedYet() throws IOException {
+    assertInvalid(
+        """
+        apiVersion: dapr.io/v1alpha1
+        kind: Component
+        metadata: {name: s}
+        spec:
+          type: state.redis
+          version: v1
+          metadata:
+          - name: redisPassword
+            secretKeyRef: {name: redis, key: password}
+        """,
+        "component 's'",
+        "redisPassword",
+        "secretKeyRef is not supported yet");
+  }
+
+  @Test
+  void authSectionIsNotSupportedYet() throws IOException {
+    assertInvalid(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory, version: v1}\nauth: {secretStore: vault}\n",
+        "auth");
+  }
+
+  @Test
+  void unknownFieldsAreErrors() throws IOException {
+    assertInvalid(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory, version: v1, mystery: 1}\n",
+        "unknown field 'spec.mystery'");
+  }
+
+  @Test
+  void unsetEnvRefIsAnError() throws IOException {
+    assertInvalid(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec:\n  type: state.in-memory\n  version: v1\n  metadata:\n  - {name: host, envRef: NOT_SET_ANYWHERE}\n",
+        "spec.metadata[0] (host).envRef",
+        "NOT_SET_ANYWHERE");
+  }
+
+  @Test
+  void metadataEntryNeedsValueOrEnvRef() throws IOException {
+    assertInvalid(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec:\n  type: state.in-memory\n  version: v1\n  metadata:\n  - {name: host}\n",
+        "exactly one of 'value' or 'envRef'");
+  }
+
+  @Test
+  void badInitTimeoutAndIgnoreErrorsAreErrors() throws IOException {
+    assertInvalid(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory, version: v1, initTimeout: soon}\n",
+        "spec.initTimeout",
+        "'soon' is not a duration");
+    assertInvalid(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory, version: v1, ignoreErrors: maybe}\n",
+        "spec.ignoreErrors must be true or false");
+  }
+
+  @Test
+  void wrongApiVersionOrUnknownKindIsAnError() throws IOException {
+    assertInvalid(
+        "apiVersion: dapr.io/v2\nkind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory, version: v1}\n",
+        "apiVersion 'dapr.io/v2'");
+    assertInvalid("apiVersion: dapr.io/v1alpha1\nkind: Gadget\nmetadata: {name: s}\n", "unknown kind 'Gadget'");
+  }
+
+  @Test
+  void missingFolderIsAnError() {
+    assertThatThrownBy(() -> yaml.loadFolder(dir.resolve("nope")))
+        .isInstanceOf(ComponentConfigException.class)
+        .hasMessageContaining("is not a directory");
+  }
+
+  @Test
+  void durationsParseLikeGo() {
+    assertThat(Durations.parse("5s")).isEqualTo(Duration.ofSeconds(5));
+    assertThat(Durations.parse("250ms")).isEqualTo(Duration.ofMillis(250));
+    assertThat(Durations.parse("1h2m3s")).isEqualTo(Duration.ofSeconds(3723));
+    assertThat(Durations.parse("1.5s")).isEqualTo(Duration.ofMillis(1500));
+    assertThatThrownBy(() -> Durations.parse("5")).isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> Durations.parse("5 s")).isInstanceOf(IllegalArgumentException.class);
+  }
+}

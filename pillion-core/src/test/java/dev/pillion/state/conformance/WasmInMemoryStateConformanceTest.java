@@ -1,0 +1,68 @@
+package dev.pillion.state.conformance;
+
+import dev.pillion.abi.StateStoreContract;
+import dev.pillion.bundled.BundledComponents;
+import dev.pillion.state.spi.StateComponent;
+import dev.pillion.state.wasm.WasmStateComponent;
+import dev.pillion.wasm.ComponentSpec;
+import dev.pillion.wasm.Engine;
+import dev.pillion.wasm.ModuleSource;
+import dev.pillion.wasm.WasmHost;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Nested;
+
+/**
+ * The bundled Rust in-memory component passes the state conformance suite on both engines: compiled at build time,
+ * compiled at load time from its {@code .wasm}, and interpreted.
+ */
+class WasmInMemoryStateConformanceTest {
+  private static WasmHost host;
+
+  @BeforeAll
+  static void startHost() {
+    host = WasmHost.create();
+  }
+
+  @AfterAll
+  static void stopHost() {
+    host.close();
+  }
+
+  private static StateComponent load(ModuleSource source, Engine engine) {
+    return WasmStateComponent.load(
+        host,
+        ComponentSpec.builder()
+            .name(StateConformanceSuite.STORE)
+            .contract(StateStoreContract.CONTRACT)
+            .source(source)
+            .engine(engine)
+            .build(),
+        Map.of());
+  }
+
+  @Nested
+  class BuildTimeCompiled extends StateConformanceSuite {
+    @Override
+    protected StateComponent createComponent() {
+      return load(BundledComponents.stateInMemory(), Engine.COMPILED);
+    }
+  }
+
+  @Nested
+  class LoadTimeCompiled extends StateConformanceSuite {
+    @Override
+    protected StateComponent createComponent() {
+      return load(BundledComponents.stateInMemoryWasm(), Engine.COMPILED);
+    }
+  }
+
+  @Nested
+  class Interpreted extends StateConformanceSuite {
+    @Override
+    protected StateComponent createComponent() {
+      return load(BundledComponents.stateInMemoryWasm(), Engine.INTERPRETER);
+    }
+  }
+}

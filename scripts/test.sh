@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# Runs every test on a fresh machine: installs the toolchains (Debian packages), rebuilds every .wasm from source and
+# fails if a committed .wasm differs, runs the Rust unit tests, then the whole Maven build with its tests.
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+scripts/install-toolchain.sh
+scripts/check-wasm.sh
+(cd components && CARGO_HOME="$top/components/.cargo-home" RUSTC=/usr/bin/rustc /usr/bin/cargo test --offline --quiet)
+mvn -B -ntp verify
