@@ -6,5 +6,5 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 scripts/install-toolchain.sh
 scripts/check-wasm.sh
-(cd components && CARGO_HOME="$top/components/.cargo-home" RUSTC=/usr/bin/rustc /usr/bin/cargo test --offline --quiet)
+(cd components && CARGO_HOME="$top/components/.cargo-home" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc /usr/bin/cargo test --offline --quiet)
 mvn -B -ntp verify

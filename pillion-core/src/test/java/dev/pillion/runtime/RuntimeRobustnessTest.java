@@ -59,7 +59,7 @@ class RuntimeRobustnessTest {
             "wasm.callTimeout",
             "300ms",
             "wasm.maxMemoryPages",
-            "64",
+            "256",
             "wasm.maxMessageBytes",
             "1048576"));
     runtime = Pillion.builder().resourcesPath(resources).appId("robust").build();
@@ -133,7 +133,7 @@ class RuntimeRobustnessTest {
     assertThatThrownBy(() -> runtime.state("nope"))
         .isInstanceOf(StateStoreNotFoundException.class)
         .hasMessageContaining("'nope'")
-        .hasMessageContaining("good, bad");
+        .hasMessageContaining("bad, good");
   }
 
   @Test

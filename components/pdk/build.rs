@@ -1,0 +1,12 @@
+// Generates the contract's Rust types from the repository's proto files (the same files Java generates from).
+fn main() {
+    let proto_dir = "../../proto";
+    let state = format!("{}/state/state.proto", proto_dir);
+    println!("cargo:rerun-if-changed={}", state);
+    if std::env::var_os("PROTOC").is_none() {
+        std::env::set_var("PROTOC", "/usr/bin/protoc");
+    }
+    prost_build::Config::new()
+        .compile_protos(&[state.as_str()], &[proto_dir])
+        .expect("compiling proto/state/state.proto (needs protoc: apt-get install protobuf-compiler)");
+}

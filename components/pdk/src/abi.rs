@@ -1,0 +1,110 @@
+//! The memory side of the ABI (docs/abi.md, version 2): decoding requests from linear memory and handing responses
+//! and errors back as malloc'ed blocks the host frees.
+
+use crate::Error;
+use prost::Message;
+
+/// The ABI version components built with this PDK speak.
+pub const API_VERSION: u64 = 2;
+
+const ERROR_FLAG: u64 = 1 << 31;
+
+extern "C" {
+    // wasi-libc's allocator: the same one Rust's global allocator uses on wasm32-wasi, and the one the module
+    // exports as `malloc`/`free` (see the component's build.rs), so the host can free what we return.
+    fn malloc(size: usize) -> *mut u8;
+}
+
+/// Packs a block as `(ptr << 32) | len`.
+pub fn pack(ptr: *const u8, len: u32) -> u64 {
+    ((ptr as usize as u64) << 32) | u64::from(len)
+}
+
+/// Borrows the request the host wrote at `ptr`.
+///
+/// # Safety
+/// `ptr..ptr+len` must be memory the host wrote for this call (or `len == 0`).
+pub unsafe fn request<'a>(ptr: u32, len: u32) -> &'a [u8] {
+    if len == 0 {
+        &[]
+    } else {
+        std::slice::from_raw_parts(ptr as usize as *const u8, len as usize)
+    }
+}
+
+/// Encodes a response into a fresh malloc block; an empty encoding is 0.
+pub fn respond<M: Message>(message: &M) -> u64 {
+    let len = message.encoded_len();
+    if len == 0 {
+        return 0;
+    }
+    match block(len) {
+        Some(slice) => {
+            let ptr = slice.as_ptr();
+            let mut out: &mut [u8] = slice;
+            if message.encode(&mut out).is_err() {
+                return error(&Error::Internal("response encoding failed".into()));
+            }
+            pack(ptr, len as u32)
+        }
+        None => error_static("out of memory encoding the response"),
+    }
+}
+
+/// Returns an error message block with bit 31 of the length set.
+pub fn error(error: &Error) -> u64 {
+    let message = error.to_abi_message();
+    let bytes = message.as_bytes();
+    let len = bytes.len().min(ERROR_FLAG as usize - 1);
+    match block(len.max(1)) {
+        Some(slice) => {
+            slice[..len].copy_from_slice(&bytes[..len]);
+            pack(slice.as_ptr(), len as u32) | ERROR_FLAG
+        }
+        // Without memory the message cannot be returned; an empty error still tells the host the call failed.
+        None => ERROR_FLAG,
+    }
+}
+
+fn error_static(text: &str) -> u64 {
+    error(&Error::Internal(text.to_string()))
+}
+
+fn block<'a>(len: usize) -> Option<&'a mut [u8]> {
+    // SAFETY: malloc returns null or a block of at least `len` bytes that nothing else references.
+    unsafe {
+        let ptr = malloc(len);
+        if ptr.is_null() {
+            None
+        } else {
+            Some(std::slice::from_raw_parts_mut(ptr, len))
+        }
+    }
+}
+
+/// Decodes the request, runs `f`, and encodes its result or error: the body of every exported method.
+///
+/// # Safety
+/// As [`request`].
+pub unsafe fn handle<Req, Resp, F>(ptr: u32, len: u32, f: F) -> u64
+where
+    Req: Message + Default,
+    Resp: Message,
+    F: FnOnce(Req) -> Result<Resp, Error>,
+{
+    let bytes = request(ptr, len);
+    let req = match Req::decode(bytes) {
+        Ok(req) => req,
+        Err(e) => {
+            return error(&Error::InvalidArgument(format!(
+                "malformed {}: {}",
+                std::any::type_name::<Req>().rsplit("::").next().unwrap_or("request"),
+                e
+            )))
+        }
+    };
+    match f(req) {
+        Ok(resp) => respond(&resp),
+        Err(e) => error(&e),
+    }
+}

@@ -1,0 +1,91 @@
+//! Request metadata Dapr defines for state, parsed with Dapr's rules and messages.
+
+use crate::Error;
+use std::collections::HashMap;
+
+/// Time to live in seconds; -1 means none.
+pub const TTL_IN_SECONDS: &str = "ttlInSeconds";
+/// RFC 3339 expiry returned with items that have a TTL.
+pub const TTL_EXPIRE_TIME: &str = "ttlExpireTime";
+
+/// Parses `ttlInSeconds`: `None` when absent or empty, an error unless it is an integer of -1 or more.
+pub fn ttl_seconds(metadata: &HashMap<String, String>) -> Result<Option<i64>, Error> {
+    let value = match metadata.get(TTL_IN_SECONDS) {
+        Some(v) if !v.is_empty() => v,
+        _ => return Ok(None),
+    };
+    let ttl: i64 = value.parse().map_err(|_| {
+        Error::InvalidArgument(format!(
+            "incorrect value for metadata '{}': '{}' is not an integer",
+            TTL_IN_SECONDS, value
+        ))
+    })?;
+    if ttl < -1 {
+        return Err(Error::InvalidArgument(format!(
+            "incorrect value for metadata '{}': must be -1 or greater, got {}",
+            TTL_IN_SECONDS, ttl
+        )));
+    }
+    Ok(Some(ttl))
+}
+
+/// Formats Unix seconds as RFC 3339 in UTC with whole seconds, as Dapr does: `2026-11-24T20:13:49Z`.
+pub fn rfc3339_utc(unix_seconds: i64) -> String {
+    let days = unix_seconds.div_euclid(86_400);
+    let second_of_day = unix_seconds.rem_euclid(86_400);
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        year,
+        month,
+        day,
+        second_of_day / 3600,
+        second_of_day % 3600 / 60,
+        second_of_day % 60
+    )
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + if month <= 2 { 1 } else { 0 };
+    (year, month, day)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(value: &str) -> HashMap<String, String> {
+        let mut m = HashMap::new();
+        m.insert(TTL_IN_SECONDS.to_string(), value.to_string());
+        m
+    }
+
+    #[test]
+    fn parses_ttl_like_dapr() {
+        assert_eq!(ttl_seconds(&HashMap::new()), Ok(None));
+        assert_eq!(ttl_seconds(&meta("")), Ok(None));
+        assert_eq!(ttl_seconds(&meta("10")), Ok(Some(10)));
+        assert_eq!(ttl_seconds(&meta("-1")), Ok(Some(-1)));
+        assert!(matches!(ttl_seconds(&meta("-2")), Err(Error::InvalidArgument(m)) if m.contains("-1 or greater")));
+        assert!(matches!(ttl_seconds(&meta("soon")), Err(Error::InvalidArgument(m)) if m.contains("not an integer")));
+        assert!(ttl_seconds(&meta("1.5")).is_err());
+    }
+
+    #[test]
+    fn formats_rfc3339() {
+        assert_eq!(rfc3339_utc(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339_utc(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339_utc(1_795_551_229), "2026-11-24T20:13:49Z");
+        assert_eq!(rfc3339_utc(-1), "1969-12-31T23:59:59Z");
+        assert_eq!(rfc3339_utc(4_102_444_800), "2100-01-01T00:00:00Z");
+    }
+}
