@@ -51,6 +51,20 @@ pub fn respond<M: Message>(message: &M) -> u64 {
     }
 }
 
+/// Copies already-encoded response bytes into a fresh malloc block; empty is 0.
+pub fn respond_bytes(encoded: &[u8]) -> u64 {
+    if encoded.is_empty() {
+        return 0;
+    }
+    match block(encoded.len()) {
+        Some(slice) => {
+            slice.copy_from_slice(encoded);
+            pack(slice.as_ptr(), encoded.len() as u32)
+        }
+        None => error_static("out of memory copying the response"),
+    }
+}
+
 /// Returns an error message block with bit 31 of the length set.
 pub fn error(error: &Error) -> u64 {
     let message = error.to_abi_message();
@@ -82,6 +96,20 @@ fn block<'a>(len: usize) -> Option<&'a mut [u8]> {
     }
 }
 
+/// Decodes a request; a malformed one becomes the packed `INVALID_ARGUMENT` error to return.
+///
+/// # Safety
+/// As [`request`].
+pub unsafe fn decode<Req: Message + Default>(ptr: u32, len: u32) -> Result<Req, u64> {
+    Req::decode(request(ptr, len)).map_err(|e| {
+        error(&Error::InvalidArgument(format!(
+            "malformed {}: {}",
+            std::any::type_name::<Req>().rsplit("::").next().unwrap_or("request"),
+            e
+        )))
+    })
+}
+
 /// Decodes the request, runs `f`, and encodes its result or error: the body of every exported method.
 ///
 /// # Safety
@@ -92,16 +120,9 @@ where
     Resp: Message,
     F: FnOnce(Req) -> Result<Resp, Error>,
 {
-    let bytes = request(ptr, len);
-    let req = match Req::decode(bytes) {
+    let req = match decode::<Req>(ptr, len) {
         Ok(req) => req,
-        Err(e) => {
-            return error(&Error::InvalidArgument(format!(
-                "malformed {}: {}",
-                std::any::type_name::<Req>().rsplit("::").next().unwrap_or("request"),
-                e
-            )))
-        }
+        Err(packed_error) => return packed_error,
     };
     match f(req) {
         Ok(resp) => respond(&resp),

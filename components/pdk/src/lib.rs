@@ -55,6 +55,13 @@ pub trait StateStore {
     /// Reads one key.
     fn get(&mut self, request: GetRequest) -> Result<GetResponse, Error>;
 
+    /// An optional fast path for [`StateStore::get`]: the encoded `GetResponse` of the key, when the store keeps
+    /// its items pre-encoded, so a read is one copy. `Ok(None)` (the default) falls back to `get`.
+    fn get_encoded(&mut self, request: &GetRequest) -> Result<Option<&[u8]>, Error> {
+        let _ = request;
+        Ok(None)
+    }
+
     /// Writes one key.
     fn set(&mut self, request: SetRequest) -> Result<(), Error>;
 
@@ -141,7 +148,21 @@ macro_rules! export_state_store {
 
         #[no_mangle]
         pub unsafe extern "C" fn store_get(ptr: u32, len: u32) -> u64 {
-            $crate::abi::handle(ptr, len, |req| pillion_with_store(|s| $crate::StateStore::get(s, req)))
+            let req: $crate::state::GetRequest = match $crate::abi::decode(ptr, len) {
+                Ok(req) => req,
+                Err(packed_error) => return packed_error,
+            };
+            pillion_with_store(|s| {
+                match $crate::StateStore::get_encoded(s, &req) {
+                    Ok(Some(encoded)) => return $crate::abi::respond_bytes(encoded),
+                    Ok(None) => {}
+                    Err(e) => return $crate::abi::error(&e),
+                }
+                match $crate::StateStore::get(s, req) {
+                    Ok(response) => $crate::abi::respond(&response),
+                    Err(e) => $crate::abi::error(&e),
+                }
+            })
         }
 
         #[no_mangle]

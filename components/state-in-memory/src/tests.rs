@@ -1,4 +1,5 @@
 use super::*;
+use prost::Message;
 
 const T0: i64 = 1_700_000_000_000;
 
@@ -142,4 +143,29 @@ fn bulk_get_keeps_order_and_reports_missing_keys() {
     assert_eq!(r.items[0].key, "missing");
     assert!(r.items[0].etag.is_empty());
     assert_eq!(r.items[1].data, b"1");
+}
+
+#[test]
+fn encoded_reads_match_decoded_reads() {
+    let mut s = InMemoryStore::default();
+    let mut request = with_ttl(set("k", "value"), "60");
+    request.content_type = "text/plain".into();
+    s.set_at(request, T0).unwrap();
+    let get_request = GetRequest { key: "k".into(), ..Default::default() };
+    let encoded = s.get_encoded_at(&get_request, T0).unwrap().to_vec();
+    let decoded = s.get_at(get_request.clone(), T0).unwrap();
+    assert_eq!(GetResponse::decode(encoded.as_slice()).unwrap(), decoded);
+    assert_eq!(decoded.content_type, "text/plain");
+    assert!(s.get_encoded_at(&GetRequest { key: "missing".into(), ..Default::default() }, T0).unwrap().is_empty());
+}
+
+#[test]
+fn fx_hashed_map_holds_many_keys() {
+    let mut s = InMemoryStore::default();
+    for i in 0..2000 {
+        s.set_at(set(&format!("key-{}", i), &i.to_string()), T0).unwrap();
+    }
+    for i in 0..2000 {
+        assert_eq!(get(&mut s, &format!("key-{}", i), T0).data, i.to_string().as_bytes());
+    }
 }

@@ -22,7 +22,7 @@ public record GuestError(Optional<String> code, String text) {
   public static final String NOT_SUPPORTED = "NOT_SUPPORTED";
 
   private static final Pattern CODED = Pattern.compile("^([A-Z][A-Z0-9_]*): (.*)$", Pattern.DOTALL);
-  private static final Pattern KEY = Pattern.compile("^key '([^']*)'");
+  private static final Pattern KEY = Pattern.compile("^key '([^']*)'(: )?");
 
   /**
    * Parses a guest error message.
@@ -46,6 +46,16 @@ public record GuestError(Optional<String> code, String text) {
   public Optional<String> key() {
     Matcher matcher = KEY.matcher(text);
     return matcher.find() ? Optional.of(matcher.group(1)) : Optional.empty();
+  }
+
+  /**
+   * The text without a leading {@code key '<k>': }, for messages that name the key themselves.
+   *
+   * @return the detail
+   */
+  public String detail() {
+    Matcher matcher = KEY.matcher(text);
+    return matcher.find() ? text.substring(matcher.end()) : text;
   }
 
   /**

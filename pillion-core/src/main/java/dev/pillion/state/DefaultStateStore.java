@@ -26,6 +26,9 @@ import java.util.Set;
  * key prefix, and maps component errors back to the application's keys.
  */
 public final class DefaultStateStore implements StateStore {
+  private static final GetStateOption STRONG_READ =
+      GetStateOption.newBuilder().setConsistency(Consistency.STRONG.value()).build();
+
   private final String name;
   private final StateComponent component;
   private final KeyPrefix keyPrefix;
@@ -72,21 +75,19 @@ public final class DefaultStateStore implements StateStore {
   @Override
   public Optional<StateItem> get(GetRequest request) {
     String key = storedKey(request.key());
-    GetResponse response =
-        guarded(
-            request.key(),
-            () ->
-                component.get(
-                    dev.pillion.abi.state.GetRequest.newBuilder()
-                        .setKey(key)
-                        .putAllMetadata(request.metadata())
-                        .setOptions(GetStateOption.newBuilder().setConsistency(request.consistency().value()))
-                        .build()));
+    dev.pillion.abi.state.GetRequest.Builder get =
+        dev.pillion.abi.state.GetRequest.newBuilder().setKey(key).putAllMetadata(request.metadata());
+    if (request.consistency() != Consistency.EVENTUAL) {
+      // Eventual is what an unset option means; leaving it out keeps the hot path's request minimal.
+      get.setOptions(STRONG_READ);
+    }
+    dev.pillion.abi.state.GetRequest message = get.build();
+    GetResponse response = guarded(request.key(), () -> component.get(message));
     if (response.getData().isEmpty() && response.getEtag().isEmpty()) {
       return Optional.empty();
     }
     return Optional.of(
-        StateItem.of(
+        StateItem.wrap(
             request.key(),
             response.getData().toByteArray(),
             response.getEtag(),
@@ -117,7 +118,7 @@ public final class DefaultStateStore implements StateStore {
       } else {
         result.add(
             BulkStateItem.found(
-                StateItem.of(
+                StateItem.wrap(
                     key, item.getData().toByteArray(), item.getEtag(), item.getContentType(), item.getMetadataMap())));
       }
     }

@@ -47,6 +47,12 @@ public final class StateItem {
         Map.copyOf(metadata));
   }
 
+  /** Creates an item that owns {@code value} without copying it (the caller must not keep the array). */
+  static StateItem wrap(
+      String key, byte[] value, String etag, String contentType, Map<String, String> metadata) {
+    return new StateItem(key, value, etag, contentType, metadata.isEmpty() ? Map.of() : Map.copyOf(metadata));
+  }
+
   /**
    * The key.
    *

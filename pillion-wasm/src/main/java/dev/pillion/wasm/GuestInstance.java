@@ -1,5 +1,6 @@
 package dev.pillion.wasm;
 
+import com.dylibso.chicory.runtime.ByteArrayMemory;
 import com.dylibso.chicory.runtime.ChicoryInterruptedException;
 import com.dylibso.chicory.runtime.ExecutionCompletedException;
 import com.dylibso.chicory.runtime.ExportFunction;
@@ -105,6 +106,7 @@ final class GuestInstance implements ComponentCaller {
               .withImportValues(ImportValues.builder().withFunctions(functions).build())
               .withMachineFactory(prepared.machineFactory())
               .withMemoryLimits(prepared.memoryLimits())
+              .withMemoryFactory(ByteArrayMemory::new)
               .withStart(false)
               .build();
       runStart(name, instance);

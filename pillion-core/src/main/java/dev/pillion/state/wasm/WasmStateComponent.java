@@ -1,5 +1,6 @@
 package dev.pillion.state.wasm;
 
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
@@ -214,10 +215,10 @@ public final class WasmStateComponent implements StateComponent {
     GuestError error = e.error();
     String key = error.key().orElse(requestKey);
     if (error.is(GuestError.ETAG_MISMATCH)) {
-      return new EtagMismatchException(name, key, error.text());
+      return new EtagMismatchException(name, key, error.detail());
     }
     if (error.is(GuestError.ETAG_INVALID)) {
-      return new EtagInvalidException(name, key, error.text());
+      return new EtagInvalidException(name, key, error.detail());
     }
     if (error.is(GuestError.INVALID_ARGUMENT)) {
       return new InvalidStateRequestException(name, error.text());
@@ -230,7 +231,12 @@ public final class WasmStateComponent implements StateComponent {
 
   private static <T> T decode(String name, String method, Parser<T> parser, byte[] bytes) {
     try {
-      return parser.parseFrom(bytes);
+      // The response array is ours alone: let bytes fields alias it instead of copying.
+      CodedInputStream input = CodedInputStream.newInstance(bytes);
+      input.enableAliasing(true);
+      T message = parser.parseFrom(input);
+      input.checkLastTagWas(0);
+      return message;
     } catch (InvalidProtocolBufferException e) {
       throw new StateException(
           name,
