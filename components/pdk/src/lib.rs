@@ -19,9 +19,8 @@
 //! export_state_store!(Store);
 //! ```
 //!
-//! The component crate is a `cdylib` built for `wasm32-wasi`, and its `build.rs` exports the allocator:
-//! two lines do it:
-//! `println!("cargo:rustc-cdylib-link-arg=--export=malloc");` and the same for `free`.
+//! The component crate is a `cdylib` built for `wasm32-wasi` whose `build.rs` exports wasi-libc's `malloc` and
+//! `free` (see this crate's README.md).
 
 pub mod abi;
 mod error;

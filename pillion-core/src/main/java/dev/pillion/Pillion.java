@@ -27,8 +27,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * The embedded Pillion runtime: Dapr building blocks in this JVM, no sidecar. Thread-safe; close it to release its
- * components.
+ * The embedded Pillion runtime: Dapr building blocks in this JVM, no sidecar. Thread-safe; close it
+ * to release its components.
  *
  * <pre>{@code
  * try (Pillion runtime = Pillion.builder().resourcesPath(Path.of("components")).appId("orders").build()) {
@@ -46,7 +46,12 @@ public final class Pillion implements AutoCloseable {
   private final Map<String, DefaultStateStore> stateStores;
   private final List<LoadedComponent> components;
 
-  private Pillion(String appId, String namespace, WasmHost host, Map<String, DefaultStateStore> stateStores, List<LoadedComponent> components) {
+  private Pillion(
+      String appId,
+      String namespace,
+      WasmHost host,
+      Map<String, DefaultStateStore> stateStores,
+      List<LoadedComponent> components) {
     this.appId = appId;
     this.namespace = namespace;
     this.host = host;
@@ -121,7 +126,8 @@ public final class Pillion implements AutoCloseable {
       try {
         store.component().close();
       } catch (RuntimeException e) {
-        LOG.log(System.Logger.Level.WARNING, "closing state store '" + store.name() + "' failed", e);
+        LOG.log(
+            System.Logger.Level.WARNING, "closing state store '" + store.name() + "' failed", e);
       }
     }
     host.close();
@@ -135,7 +141,8 @@ public final class Pillion implements AutoCloseable {
    * @param version its version, e.g. {@code v1}
    * @param capabilities its feature strings
    */
-  public record LoadedComponent(String name, String type, String version, List<String> capabilities) {
+  public record LoadedComponent(
+      String name, String type, String version, List<String> capabilities) {
     /** Copies the capabilities. */
     public LoadedComponent {
       capabilities = List.copyOf(capabilities);
@@ -199,15 +206,16 @@ public final class Pillion implements AutoCloseable {
     }
 
     /**
-     * Adds a ready state component under a name (it is closed with the runtime). Its key prefix is the default
-     * (appid).
+     * Adds a ready state component under a name (it is closed with the runtime). Its key prefix is
+     * the default (appid).
      *
      * @param name the store's name
      * @param component the component
      * @return this builder
      */
     public Builder stateStore(String name, StateComponent component) {
-      stateComponents.put(Objects.requireNonNull(name, "name"), Objects.requireNonNull(component, "component"));
+      stateComponents.put(
+          Objects.requireNonNull(name, "name"), Objects.requireNonNull(component, "component"));
       return this;
     }
 
@@ -259,8 +267,17 @@ public final class Pillion implements AutoCloseable {
           loadComponent(definition, host, stores, loaded);
         }
         for (Map.Entry<String, StateComponent> entry : stateComponents.entrySet()) {
-          addStore(entry.getKey(), entry.getValue(), KeyPrefix.of("", entry.getKey(), appId, namespace), stores);
-          loaded.add(new LoadedComponent(entry.getKey(), "state." + entry.getValue().getClass().getSimpleName(), "v1", List.copyOf(entry.getValue().features())));
+          addStore(
+              entry.getKey(),
+              entry.getValue(),
+              KeyPrefix.of("", entry.getKey(), appId, namespace),
+              stores);
+          loaded.add(
+              new LoadedComponent(
+                  entry.getKey(),
+                  "state." + entry.getValue().getClass().getSimpleName(),
+                  "v1",
+                  List.copyOf(entry.getValue().features())));
         }
       } catch (RuntimeException e) {
         stores.values().forEach(store -> store.component().close());
@@ -276,33 +293,44 @@ public final class Pillion implements AutoCloseable {
         Map<String, DefaultStateStore> stores,
         List<LoadedComponent> loaded) {
       if (!definition.inScope(appId)) {
-        LOG.log(System.Logger.Level.INFO, definition + " is not in scope for app '" + appId + "'; skipped");
+        LOG.log(
+            System.Logger.Level.INFO,
+            definition + " is not in scope for app '" + appId + "'; skipped");
         return;
       }
       if (!"v1".equals(definition.version())) {
-        failOrWarn(definition, new ComponentConfigException(definition + ": version '" + definition.version() + "' is not supported (use v1)"));
+        failOrWarn(
+            definition,
+            new ComponentConfigException(
+                definition + ": version '" + definition.version() + "' is not supported (use v1)"));
         return;
       }
       if (!"state".equals(definition.buildingBlock())) {
         failOrWarn(
             definition,
             new ComponentConfigException(
-                definition + ": building block '" + definition.buildingBlock() + "' is not supported yet (supported: state)"));
+                definition
+                    + ": building block '"
+                    + definition.buildingBlock()
+                    + "' is not supported yet (supported: state)"));
         return;
       }
-      StateComponentFactory factory =
-          stateTypes
-              .factory(definition.type())
-              .orElse(null);
+      StateComponentFactory factory = stateTypes.factory(definition.type()).orElse(null);
       if (factory == null) {
         failOrWarn(
             definition,
             new ComponentConfigException(
-                definition + ": type '" + definition.type() + "' is not supported (supported: " + String.join(", ", stateTypes.types()) + ")"));
+                definition
+                    + ": type '"
+                    + definition.type()
+                    + "' is not supported (supported: "
+                    + String.join(", ", stateTypes.types())
+                    + ")"));
         return;
       }
       if (stores.containsKey(definition.name()) || stateComponents.containsKey(definition.name())) {
-        throw new ComponentConfigException(definition + ": a component named '" + definition.name() + "' is already defined");
+        throw new ComponentConfigException(
+            definition + ": a component named '" + definition.name() + "' is already defined");
       }
       StateComponent component;
       try {
@@ -312,28 +340,49 @@ public final class Pillion implements AutoCloseable {
         return;
       }
       String prefix = definition.metadata().getOrDefault("keyPrefix", "");
-      addStore(definition.name(), component, KeyPrefix.of(prefix, definition.name(), appId, namespace), stores);
-      loaded.add(new LoadedComponent(definition.name(), definition.type(), definition.version(), List.copyOf(component.features())));
+      addStore(
+          definition.name(),
+          component,
+          KeyPrefix.of(prefix, definition.name(), appId, namespace),
+          stores);
+      loaded.add(
+          new LoadedComponent(
+              definition.name(),
+              definition.type(),
+              definition.version(),
+              List.copyOf(component.features())));
       LOG.log(System.Logger.Level.INFO, "loaded " + definition);
     }
 
-    private static void addStore(String name, StateComponent component, KeyPrefix prefix, Map<String, DefaultStateStore> stores) {
+    private static void addStore(
+        String name,
+        StateComponent component,
+        KeyPrefix prefix,
+        Map<String, DefaultStateStore> stores) {
       stores.put(name, DefaultStateStore.create(name, component, prefix));
     }
 
-    /** Creates the component on its own thread so a hanging init cannot block the runtime past initTimeout. */
-    private static StateComponent createWithin(ComponentDefinition definition, java.util.function.Supplier<StateComponent> create) {
+    /**
+     * Creates the component on its own thread so a hanging init cannot block the runtime past
+     * initTimeout.
+     */
+    private static StateComponent createWithin(
+        ComponentDefinition definition, java.util.function.Supplier<StateComponent> create) {
       Duration timeout = definition.initTimeout();
-      CompletableFuture<StateComponent> future = CompletableFuture.supplyAsync(create, runnable -> {
-        Thread thread = new Thread(runnable, "pillion-init-" + definition.name());
-        thread.setDaemon(true);
-        thread.start();
-      });
+      CompletableFuture<StateComponent> future =
+          CompletableFuture.supplyAsync(
+              create,
+              runnable -> {
+                Thread thread = new Thread(runnable, "pillion-init-" + definition.name());
+                thread.setDaemon(true);
+                thread.start();
+              });
       try {
         return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
         future.thenAccept(StateComponent::close);
-        throw new PillionException(definition + ": init did not finish within initTimeout " + timeout, e);
+        throw new PillionException(
+            definition + ": init did not finish within initTimeout " + timeout, e);
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
         if (cause instanceof PillionException pillion) {
@@ -348,7 +397,9 @@ public final class Pillion implements AutoCloseable {
 
     private static void failOrWarn(ComponentDefinition definition, RuntimeException e) {
       if (definition.ignoreErrors()) {
-        LOG.log(System.Logger.Level.WARNING, definition + " failed to load and has ignoreErrors: true; skipped: " + e.getMessage());
+        LOG.log(
+            System.Logger.Level.WARNING,
+            definition + " failed to load and has ignoreErrors: true; skipped: " + e.getMessage());
         return;
       }
       if (e instanceof ComponentConfigException) {

@@ -5,11 +5,13 @@ import java.util.Optional;
 /** The versions of the component ABI the host speaks. See docs/abi.md. */
 public enum AbiVersion {
   /**
-   * go-plugin v0.1 as-is: the guest keeps ownership of response memory and cannot report errors (a failure reads as
-   * an empty response).
+   * go-plugin v0.1 as-is: the guest keeps ownership of response memory and cannot report errors (a
+   * failure reads as an empty response).
    */
   V1(1),
-  /** Pillion: errors are flagged by bit 31 of the length, and the host frees every response block. */
+  /**
+   * Pillion: errors are flagged by bit 31 of the length, and the host frees every response block.
+   */
   V2(2);
 
   private final long number;

@@ -5,8 +5,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * An error message returned by a version 2 guest, split into its optional code ({@code ETAG_MISMATCH}, ...) and the
- * text. See docs/abi.md for the codes.
+ * An error message returned by a version 2 guest, split into its optional code ({@code
+ * ETAG_MISMATCH}, ...) and the text. See docs/abi.md for the codes.
  *
  * @param code the upper-case code the message starts with, or empty
  * @param text the message without the code
@@ -14,10 +14,13 @@ import java.util.regex.Pattern;
 public record GuestError(Optional<String> code, String text) {
   /** The guest says an etag did not match. */
   public static final String ETAG_MISMATCH = "ETAG_MISMATCH";
+
   /** The guest says an etag is malformed for this store. */
   public static final String ETAG_INVALID = "ETAG_INVALID";
+
   /** The guest says a request field is invalid. */
   public static final String INVALID_ARGUMENT = "INVALID_ARGUMENT";
+
   /** The guest does not support the operation or option. */
   public static final String NOT_SUPPORTED = "NOT_SUPPORTED";
 
@@ -39,7 +42,8 @@ public record GuestError(Optional<String> code, String text) {
   }
 
   /**
-   * The key the error is about, when the text starts with {@code key '<k>'} (bulk and transactional errors).
+   * The key the error is about, when the text starts with {@code key '<k>'} (bulk and transactional
+   * errors).
    *
    * @return the key, or empty
    */

@@ -1,8 +1,8 @@
 package dev.pillion.abi;
 
 /**
- * The {@code i64} a guest method returns: {@code (ptr << 32) | len}; 0 is an empty response. In ABI version 2, bit
- * 31 of {@code len} marks an error message.
+ * The {@code i64} a guest method returns: {@code (ptr << 32) | len}; 0 is an empty response. In ABI
+ * version 2, bit 31 of {@code len} marks an error message.
  */
 public final class PackedResult {
   private static final long ERROR_FLAG = 1L << 31;

@@ -1,8 +1,8 @@
 package dev.pillion.abi;
 
 /**
- * The root of every exception Pillion throws. All Pillion exceptions are unchecked; each names the component (and,
- * where it applies, the field or key) that was wrong.
+ * The root of every exception Pillion throws. All Pillion exceptions are unchecked; each names the
+ * component (and, where it applies, the field or key) that was wrong.
  */
 public class PillionException extends RuntimeException {
   private static final long serialVersionUID = 1L;

@@ -4,8 +4,8 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * What a component of one kind must export: the service prefix ({@code store}), the methods it must have, the ones
- * it may have, and the ABI versions the host accepts for it.
+ * What a component of one kind must export: the service prefix ({@code store}), the methods it must
+ * have, the ones it may have, and the ABI versions the host accepts for it.
  *
  * @param service the proto service, e.g. {@code state.Store}
  * @param exportPrefix the prefix of every method export, e.g. {@code store}

@@ -47,7 +47,8 @@ class AbiTest {
 
   @Test
   void stateContractNamesItsExports() {
-    assertThat(StateStoreContract.CONTRACT.exportName(StateStoreContract.BULK_GET)).isEqualTo("store_bulk_get");
+    assertThat(StateStoreContract.CONTRACT.exportName(StateStoreContract.BULK_GET))
+        .isEqualTo("store_bulk_get");
     assertThat(StateStoreContract.CONTRACT.versionExport()).isEqualTo("store_api_version");
   }
 }

@@ -1,5 +1,6 @@
 package dev.pillion.benchmarks;
 
+import com.google.protobuf.ByteString;
 import dev.pillion.abi.StateStoreContract;
 import dev.pillion.abi.state.GetRequest;
 import dev.pillion.abi.state.InitRequest;
@@ -8,7 +9,6 @@ import dev.pillion.bundled.BundledComponents;
 import dev.pillion.wasm.ComponentSpec;
 import dev.pillion.wasm.WasmComponent;
 import dev.pillion.wasm.WasmHost;
-import com.google.protobuf.ByteString;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -24,9 +24,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Where the time of a Wasm state get goes: an empty call ({@code store_ping}, the pure boundary: pool, timeout slot,
- * call into compiled Wasm, result), and a get with ready-made request bytes (boundary plus the guest's decode,
- * lookup and encode), without the building block's protobuf work on the Java side.
+ * Where the time of a Wasm state get goes: an empty call ({@code store_ping}, the pure boundary:
+ * pool, timeout slot, call into compiled Wasm, result), and a get with ready-made request bytes
+ * (boundary plus the guest's decode, lookup and encode), without the building block's protobuf work
+ * on the Java side.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -54,7 +55,11 @@ public class AbiCallBenchmark {
                 .build());
     component.call(
         StateStoreContract.SET,
-        SetRequest.newBuilder().setKey("bench||key-100b").setData(ByteString.copyFrom(new byte[100])).build().toByteArray());
+        SetRequest.newBuilder()
+            .setKey("bench||key-100b")
+            .setData(ByteString.copyFrom(new byte[100]))
+            .build()
+            .toByteArray());
     getRequest = GetRequest.newBuilder().setKey("bench||key-100b").build().toByteArray();
   }
 

@@ -5,9 +5,9 @@ import java.lang.management.ManagementFactory;
 import java.util.Locale;
 
 /**
- * Prints the retained heap of a runtime with one component (used heap after GC, with and without the runtime) and
- * the time to the first call, for each store kind. Run in a fresh JVM per kind: {@code java -cp benchmarks.jar
- * dev.pillion.benchmarks.Footprint wasm-compiled}.
+ * Prints the retained heap of a runtime with one component (used heap after GC, with and without
+ * the runtime) and the time to the first call, for each store kind. Run in a fresh JVM per kind:
+ * {@code java -cp benchmarks.jar dev.pillion.benchmarks.Footprint wasm-compiled}.
  */
 public final class Footprint {
   private Footprint() {}

@@ -19,9 +19,9 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Time to start a runtime with one in-memory store, first instance and init included: the bundled module compiled
- * at build time against the same {@code .wasm} loaded from a file and compiled at load time (a fresh runtime each
- * time, so nothing is cached), and interpreted.
+ * Time to start a runtime with one in-memory store, first instance and init included: the bundled
+ * module compiled at build time against the same {@code .wasm} loaded from a file and compiled at
+ * load time (a fresh runtime each time, so nothing is cached), and interpreted.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)
@@ -38,7 +38,10 @@ public class LoadBenchmark {
   @Setup(Level.Trial)
   public void extractModule() throws Exception {
     wasm = Files.createTempFile("state-in-memory", ".wasm");
-    try (var in = LoadBenchmark.class.getClassLoader().getResourceAsStream("dev/pillion/components/state-in-memory.wasm")) {
+    try (var in =
+        LoadBenchmark.class
+            .getClassLoader()
+            .getResourceAsStream("dev/pillion/components/state-in-memory.wasm")) {
       Files.write(wasm, in.readAllBytes());
     }
   }
@@ -48,8 +51,15 @@ public class LoadBenchmark {
     ComponentDefinition definition =
         switch (how) {
           case "bundled-precompiled" -> ComponentDefinition.builder("s", "state.in-memory").build();
-          case "file-runtime-compiled" -> ComponentDefinition.builder("s", "state.wasm").metadata("url", "file://" + wasm).build();
-          default -> ComponentDefinition.builder("s", "state.wasm").metadata("url", "file://" + wasm).metadata("wasm.engine", "interpreter").build();
+          case "file-runtime-compiled" ->
+              ComponentDefinition.builder("s", "state.wasm")
+                  .metadata("url", "file://" + wasm)
+                  .build();
+          default ->
+              ComponentDefinition.builder("s", "state.wasm")
+                  .metadata("url", "file://" + wasm)
+                  .metadata("wasm.engine", "interpreter")
+                  .build();
         };
     try (Pillion runtime = Pillion.builder().appId("bench").component(definition).build()) {
       return runtime.state("s").features().size();

@@ -20,9 +20,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Get and set of a 100-byte value through the embedded API: the Wasm in-memory component (compiled at build time, or
- * interpreted) against the plain-Java reference store, in the same run. Sample mode reports p50 and p99; thread
- * counts come from the command line ({@code -t 1}, {@code -t 2}, {@code -t 4}).
+ * Get and set of a 100-byte value through the embedded API: the Wasm in-memory component (compiled
+ * at build time, or interpreted) against the plain-Java reference store, in the same run. Sample
+ * mode reports p50 and p99; thread counts come from the command line ({@code -t 1}, {@code -t 2},
+ * {@code -t 4}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)

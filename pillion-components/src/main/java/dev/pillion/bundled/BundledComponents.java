@@ -4,14 +4,16 @@ import dev.pillion.components.generated.StateInMemoryModule;
 import dev.pillion.wasm.ModuleSource;
 
 /**
- * The components that ship with Pillion. Each is built from Rust sources in {@code components/} by {@code
- * components/build.sh}, committed as {@code .wasm}, and compiled to JVM bytecode when this module is built.
+ * The components that ship with Pillion. Each is built from Rust sources in {@code components/} by
+ * {@code components/build.sh}, committed as {@code .wasm}, and compiled to JVM bytecode when this
+ * module is built.
  */
 public final class BundledComponents {
   /** The name of the in-memory state component's module. */
   public static final String STATE_IN_MEMORY = "state-in-memory";
 
-  private static final String STATE_IN_MEMORY_RESOURCE = "dev/pillion/components/state-in-memory.wasm";
+  private static final String STATE_IN_MEMORY_RESOURCE =
+      "dev/pillion/components/state-in-memory.wasm";
 
   private BundledComponents() {}
 
@@ -25,11 +27,13 @@ public final class BundledComponents {
   }
 
   /**
-   * The in-memory state component's raw {@code .wasm}, for the interpreter or to measure load-time compilation.
+   * The in-memory state component's raw {@code .wasm}, for the interpreter or to measure load-time
+   * compilation.
    *
    * @return the module source
    */
   public static ModuleSource stateInMemoryWasm() {
-    return ModuleSource.classpath(STATE_IN_MEMORY_RESOURCE, BundledComponents.class.getClassLoader());
+    return ModuleSource.classpath(
+        STATE_IN_MEMORY_RESOURCE, BundledComponents.class.getClassLoader());
   }
 }

@@ -2,7 +2,10 @@ package dev.pillion.components;
 
 import dev.pillion.abi.PillionException;
 
-/** A component definition (YAML or programmatic) is invalid; the message names the file, component and field. */
+/**
+ * A component definition (YAML or programmatic) is invalid; the message names the file, component
+ * and field.
+ */
 public class ComponentConfigException extends PillionException {
   private static final long serialVersionUID = 1L;
 

@@ -9,9 +9,10 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * One component, as a Dapr {@code kind: Component} document describes it: name, type, version, metadata (with
- * {@code envRef} already resolved), init timeout, ignoreErrors and scopes. Immutable; build with {@link
- * #builder(String, String)} or load from YAML with {@link ComponentYaml}.
+ * One component, as a Dapr {@code kind: Component} document describes it: name, type, version,
+ * metadata (with {@code envRef} already resolved), init timeout, ignoreErrors and scopes.
+ * Immutable; build with {@link #builder(String, String)} or load from YAML with {@link
+ * ComponentYaml}.
  */
 public final class ComponentDefinition {
   /** Dapr's default init timeout. */
@@ -221,7 +222,8 @@ public final class ComponentDefinition {
      */
     public Builder initTimeout(Duration timeout) {
       if (timeout.isNegative() || timeout.isZero()) {
-        throw new ComponentConfigException("component '" + name + "': initTimeout must be positive");
+        throw new ComponentConfigException(
+            "component '" + name + "': initTimeout must be positive");
       }
       this.initTimeout = timeout;
       return this;

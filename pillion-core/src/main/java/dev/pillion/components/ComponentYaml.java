@@ -17,19 +17,23 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
 
 /**
- * Reads Dapr resource files: every {@code .yaml}/{@code .yml} file of a folder, each with one or more documents.
- * {@code kind: Component} documents become {@link ComponentDefinition}s; other Dapr kinds (Subscription,
- * Configuration, Resiliency, ...) are skipped with a log line until their building blocks exist. Anything Pillion
- * cannot honour is an error naming the file, the component and the field.
+ * Reads Dapr resource files: every {@code .yaml}/{@code .yml} file of a folder, each with one or
+ * more documents. {@code kind: Component} documents become {@link ComponentDefinition}s; other Dapr
+ * kinds (Subscription, Configuration, Resiliency, ...) are skipped with a log line until their
+ * building blocks exist. Anything Pillion cannot honour is an error naming the file, the component
+ * and the field.
  */
 public final class ComponentYaml {
   private static final System.Logger LOG = System.getLogger(ComponentYaml.class.getName());
   private static final String API_VERSION = "dapr.io/v1alpha1";
   private static final Set<String> OTHER_DAPR_KINDS =
       Set.of("Subscription", "Configuration", "Resiliency", "HTTPEndpoint");
-  private static final Set<String> TOP_LEVEL = Set.of("apiVersion", "kind", "metadata", "spec", "scopes", "auth");
-  private static final Set<String> METADATA_FIELDS = Set.of("name", "namespace", "labels", "annotations");
-  private static final Set<String> SPEC_FIELDS = Set.of("type", "version", "metadata", "initTimeout", "ignoreErrors");
+  private static final Set<String> TOP_LEVEL =
+      Set.of("apiVersion", "kind", "metadata", "spec", "scopes", "auth");
+  private static final Set<String> METADATA_FIELDS =
+      Set.of("name", "namespace", "labels", "annotations");
+  private static final Set<String> SPEC_FIELDS =
+      Set.of("type", "version", "metadata", "initTimeout", "ignoreErrors");
 
   private final Function<String, String> environment;
 
@@ -76,7 +80,8 @@ public final class ComponentYaml {
               .sorted()
               .toList();
     } catch (IOException e) {
-      throw new ComponentConfigException("cannot list resources path " + folder + ": " + e.getMessage(), e);
+      throw new ComponentConfigException(
+          "cannot list resources path " + folder + ": " + e.getMessage(), e);
     }
     List<ComponentDefinition> definitions = new ArrayList<>();
     for (Path file : files) {
@@ -102,7 +107,8 @@ public final class ComponentYaml {
           continue;
         }
         String where = file + (index > 1 ? " (document " + index + ")" : "");
-        parseDocument(document, where, file.toAbsolutePath().getParent()).ifPresent(definitions::add);
+        parseDocument(document, where, file.toAbsolutePath().getParent())
+            .ifPresent(definitions::add);
       }
     } catch (IOException e) {
       throw new ComponentConfigException("cannot read " + file + ": " + e.getMessage(), e);
@@ -112,28 +118,37 @@ public final class ComponentYaml {
     return definitions;
   }
 
-  private java.util.Optional<ComponentDefinition> parseDocument(Object document, String where, Path base) {
+  private java.util.Optional<ComponentDefinition> parseDocument(
+      Object document, String where, Path base) {
     Map<?, ?> root = map(document, where, "the document");
     String kind = string(root.get("kind"), where, "kind");
     if (!"Component".equals(kind)) {
       if (OTHER_DAPR_KINDS.contains(kind)) {
-        LOG.log(System.Logger.Level.INFO, where + ": kind " + kind + " is not supported yet; skipped");
+        LOG.log(
+            System.Logger.Level.INFO, where + ": kind " + kind + " is not supported yet; skipped");
         return java.util.Optional.empty();
       }
-      throw new ComponentConfigException(where + ": unknown kind '" + kind + "' (expected Component)");
+      throw new ComponentConfigException(
+          where + ": unknown kind '" + kind + "' (expected Component)");
     }
     unknownFields(root, TOP_LEVEL, where, "");
     String apiVersion = string(root.get("apiVersion"), where, "apiVersion");
     if (!API_VERSION.equals(apiVersion)) {
       throw new ComponentConfigException(
-          where + ": apiVersion '" + apiVersion + "' is not supported for kind Component (use " + API_VERSION + ")");
+          where
+              + ": apiVersion '"
+              + apiVersion
+              + "' is not supported for kind Component (use "
+              + API_VERSION
+              + ")");
     }
     Map<?, ?> metadata = map(root.get("metadata"), where, "metadata");
     unknownFields(metadata, METADATA_FIELDS, where, "metadata.");
     String name = string(metadata.get("name"), where, "metadata.name");
     String at = where + ", component '" + name + "'";
     if (root.containsKey("auth")) {
-      throw new ComponentConfigException(at + ": field 'auth' (secret store for secretKeyRef) is not supported yet");
+      throw new ComponentConfigException(
+          at + ": field 'auth' (secret store for secretKeyRef) is not supported yet");
     }
     Map<?, ?> spec = map(root.get("spec"), at, "spec");
     unknownFields(spec, SPEC_FIELDS, at, "spec.");
@@ -154,13 +169,15 @@ public final class ComponentYaml {
     if (spec.get("ignoreErrors") != null) {
       Object ignore = spec.get("ignoreErrors");
       if (!(ignore instanceof Boolean) && !"true".equals(ignore) && !"false".equals(ignore)) {
-        throw new ComponentConfigException(at + ": spec.ignoreErrors must be true or false, got '" + ignore + "'");
+        throw new ComponentConfigException(
+            at + ": spec.ignoreErrors must be true or false, got '" + ignore + "'");
       }
       builder.ignoreErrors(Boolean.parseBoolean(ignore.toString()));
     }
     if (spec.get("metadata") != null) {
       if (!(spec.get("metadata") instanceof List<?> items)) {
-        throw new ComponentConfigException(at + ": spec.metadata must be a list of {name, value} entries");
+        throw new ComponentConfigException(
+            at + ": spec.metadata must be a list of {name, value} entries");
       }
       int i = 0;
       for (Object item : items) {
@@ -187,12 +204,16 @@ public final class ComponentYaml {
     unknownFields(entry, Set.of("name", "value", "envRef", "secretKeyRef"), at, field + ".");
     if (entry.containsKey("secretKeyRef")) {
       throw new ComponentConfigException(
-          at + ": " + field + ": secretKeyRef is not supported yet (no secret stores); use value or envRef");
+          at
+              + ": "
+              + field
+              + ": secretKeyRef is not supported yet (no secret stores); use value or envRef");
     }
     boolean hasValue = entry.containsKey("value");
     boolean hasEnv = entry.containsKey("envRef");
     if (hasValue == hasEnv) {
-      throw new ComponentConfigException(at + ": " + field + " needs exactly one of 'value' or 'envRef'");
+      throw new ComponentConfigException(
+          at + ": " + field + " needs exactly one of 'value' or 'envRef'");
     }
     if (hasEnv) {
       String variable = string(entry.get("envRef"), at, field + ".envRef");
@@ -211,7 +232,13 @@ public final class ComponentYaml {
     for (Object key : map.keySet()) {
       if (!known.contains(String.valueOf(key))) {
         throw new ComponentConfigException(
-            at + ": unknown field '" + prefix + key + "' (expected one of " + new java.util.TreeSet<>(known) + ")");
+            at
+                + ": unknown field '"
+                + prefix
+                + key
+                + "' (expected one of "
+                + new java.util.TreeSet<>(known)
+                + ")");
       }
     }
   }
@@ -221,7 +248,10 @@ public final class ComponentYaml {
       return map;
     }
     throw new ComponentConfigException(
-        at + ": " + field + (value == null ? " is missing" : " must be a mapping, got '" + value + "'"));
+        at
+            + ": "
+            + field
+            + (value == null ? " is missing" : " must be a mapping, got '" + value + "'"));
   }
 
   private static String string(Object value, String at, String field) {
@@ -237,7 +267,8 @@ public final class ComponentYaml {
 
   private static String scalar(Object value, String at, String field) {
     if (value instanceof Map || value instanceof List) {
-      throw new ComponentConfigException(at + ": " + field + " must be a single value, got '" + value + "'");
+      throw new ComponentConfigException(
+          at + ": " + field + " must be a single value, got '" + value + "'");
     }
     return String.valueOf(value);
   }

@@ -4,7 +4,10 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Parses durations written as Dapr (Go) writes them: {@code 5s}, {@code 500ms}, {@code 1m30s}, {@code 2h}. */
+/**
+ * Parses durations written as Dapr (Go) writes them: {@code 5s}, {@code 500ms}, {@code 1m30s},
+ * {@code 2h}.
+ */
 public final class Durations {
   private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|s|m|h)");
 

@@ -12,13 +12,15 @@ import java.util.TreeMap;
  * The state component types a runtime knows: the built-ins and any registered programmatically.
  *
  * <ul>
- *   <li>{@code state.in-memory}: the bundled Rust in-memory component (what a Dapr user's existing YAML names);
+ *   <li>{@code state.in-memory}: the bundled Rust in-memory component (what a Dapr user's existing
+ *       YAML names);
  *   <li>{@code state.wasm}: any state component module, from metadata {@code url}.
  * </ul>
  */
 public final class StateComponentTypes {
   /** The bundled in-memory store. */
   public static final String IN_MEMORY = "state.in-memory";
+
   /** Any Wasm state module. */
   public static final String WASM = "state.wasm";
 
@@ -70,22 +72,36 @@ public final class StateComponentTypes {
   private static StateComponent bundledInMemory(ComponentDefinition definition, WasmHost host) {
     if (definition.metadata().containsKey(WasmSettings.URL)) {
       throw new ComponentConfigException(
-          definition + ": metadata 'url' is not used by " + IN_MEMORY + " (use type " + WASM + " to load a module)");
+          definition
+              + ": metadata 'url' is not used by "
+              + IN_MEMORY
+              + " (use type "
+              + WASM
+              + " to load a module)");
     }
-    // The build-time compiled class carries a stripped module without code; the interpreter needs the real one.
-    boolean interpreted = "interpreter".equalsIgnoreCase(definition.metadata().getOrDefault("wasm.engine", "").trim());
+    // The build-time compiled class carries a stripped module without code; the interpreter needs
+    // the real one.
+    boolean interpreted =
+        "interpreter"
+            .equalsIgnoreCase(definition.metadata().getOrDefault("wasm.engine", "").trim());
     return WasmStateComponent.load(
         host,
         WasmSettings.spec(
                 definition,
-                interpreted ? BundledComponents.stateInMemoryWasm() : BundledComponents.stateInMemory()).contract(dev.pillion.abi.StateStoreContract.CONTRACT).build(),
+                interpreted
+                    ? BundledComponents.stateInMemoryWasm()
+                    : BundledComponents.stateInMemory())
+            .contract(dev.pillion.abi.StateStoreContract.CONTRACT)
+            .build(),
         WasmSettings.guestProperties(definition));
   }
 
   private static StateComponent wasmFromUrl(ComponentDefinition definition, WasmHost host) {
     return WasmStateComponent.load(
         host,
-        WasmSettings.spec(definition, WasmSettings.moduleFromUrl(definition)).contract(dev.pillion.abi.StateStoreContract.CONTRACT).build(),
+        WasmSettings.spec(definition, WasmSettings.moduleFromUrl(definition))
+            .contract(dev.pillion.abi.StateStoreContract.CONTRACT)
+            .build(),
         WasmSettings.guestProperties(definition));
   }
 }

@@ -11,8 +11,8 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The host-side settings of a Wasm component, read from its metadata. Keys starting with {@code wasm.} and {@code
- * url} are the host's; every other entry is passed to the guest's {@code init}.
+ * The host-side settings of a Wasm component, read from its metadata. Keys starting with {@code
+ * wasm.} and {@code url} are the host's; every other entry is passed to the guest's {@code init}.
  *
  * <table>
  *   <caption>metadata the host reads</caption>
@@ -31,6 +31,7 @@ import java.util.Map;
 public final class WasmSettings {
   /** The module's location. */
   public static final String URL = "url";
+
   /** Prefix of host settings. */
   public static final String PREFIX = "wasm.";
 
@@ -56,21 +57,27 @@ public final class WasmSettings {
       try {
         switch (key) {
           case "wasm.engine" -> spec.engine(Engine.valueOf(value.toUpperCase(Locale.ROOT)));
-          case "wasm.instances" -> spec.instanceModel(InstanceModel.valueOf(value.toUpperCase(Locale.ROOT)));
+          case "wasm.instances" ->
+              spec.instanceModel(InstanceModel.valueOf(value.toUpperCase(Locale.ROOT)));
           case "wasm.poolSize" -> limits.poolSize(Integer.parseInt(value));
           case "wasm.poolWait" -> limits.poolWait(Durations.parse(value));
           case "wasm.maxMemoryPages" -> limits.maxMemoryPages(Integer.parseInt(value));
           case "wasm.callTimeout" -> limits.callTimeout(Durations.parse(value));
           case "wasm.maxMessageBytes" -> limits.maxMessageBytes(Integer.parseInt(value));
           case "wasm.preopens" -> preopens(definition, value).forEach(spec::preopenDirectory);
-          default -> throw new ComponentConfigException(
-              definition + ": unknown metadata '" + key + "' (host settings are wasm.engine, wasm.instances, "
-                  + "wasm.poolSize, wasm.poolWait, wasm.maxMemoryPages, wasm.callTimeout, wasm.maxMessageBytes, "
-                  + "wasm.preopens)");
+          default ->
+              throw new ComponentConfigException(
+                  definition
+                      + ": unknown metadata '"
+                      + key
+                      + "' (host settings are wasm.engine, wasm.instances, "
+                      + "wasm.poolSize, wasm.poolWait, wasm.maxMemoryPages, wasm.callTimeout, wasm.maxMessageBytes, "
+                      + "wasm.preopens)");
         }
       } catch (IllegalArgumentException e) {
         throw new ComponentConfigException(
-            definition + ": invalid metadata '" + key + "' = '" + value + "': " + e.getMessage(), e);
+            definition + ": invalid metadata '" + key + "' = '" + value + "': " + e.getMessage(),
+            e);
       }
     }
     return spec.limits(limits.build());
@@ -84,12 +91,14 @@ public final class WasmSettings {
    */
   public static Map<String, String> guestProperties(ComponentDefinition definition) {
     Map<String, String> properties = new LinkedHashMap<>();
-    definition.metadata().forEach(
-        (key, value) -> {
-          if (!key.equals(URL) && !key.startsWith(PREFIX)) {
-            properties.put(key, value);
-          }
-        });
+    definition
+        .metadata()
+        .forEach(
+            (key, value) -> {
+              if (!key.equals(URL) && !key.startsWith(PREFIX)) {
+                properties.put(key, value);
+              }
+            });
     return properties;
   }
 
@@ -103,7 +112,8 @@ public final class WasmSettings {
     String url = definition.metadata().get(URL);
     if (url == null || url.isBlank()) {
       throw new ComponentConfigException(
-          definition + ": metadata 'url' is required (e.g. file://my-component.wasm, relative to the YAML file)");
+          definition
+              + ": metadata 'url' is required (e.g. file://my-component.wasm, relative to the YAML file)");
     }
     if (!url.startsWith("file://")) {
       throw new ComponentConfigException(
@@ -133,6 +143,10 @@ public final class WasmSettings {
     if (file.isAbsolute()) {
       return file;
     }
-    return definition.baseDirectory().map(base -> base.resolve(file)).orElse(file.toAbsolutePath()).normalize();
+    return definition
+        .baseDirectory()
+        .map(base -> base.resolve(file))
+        .orElse(file.toAbsolutePath())
+        .normalize();
   }
 }

@@ -3,7 +3,9 @@ package dev.pillion.state;
 import java.util.List;
 import java.util.stream.Collectors;
 
-/** Some items of a bulk save or delete failed; {@link #failures()} names each key with its error. */
+/**
+ * Some items of a bulk save or delete failed; {@link #failures()} names each key with its error.
+ */
 public class BulkStateException extends StateException {
   private static final long serialVersionUID = 1L;
 
@@ -24,7 +26,9 @@ public class BulkStateException extends StateException {
             + " failed for "
             + failures.size()
             + " key(s): "
-            + failures.stream().map(f -> "'" + f.key() + "' (" + f.error().getMessage() + ")").collect(Collectors.joining("; ")),
+            + failures.stream()
+                .map(f -> "'" + f.key() + "' (" + f.error().getMessage() + ")")
+                .collect(Collectors.joining("; ")),
         failures.isEmpty() ? null : failures.get(0).error());
     this.operation = operation;
     this.failures = List.copyOf(failures);

@@ -3,7 +3,10 @@ package dev.pillion.state;
 import java.util.Objects;
 import java.util.Optional;
 
-/** One entry of a bulk get: the item, or nothing for a missing key, or the error for that key. Immutable. */
+/**
+ * One entry of a bulk get: the item, or nothing for a missing key, or the error for that key.
+ * Immutable.
+ */
 public final class BulkStateItem {
   private final String key;
   private final StateItem item;

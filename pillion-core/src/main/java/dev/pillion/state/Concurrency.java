@@ -4,7 +4,10 @@ import java.util.Optional;
 
 /** Dapr's concurrency option for writes. */
 public enum Concurrency {
-  /** The write succeeds only if the etag matches, or, without an etag, only if the item does not exist. */
+  /**
+   * The write succeeds only if the etag matches, or, without an etag, only if the item does not
+   * exist.
+   */
   FIRST_WRITE("first-write"),
   /** The last write wins (etags are still checked when given). The default. */
   LAST_WRITE("last-write");

@@ -1,7 +1,6 @@
 package dev.pillion.state;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
 import dev.pillion.abi.state.BulkDeleteRequest;
 import dev.pillion.abi.state.BulkGetItem;
 import dev.pillion.abi.state.BulkGetRequest;
@@ -22,8 +21,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The state building block over one component: checks requests with Dapr's rules (key, TTL, features), applies the
- * key prefix, and maps component errors back to the application's keys.
+ * The state building block over one component: checks requests with Dapr's rules (key, TTL,
+ * features), applies the key prefix, and maps component errors back to the application's keys.
  */
 public final class DefaultStateStore implements StateStore {
   private static final GetStateOption STRONG_READ =
@@ -49,7 +48,8 @@ public final class DefaultStateStore implements StateStore {
    * @param keyPrefix the key prefix strategy resolved for this app
    * @return the store
    */
-  public static DefaultStateStore create(String name, StateComponent component, KeyPrefix keyPrefix) {
+  public static DefaultStateStore create(
+      String name, StateComponent component, KeyPrefix keyPrefix) {
     return new DefaultStateStore(name, component, keyPrefix);
   }
 
@@ -76,9 +76,12 @@ public final class DefaultStateStore implements StateStore {
   public Optional<StateItem> get(GetRequest request) {
     String key = storedKey(request.key());
     dev.pillion.abi.state.GetRequest.Builder get =
-        dev.pillion.abi.state.GetRequest.newBuilder().setKey(key).putAllMetadata(request.metadata());
+        dev.pillion.abi.state.GetRequest.newBuilder()
+            .setKey(key)
+            .putAllMetadata(request.metadata());
     if (request.consistency() != Consistency.EVENTUAL) {
-      // Eventual is what an unset option means; leaving it out keeps the hot path's request minimal.
+      // Eventual is what an unset option means; leaving it out keeps the hot path's request
+      // minimal.
       get.setOptions(STRONG_READ);
     }
     dev.pillion.abi.state.GetRequest message = get.build();
@@ -100,12 +103,20 @@ public final class DefaultStateStore implements StateStore {
     BulkGetRequest.Builder request = BulkGetRequest.newBuilder();
     for (String key : keys) {
       request.addItems(
-          dev.pillion.abi.state.GetRequest.newBuilder().setKey(storedKey(key)).putAllMetadata(metadata));
+          dev.pillion.abi.state.GetRequest.newBuilder()
+              .setKey(storedKey(key))
+              .putAllMetadata(metadata));
     }
     List<BulkGetItem> items = guarded("", () -> component.bulkGet(request.build()));
     if (items.size() != keys.size()) {
       throw new StateException(
-          name, "component returned " + items.size() + " items for a bulk get of " + keys.size() + " keys", null);
+          name,
+          "component returned "
+              + items.size()
+              + " items for a bulk get of "
+              + keys.size()
+              + " keys",
+          null);
     }
     List<BulkStateItem> result = new ArrayList<>(items.size());
     for (int i = 0; i < items.size(); i++) {
@@ -119,7 +130,11 @@ public final class DefaultStateStore implements StateStore {
         result.add(
             BulkStateItem.found(
                 StateItem.wrap(
-                    key, item.getData().toByteArray(), item.getEtag(), item.getContentType(), item.getMetadataMap())));
+                    key,
+                    item.getData().toByteArray(),
+                    item.getEtag(),
+                    item.getContentType(),
+                    item.getMetadataMap())));
       }
     }
     return result;
@@ -128,10 +143,12 @@ public final class DefaultStateStore implements StateStore {
   @Override
   public void save(SaveRequest request) {
     SetRequest set = toSet(request);
-    guarded(request.key(), () -> {
-      component.set(set);
-      return null;
-    });
+    guarded(
+        request.key(),
+        () -> {
+          component.set(set);
+          return null;
+        });
   }
 
   @Override
@@ -140,19 +157,23 @@ public final class DefaultStateStore implements StateStore {
     for (SaveRequest request : requests) {
       bulk.addItems(toSet(request));
     }
-    guarded("", () -> {
-      component.bulkSet(bulk.build());
-      return null;
-    });
+    guarded(
+        "",
+        () -> {
+          component.bulkSet(bulk.build());
+          return null;
+        });
   }
 
   @Override
   public void delete(DeleteRequest request) {
     dev.pillion.abi.state.DeleteRequest delete = toDelete(request);
-    guarded(request.key(), () -> {
-      component.delete(delete);
-      return null;
-    });
+    guarded(
+        request.key(),
+        () -> {
+          component.delete(delete);
+          return null;
+        });
   }
 
   @Override
@@ -161,10 +182,12 @@ public final class DefaultStateStore implements StateStore {
     for (DeleteRequest request : requests) {
       bulk.addItems(toDelete(request));
     }
-    guarded("", () -> {
-      component.bulkDelete(bulk.build());
-      return null;
-    });
+    guarded(
+        "",
+        () -> {
+          component.bulkDelete(bulk.build());
+          return null;
+        });
   }
 
   @Override
@@ -180,17 +203,23 @@ public final class DefaultStateStore implements StateStore {
         request.addOperations(TransactOperation.newBuilder().setDelete(toDelete(delete.request())));
       }
     }
-    guarded("", () -> {
-      component.transact(request.build());
-      return null;
-    });
+    guarded(
+        "",
+        () -> {
+          component.transact(request.build());
+          return null;
+        });
   }
 
   private SetRequest toSet(SaveRequest request) {
     String key = storedKey(request.key());
-    if (StateMetadata.ttlSeconds(name, request.metadata()).isPresent() && !features.contains(StateFeature.TTL)) {
+    if (StateMetadata.ttlSeconds(name, request.metadata()).isPresent()
+        && !features.contains(StateFeature.TTL)) {
       throw new StateNotSupportedException(
-          name, "key '" + request.key() + "': metadata 'ttlInSeconds' is set, but the state store does not support TTL");
+          name,
+          "key '"
+              + request.key()
+              + "': metadata 'ttlInSeconds' is set, but the state store does not support TTL");
     }
     SetRequest.Builder set =
         SetRequest.newBuilder()
@@ -230,7 +259,10 @@ public final class DefaultStateStore implements StateStore {
     return keyPrefix.apply(key);
   }
 
-  /** Runs a component call and rewrites keys in its errors from the stored form to the application's. */
+  /**
+   * Runs a component call and rewrites keys in its errors from the stored form to the
+   * application's.
+   */
   private <T> T guarded(String key, java.util.function.Supplier<T> call) {
     try {
       return call.get();
@@ -241,7 +273,8 @@ public final class DefaultStateStore implements StateStore {
 
   private StateException rekey(StateException e, String key) {
     if (e instanceof EtagMismatchException mismatch) {
-      return new EtagMismatchException(name, applicationKey(mismatch.key(), key), mismatch.detail());
+      return new EtagMismatchException(
+          name, applicationKey(mismatch.key(), key), mismatch.detail());
     }
     if (e instanceof EtagInvalidException invalid) {
       return new EtagInvalidException(name, applicationKey(invalid.key(), key), invalid.detail());
@@ -250,7 +283,8 @@ public final class DefaultStateStore implements StateStore {
       List<BulkStateException.KeyFailure> failures = new ArrayList<>();
       for (BulkStateException.KeyFailure failure : bulk.failures()) {
         String failedKey = keyPrefix.strip(failure.key());
-        failures.add(new BulkStateException.KeyFailure(failedKey, rekey(failure.error(), failedKey)));
+        failures.add(
+            new BulkStateException.KeyFailure(failedKey, rekey(failure.error(), failedKey)));
       }
       return new BulkStateException(name, bulk.operation(), failures);
     }

@@ -1,8 +1,8 @@
 package dev.pillion.state;
 
 /**
- * The etag given does not match the stored item's (or, with first-write concurrency, the item already exists). Read
- * the item again and retry with its current etag.
+ * The etag given does not match the stored item's (or, with first-write concurrency, the item
+ * already exists). Read the item again and retry with its current etag.
  */
 public class EtagMismatchException extends StateException {
   private static final long serialVersionUID = 1L;

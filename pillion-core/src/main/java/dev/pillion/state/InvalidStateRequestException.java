@@ -1,6 +1,9 @@
 package dev.pillion.state;
 
-/** A request is malformed: an empty or illegal key, an invalid option or metadata value. Nothing was changed. */
+/**
+ * A request is malformed: an empty or illegal key, an invalid option or metadata value. Nothing was
+ * changed.
+ */
 public class InvalidStateRequestException extends StateException {
   private static final long serialVersionUID = 1L;
 

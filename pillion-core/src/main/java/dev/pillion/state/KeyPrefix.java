@@ -3,9 +3,10 @@ package dev.pillion.state;
 import java.util.Objects;
 
 /**
- * How a store prefixes keys, from the component's {@code keyPrefix} metadata, as Dapr does: {@code appid} (the
- * default: {@code <appId>||key}), {@code name} ({@code <store>||key}), {@code namespace} ({@code
- * <namespace>.<appId>||key}), {@code none}, or any other value as a literal prefix.
+ * How a store prefixes keys, from the component's {@code keyPrefix} metadata, as Dapr does: {@code
+ * appid} (the default: {@code <appId>||key}), {@code name} ({@code <store>||key}), {@code
+ * namespace} ({@code <namespace>.<appId>||key}), {@code none}, or any other value as a literal
+ * prefix.
  */
 public final class KeyPrefix {
   /** Separates the prefix from the key; keys may not contain it when a prefix is used. */

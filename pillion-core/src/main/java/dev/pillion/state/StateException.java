@@ -2,7 +2,9 @@ package dev.pillion.state;
 
 import dev.pillion.abi.PillionException;
 
-/** A state operation failed. The message names the store and, where it applies, the key or field. */
+/**
+ * A state operation failed. The message names the store and, where it applies, the key or field.
+ */
 public class StateException extends PillionException {
   private static final long serialVersionUID = 1L;
 

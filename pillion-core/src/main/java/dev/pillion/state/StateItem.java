@@ -8,7 +8,10 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
-/** A stored item as read back: key, value bytes, etag, content type and the store's metadata. Immutable. */
+/**
+ * A stored item as read back: key, value bytes, etag, content type and the store's metadata.
+ * Immutable.
+ */
 public final class StateItem {
   /** Metadata key of the RFC 3339 time an item with a TTL expires. */
   public static final String TTL_EXPIRE_TIME = "ttlExpireTime";
@@ -19,7 +22,8 @@ public final class StateItem {
   private final String contentType;
   private final Map<String, String> metadata;
 
-  private StateItem(String key, byte[] value, String etag, String contentType, Map<String, String> metadata) {
+  private StateItem(
+      String key, byte[] value, String etag, String contentType, Map<String, String> metadata) {
     this.key = key;
     this.value = value;
     this.etag = etag;
@@ -47,10 +51,14 @@ public final class StateItem {
         Map.copyOf(metadata));
   }
 
-  /** Creates an item that owns {@code value} without copying it (the caller must not keep the array). */
+  /**
+   * Creates an item that owns {@code value} without copying it (the caller must not keep the
+   * array).
+   */
   static StateItem wrap(
       String key, byte[] value, String etag, String contentType, Map<String, String> metadata) {
-    return new StateItem(key, value, etag, contentType, metadata.isEmpty() ? Map.of() : Map.copyOf(metadata));
+    return new StateItem(
+        key, value, etag, contentType, metadata.isEmpty() ? Map.of() : Map.copyOf(metadata));
   }
 
   /**
@@ -141,6 +149,14 @@ public final class StateItem {
 
   @Override
   public String toString() {
-    return "StateItem{key=" + key + ", " + value.length + " bytes, etag=" + etag + ", metadata=" + metadata + '}';
+    return "StateItem{key="
+        + key
+        + ", "
+        + value.length
+        + " bytes, etag="
+        + etag
+        + ", metadata="
+        + metadata
+        + '}';
   }
 }

@@ -7,12 +7,14 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A state store with Dapr's semantics, backed by one component. Keys are given as the application sees them; the
- * store adds its key prefix ({@code keyPrefix} metadata: appid by default). Thread-safe.
+ * A state store with Dapr's semantics, backed by one component. Keys are given as the application
+ * sees them; the store adds its key prefix ({@code keyPrefix} metadata: appid by default).
+ * Thread-safe.
  *
- * <p>Errors: {@link EtagMismatchException} when an etag does not match, {@link InvalidStateRequestException} for a
- * malformed request, {@link StateNotSupportedException} for an operation the component lacks, {@link
- * BulkStateException} naming each failed key of a bulk write, and {@link StateException} otherwise.
+ * <p>Errors: {@link EtagMismatchException} when an etag does not match, {@link
+ * InvalidStateRequestException} for a malformed request, {@link StateNotSupportedException} for an
+ * operation the component lacks, {@link BulkStateException} naming each failed key of a bulk write,
+ * and {@link StateException} otherwise.
  */
 public interface StateStore {
   /**
@@ -23,7 +25,8 @@ public interface StateStore {
   String name();
 
   /**
-   * The features the component reports: {@link StateFeature#ETAG}, {@link StateFeature#TRANSACTIONAL}, ...
+   * The features the component reports: {@link StateFeature#ETAG}, {@link
+   * StateFeature#TRANSACTIONAL}, ...
    *
    * @return the feature strings
    */
@@ -48,7 +51,8 @@ public interface StateStore {
   Optional<StateItem> get(GetRequest request);
 
   /**
-   * Reads many keys. Missing keys are returned as {@link BulkStateItem#missing(String)}, in request order.
+   * Reads many keys. Missing keys are returned as {@link BulkStateItem#missing(String)}, in request
+   * order.
    *
    * @param keys the keys
    * @param metadata metadata passed with every read
@@ -94,8 +98,8 @@ public interface StateStore {
   void save(SaveRequest request);
 
   /**
-   * Saves several items. With a component that has bulk set, all items are written or none; otherwise each item is
-   * written on its own and the failures are reported together.
+   * Saves several items. With a component that has bulk set, all items are written or none;
+   * otherwise each item is written on its own and the failures are reported together.
    *
    * @param requests the writes
    * @throws BulkStateException naming every failed key
@@ -127,7 +131,8 @@ public interface StateStore {
   void deleteAll(List<DeleteRequest> requests);
 
   /**
-   * Runs upserts and deletes in order, all or nothing. Needs the {@link StateFeature#TRANSACTIONAL} feature.
+   * Runs upserts and deletes in order, all or nothing. Needs the {@link StateFeature#TRANSACTIONAL}
+   * feature.
    *
    * @param operations the operations
    * @param metadata metadata for the whole transaction

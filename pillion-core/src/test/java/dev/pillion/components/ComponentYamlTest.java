@@ -15,7 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ComponentYamlTest {
   @TempDir Path dir;
 
-  private final ComponentYaml yaml = ComponentYaml.withEnvironment(Map.of("REDIS_PASSWORD", "s3cret")::get);
+  private final ComponentYaml yaml =
+      ComponentYaml.withEnvironment(Map.of("REDIS_PASSWORD", "s3cret")::get);
 
   private Path write(String name, String content) throws IOException {
     return Files.writeString(dir.resolve(name), content);
@@ -101,7 +102,9 @@ class ComponentYamlTest {
             value: file://store.wasm
         """);
     write("notes.txt", "not yaml at all: [");
-    assertThat(yaml.loadFolder(dir)).extracting(ComponentDefinition::name).containsExactly("one", "two");
+    assertThat(yaml.loadFolder(dir))
+        .extracting(ComponentDefinition::name)
+        .containsExactly("one", "two");
   }
 
   private void assertInvalid(String content, String... messageParts) throws IOException {
@@ -114,14 +117,22 @@ class ComponentYamlTest {
 
   @Test
   void malformedYamlNamesTheFile() throws IOException {
-    assertInvalid("apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: [unclosed\n", "not valid YAML");
+    assertInvalid(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: [unclosed\n", "not valid YAML");
   }
 
   @Test
   void missingNameTypeOrVersionIsAnError() throws IOException {
-    assertInvalid("apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {}\nspec: {type: state.in-memory, version: v1}\n", "metadata.name is missing");
-    assertInvalid("apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec: {version: v1}\n", "component 's'", "spec.type is missing");
-    assertInvalid("apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory}\n", "spec.version is missing");
+    assertInvalid(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {}\nspec: {type: state.in-memory, version: v1}\n",
+        "metadata.name is missing");
+    assertInvalid(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec: {version: v1}\n",
+        "component 's'",
+        "spec.type is missing");
+    assertInvalid(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory}\n",
+        "spec.version is missing");
   }
 
   @Test
@@ -188,7 +199,9 @@ class ComponentYamlTest {
     assertInvalid(
         "apiVersion: dapr.io/v2\nkind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory, version: v1}\n",
         "apiVersion 'dapr.io/v2'");
-    assertInvalid("apiVersion: dapr.io/v1alpha1\nkind: Gadget\nmetadata: {name: s}\n", "unknown kind 'Gadget'");
+    assertInvalid(
+        "apiVersion: dapr.io/v1alpha1\nkind: Gadget\nmetadata: {name: s}\n",
+        "unknown kind 'Gadget'");
   }
 
   @Test

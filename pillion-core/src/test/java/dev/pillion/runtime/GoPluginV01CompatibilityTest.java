@@ -24,9 +24,9 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * A module with the exact shape of a go-plugin v0.1 TinyGo state module (components/fixtures/goplugin-v01-state.c:
- * a WASI command, api version 1, guest-owned responses, 0 for empty) runs unmodified, passing the flow the original
- * dapr-wasm-exp project tested.
+ * A module with the exact shape of a go-plugin v0.1 TinyGo state module
+ * (components/fixtures/goplugin-v01-state.c: a WASI command, api version 1, guest-owned responses,
+ * 0 for empty) runs unmodified, passing the flow the original dapr-wasm-exp project tested.
  */
 class GoPluginV01CompatibilityTest {
   private static ComponentSpec spec() {
@@ -51,15 +51,29 @@ class GoPluginV01CompatibilityTest {
               .setEtag("etag1")
               .setContentType("text")
               .build());
-      assertThat(store.get(GetRequest.newBuilder().setKey("theFirstKey").build()).getData().toStringUtf8())
+      assertThat(
+              store
+                  .get(GetRequest.newBuilder().setKey("theFirstKey").build())
+                  .getData()
+                  .toStringUtf8())
           .isEqualTo("value of key");
 
-      store.set(SetRequest.newBuilder().setKey("theSecondKey").setData(ByteString.copyFromUtf8("1234")).build());
-      assertThat(store.get(GetRequest.newBuilder().setKey("theSecondKey").build()).getData().toStringUtf8())
+      store.set(
+          SetRequest.newBuilder()
+              .setKey("theSecondKey")
+              .setData(ByteString.copyFromUtf8("1234"))
+              .build());
+      assertThat(
+              store
+                  .get(GetRequest.newBuilder().setKey("theSecondKey").build())
+                  .getData()
+                  .toStringUtf8())
           .isEqualTo("1234");
 
       store.delete(DeleteRequest.newBuilder().setKey("theFirstKey").build());
-      assertThat(store.get(GetRequest.newBuilder().setKey("theFirstKey").build()).getData().isEmpty()).isTrue();
+      assertThat(
+              store.get(GetRequest.newBuilder().setKey("theFirstKey").build()).getData().isEmpty())
+          .isTrue();
 
       assertThat(store.features()).containsExactly("TRANSACTIONAL");
     }
@@ -82,7 +96,8 @@ class GoPluginV01CompatibilityTest {
           .containsExactly(true, false);
       store.delete("k1");
       assertThat(store.get("k1")).isEmpty();
-      // It claims TRANSACTIONAL but has no store_transact export: refused clearly, not silently dropped.
+      // It claims TRANSACTIONAL but has no store_transact export: refused clearly, not silently
+      // dropped.
       assertThatThrownBy(() -> store.transact(List.of()))
           .isInstanceOf(StateNotSupportedException.class)
           .hasMessageContaining("store_transact");

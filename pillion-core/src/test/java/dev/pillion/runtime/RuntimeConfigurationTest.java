@@ -14,7 +14,10 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Loading components from YAML and code: types, scopes, ignoreErrors, and the errors for bad definitions. */
+/**
+ * Loading components from YAML and code: types, scopes, ignoreErrors, and the errors for bad
+ * definitions.
+ */
 class RuntimeConfigurationTest {
   @TempDir Path resources;
 
@@ -50,7 +53,9 @@ class RuntimeConfigurationTest {
   @Test
   void loadsAWasmModuleByRelativeUrl() throws IOException {
     Files.copy(TestFixtures.path("misbehaving-state"), resources.resolve("store.wasm"));
-    write("store.yaml", yaml("custom", "state.wasm", "  metadata:\n  - name: url\n    value: file://store.wasm\n"));
+    write(
+        "store.yaml",
+        yaml("custom", "state.wasm", "  metadata:\n  - name: url\n    value: file://store.wasm\n"));
     try (Pillion runtime = Pillion.builder().resourcesPath(resources).build()) {
       runtime.state("custom").save("k", "v");
       assertThat(runtime.state("custom").get("k")).map(i -> i.valueAsString()).contains("v");
@@ -68,7 +73,9 @@ class RuntimeConfigurationTest {
   @Test
   void aFileThatIsNotWasmIsAClearError() throws IOException {
     Files.writeString(resources.resolve("fake.wasm"), "definitely not wasm");
-    write("fake.yaml", yaml("fake", "state.wasm", "  metadata:\n  - name: url\n    value: file://fake.wasm\n"));
+    write(
+        "fake.yaml",
+        yaml("fake", "state.wasm", "  metadata:\n  - name: url\n    value: file://fake.wasm\n"));
     assertThatThrownBy(() -> Pillion.builder().resourcesPath(resources).build())
         .isInstanceOf(PillionException.class)
         .hasMessageContaining("component 'fake'")
@@ -81,7 +88,10 @@ class RuntimeConfigurationTest {
     write("good.yaml", yaml("good", "state.in-memory", ""));
     write(
         "missing.yaml",
-        yaml("missing", "state.wasm", "  ignoreErrors: true\n  metadata:\n  - name: url\n    value: file://absent.wasm\n"));
+        yaml(
+            "missing",
+            "state.wasm",
+            "  ignoreErrors: true\n  metadata:\n  - name: url\n    value: file://absent.wasm\n"));
     try (Pillion runtime = Pillion.builder().resourcesPath(resources).build()) {
       assertThat(runtime.stateStoreNames()).containsExactly("good");
     }
@@ -104,7 +114,9 @@ class RuntimeConfigurationTest {
   @Test
   void wasmUrlMustBeAFileUrl() {
     ComponentDefinition definition =
-        ComponentDefinition.builder("remote", "state.wasm").metadata("url", "https://example.com/x.wasm").build();
+        ComponentDefinition.builder("remote", "state.wasm")
+            .metadata("url", "https://example.com/x.wasm")
+            .build();
     assertThatThrownBy(() -> Pillion.builder().component(definition).build())
         .isInstanceOf(ComponentConfigException.class)
         .hasMessageContaining("only file:// URLs are supported");
@@ -113,11 +125,14 @@ class RuntimeConfigurationTest {
   @Test
   void invalidHostSettingsNameTheField() {
     ComponentDefinition definition =
-        ComponentDefinition.builder("s", "state.in-memory").metadata("wasm.maxMemoryPages", "lots").build();
+        ComponentDefinition.builder("s", "state.in-memory")
+            .metadata("wasm.maxMemoryPages", "lots")
+            .build();
     assertThatThrownBy(() -> Pillion.builder().component(definition).build())
         .isInstanceOf(ComponentConfigException.class)
         .hasMessageContaining("wasm.maxMemoryPages");
-    ComponentDefinition unknown = ComponentDefinition.builder("s", "state.in-memory").metadata("wasm.turbo", "yes").build();
+    ComponentDefinition unknown =
+        ComponentDefinition.builder("s", "state.in-memory").metadata("wasm.turbo", "yes").build();
     assertThatThrownBy(() -> Pillion.builder().component(unknown).build())
         .isInstanceOf(ComponentConfigException.class)
         .hasMessageContaining("unknown metadata 'wasm.turbo'");
@@ -149,11 +164,17 @@ class RuntimeConfigurationTest {
         Pillion.builder()
             .appId("app")
             .stateStore("reference", JavaInMemoryStateComponent.create("reference"))
-            .stateComponentType("state.custom", (definition, host) -> JavaInMemoryStateComponent.create(definition.name()))
+            .stateComponentType(
+                "state.custom",
+                (definition, host) -> JavaInMemoryStateComponent.create(definition.name()))
             .component(ComponentDefinition.builder("custom", "state.custom").build())
-            .component(ComponentDefinition.builder("wasm", "state.in-memory").metadata("keyPrefix", "name").build())
+            .component(
+                ComponentDefinition.builder("wasm", "state.in-memory")
+                    .metadata("keyPrefix", "name")
+                    .build())
             .build()) {
-      assertThat(runtime.stateStoreNames()).containsExactlyInAnyOrder("reference", "custom", "wasm");
+      assertThat(runtime.stateStoreNames())
+          .containsExactlyInAnyOrder("reference", "custom", "wasm");
       runtime.state("custom").save("k", "v");
       assertThat(runtime.state("custom").get("k")).isPresent();
     }
@@ -163,10 +184,37 @@ class RuntimeConfigurationTest {
   void theInterpreterIsAnExplicitOptIn() {
     try (Pillion runtime =
         Pillion.builder()
-            .component(ComponentDefinition.builder("slow", "state.in-memory").metadata("wasm.engine", "interpreter").build())
+            .component(
+                ComponentDefinition.builder("slow", "state.in-memory")
+                    .metadata("wasm.engine", "interpreter")
+                    .build())
             .build()) {
       runtime.state("slow").save("k", "v");
       assertThat(runtime.state("slow").get("k")).isPresent();
     }
+  }
+
+  @Test
+  void initTimeoutStopsASlowComponent() {
+    Pillion.Builder builder =
+        Pillion.builder()
+            .stateComponentType(
+                "state.slow",
+                (definition, host) -> {
+                  try {
+                    Thread.sleep(1500);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  return JavaInMemoryStateComponent.create(definition.name());
+                })
+            .component(
+                ComponentDefinition.builder("slow", "state.slow")
+                    .initTimeout(java.time.Duration.ofMillis(200))
+                    .build());
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(PillionException.class)
+        .hasMessageContaining("component 'slow'")
+        .hasMessageContaining("did not finish within initTimeout PT0.2S");
   }
 }

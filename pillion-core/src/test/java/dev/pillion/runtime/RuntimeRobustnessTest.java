@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pillion.Pillion;
-import dev.pillion.abi.PillionException;
-import dev.pillion.components.ComponentConfigException;
 import dev.pillion.state.SaveRequest;
 import dev.pillion.state.StateException;
 import dev.pillion.state.StateStore;
@@ -19,8 +17,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A misbehaving component fails each call with a clear error, keeps serving afterwards, and never takes down the
- * runtime's other components.
+ * A misbehaving component fails each call with a clear error, keeps serving afterwards, and never
+ * takes down the runtime's other components.
  */
 class RuntimeRobustnessTest {
   @TempDir Path resources;
@@ -41,7 +39,11 @@ class RuntimeRobustnessTest {
                 + type
                 + "\n  version: v1\n  metadata:\n  - name: keyPrefix\n    value: none\n");
     for (int i = 0; i < metadata.length; i += 2) {
-      yaml.append("  - name: ").append(metadata[i]).append("\n    value: \"").append(metadata[i + 1]).append("\"\n");
+      yaml.append("  - name: ")
+          .append(metadata[i])
+          .append("\n    value: \"")
+          .append(metadata[i + 1])
+          .append("\"\n");
     }
     return yaml.toString();
   }
@@ -98,7 +100,9 @@ class RuntimeRobustnessTest {
 
   @Test
   void memoryGrowthPastTheCap() {
-    assertThatThrownBy(() -> bad.get("grow")).isInstanceOf(StateException.class).hasMessageContaining("out of memory");
+    assertThatThrownBy(() -> bad.get("grow"))
+        .isInstanceOf(StateException.class)
+        .hasMessageContaining("out of memory");
     assertOthersStillServe();
   }
 
@@ -123,8 +127,10 @@ class RuntimeRobustnessTest {
 
   @Test
   void guestErrorsKeepTheirMeaning() {
-    assertThatThrownBy(() -> bad.get("error")).isInstanceOf(dev.pillion.state.InvalidStateRequestException.class);
-    assertThatThrownBy(() -> bad.get("etag")).isInstanceOf(dev.pillion.state.EtagMismatchException.class);
+    assertThatThrownBy(() -> bad.get("error"))
+        .isInstanceOf(dev.pillion.state.InvalidStateRequestException.class);
+    assertThatThrownBy(() -> bad.get("etag"))
+        .isInstanceOf(dev.pillion.state.EtagMismatchException.class);
     assertOthersStillServe();
   }
 

@@ -17,7 +17,8 @@ public final class TestFixtures {
   public static Path path(String name) {
     URL url = TestFixtures.class.getClassLoader().getResource("fixtures/" + name + ".wasm");
     if (url == null) {
-      throw new IllegalStateException("fixture " + name + ".wasm is not on the test classpath; run components/build.sh");
+      throw new IllegalStateException(
+          "fixture " + name + ".wasm is not on the test classpath; run components/build.sh");
     }
     try {
       return Path.of(url.toURI());

@@ -1,6 +1,9 @@
 package dev.pillion.wasm;
 
-/** Calls methods of a component (or of one of its instances) with encoded request and response messages. */
+/**
+ * Calls methods of a component (or of one of its instances) with encoded request and response
+ * messages.
+ */
 public interface ComponentCaller {
   /**
    * Calls a method.

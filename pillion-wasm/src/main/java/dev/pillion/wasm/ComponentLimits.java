@@ -6,8 +6,9 @@ import java.util.Objects;
 /**
  * Resource limits of one component. Immutable; build with {@link #builder()}.
  *
- * <p>Defaults: 1024 memory pages (64 MiB), a 5 s per-call timeout, 4 MiB per request or response (like daprd's
- * default {@code --max-body-size}), a pool of 4 instances, and 5 s waiting for a free instance.
+ * <p>Defaults: 1024 memory pages (64 MiB), a 5 s per-call timeout, 4 MiB per request or response
+ * (like daprd's default {@code --max-body-size}), a pool of 4 instances, and 5 s waiting for a free
+ * instance.
  */
 public final class ComponentLimits {
   /** The default limits. */

@@ -3,8 +3,9 @@ package dev.pillion.wasm;
 import dev.pillion.abi.PillionException;
 
 /**
- * A component could not be loaded: the bytes are not Wasm, an export its contract needs is missing or has the wrong
- * signature, its ABI version is unsupported, it imports something the host does not grant, or its start failed.
+ * A component could not be loaded: the bytes are not Wasm, an export its contract needs is missing
+ * or has the wrong signature, its ABI version is unsupported, it imports something the host does
+ * not grant, or its start failed.
  */
 public class ComponentLoadException extends PillionException {
   private static final long serialVersionUID = 1L;

@@ -5,8 +5,9 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 
 /**
- * A guest's stdout or stderr: bytes are collected into lines and each line is logged under the component's logger.
- * A line longer than 8 KiB is split, so a guest cannot make the host buffer without bound.
+ * A guest's stdout or stderr: bytes are collected into lines and each line is logged under the
+ * component's logger. A line longer than 8 KiB is split, so a guest cannot make the host buffer
+ * without bound.
  */
 final class ComponentOutput extends OutputStream {
   private static final int MAX_LINE = 8192;

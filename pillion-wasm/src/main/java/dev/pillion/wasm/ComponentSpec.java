@@ -9,8 +9,8 @@ import java.util.Objects;
 /**
  * Everything the host needs to load one component. Immutable; build with {@link #builder()}.
  *
- * <p>Defaults: compiled engine, {@link InstanceModel#SINGLE}, {@link ComponentLimits#DEFAULT}, no preopened
- * directories, no instance initializer.
+ * <p>Defaults: compiled engine, {@link InstanceModel#SINGLE}, {@link ComponentLimits#DEFAULT}, no
+ * preopened directories, no instance initializer.
  */
 public final class ComponentSpec {
   private final String name;

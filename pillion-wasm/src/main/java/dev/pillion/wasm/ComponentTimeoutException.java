@@ -1,8 +1,8 @@
 package dev.pillion.wasm;
 
 /**
- * A call ran past the component's call timeout and was interrupted, or no instance became free within the pool
- * wait. An interrupted instance was discarded and replaced.
+ * A call ran past the component's call timeout and was interrupted, or no instance became free
+ * within the pool wait. An interrupted instance was discarded and replaced.
  */
 public class ComponentTimeoutException extends ComponentCallException {
   private static final long serialVersionUID = 1L;

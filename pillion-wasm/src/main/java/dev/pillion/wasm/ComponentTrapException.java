@@ -1,8 +1,8 @@
 package dev.pillion.wasm;
 
 /**
- * The guest trapped (unreachable, out-of-bounds access, stack exhaustion, exit) or broke the ABI (a response outside
- * its memory). The instance was discarded; the next call gets a fresh one.
+ * The guest trapped (unreachable, out-of-bounds access, stack exhaustion, exit) or broke the ABI (a
+ * response outside its memory). The instance was discarded; the next call gets a fresh one.
  */
 public class ComponentTrapException extends ComponentCallException {
   private static final long serialVersionUID = 1L;

@@ -10,9 +10,9 @@ import java.nio.file.StandardCopyOption;
 import java.util.Base64;
 
 /**
- * Keeps runtime-compiled modules on disk, keyed by the module's digest, so a user module is compiled once per
- * machine rather than once per start. Entries are written to a temporary file and moved into place, so concurrent
- * processes never read a half-written entry.
+ * Keeps runtime-compiled modules on disk, keyed by the module's digest, so a user module is
+ * compiled once per machine rather than once per start. Entries are written to a temporary file and
+ * moved into place, so concurrent processes never read a half-written entry.
  */
 final class DirectoryCompileCache implements Cache {
   private final Path directory;
@@ -22,7 +22,10 @@ final class DirectoryCompileCache implements Cache {
   }
 
   private Path entry(String key) {
-    String safe = Base64.getUrlEncoder().withoutPadding().encodeToString(key.getBytes(StandardCharsets.UTF_8));
+    String safe =
+        Base64.getUrlEncoder()
+            .withoutPadding()
+            .encodeToString(key.getBytes(StandardCharsets.UTF_8));
     return directory.resolve(safe + ".jar");
   }
 

@@ -28,18 +28,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One instance of a component: its linear memory, its WASI context and its exports. Not thread-safe: the pool hands
- * it to one caller at a time.
+ * One instance of a component: its linear memory, its WASI context and its exports. Not
+ * thread-safe: the pool hands it to one caller at a time.
  *
- * <p>The host keeps one request buffer per instance (from the guest's {@code malloc}) and reuses it while requests
- * fit, because the ABI forbids the guest to keep pointers into a request after the call: this saves a {@code malloc}
- * and a {@code free} per call.
+ * <p>The host keeps one request buffer per instance (from the guest's {@code malloc}) and reuses it
+ * while requests fit, because the ABI forbids the guest to keep pointers into a request after the
+ * call: this saves a {@code malloc} and a {@code free} per call.
  */
 final class GuestInstance implements ComponentCaller {
   private static final byte[] EMPTY = new byte[0];
   private static final FunctionType METHOD_TYPE =
       FunctionType.of(List.of(ValType.I32, ValType.I32), List.of(ValType.I64));
-  private static final FunctionType MALLOC_TYPE = FunctionType.of(List.of(ValType.I32), List.of(ValType.I32));
+  private static final FunctionType MALLOC_TYPE =
+      FunctionType.of(List.of(ValType.I32), List.of(ValType.I32));
   private static final FunctionType FREE_TYPE = FunctionType.of(List.of(ValType.I32), List.of());
   private static final FunctionType VERSION_TYPE = FunctionType.of(List.of(), List.of(ValType.I64));
   private static final int MIN_REQUEST_BUFFER = 1024;
@@ -82,8 +83,8 @@ final class GuestInstance implements ComponentCaller {
   }
 
   /**
-   * Instantiates the module, runs its start function, checks exports and ABI version, then runs the spec's
-   * initializer. Any failure is a {@link ComponentLoadException}.
+   * Instantiates the module, runs its start function, checks exports and ABI version, then runs the
+   * spec's initializer. Any failure is a {@link ComponentLoadException}.
    */
   static GuestInstance create(ComponentSpec spec, PreparedModule prepared, Watchdog watchdog) {
     String name = spec.name();
@@ -135,7 +136,8 @@ final class GuestInstance implements ComponentCaller {
           methods.put(method, instance.export(export));
         }
       }
-      GuestInstance guest = new GuestInstance(spec, instance, wasi, Map.copyOf(methods), version, watchdog);
+      GuestInstance guest =
+          new GuestInstance(spec, instance, wasi, Map.copyOf(methods), version, watchdog);
       try {
         spec.initializer().initialize(guest);
       } catch (RuntimeException e) {
@@ -153,7 +155,9 @@ final class GuestInstance implements ComponentCaller {
     String entry =
         hasExport(instance, "_initialize")
             ? "_initialize"
-            : hasExport(instance, Instance.START_FUNCTION_NAME) ? Instance.START_FUNCTION_NAME : null;
+            : hasExport(instance, Instance.START_FUNCTION_NAME)
+                ? Instance.START_FUNCTION_NAME
+                : null;
     if (entry == null) {
       return;
     }
@@ -163,7 +167,9 @@ final class GuestInstance implements ComponentCaller {
       // proc_exit(0) from a WASI command's _start: a normal exit, the exports stay usable.
     } catch (WasiExitException e) {
       throw new ComponentLoadException(
-          name, entry + " exited with code " + e.exitCode() + " (a WASI command must exit with 0)", e);
+          name,
+          entry + " exited with code " + e.exitCode() + " (a WASI command must exit with 0)",
+          e);
     } catch (ChicoryException | StackOverflowError e) {
       throw new ComponentLoadException(name, entry + " failed: " + e.getMessage(), e);
     }
@@ -179,20 +185,28 @@ final class GuestInstance implements ComponentCaller {
     return false;
   }
 
-  private static void requireFunction(String name, Instance instance, String export, FunctionType expected) {
+  private static void requireFunction(
+      String name, Instance instance, String export, FunctionType expected) {
     if (!hasExport(instance, export)) {
-      throw new ComponentLoadException(name, "does not export '" + export + "', which its contract requires", null);
+      throw new ComponentLoadException(
+          name, "does not export '" + export + "', which its contract requires", null);
     }
     FunctionType actual;
     try {
       actual = instance.exportType(export);
     } catch (ChicoryException | ClassCastException e) {
-      throw new ComponentLoadException(name, "exports '" + export + "' but it is not a function", e);
+      throw new ComponentLoadException(
+          name, "exports '" + export + "' but it is not a function", e);
     }
     if (!actual.typesMatch(expected)) {
       throw new ComponentLoadException(
           name,
-          "export '" + export + "' has signature " + signature(actual) + ", expected " + signature(expected),
+          "export '"
+              + export
+              + "' has signature "
+              + signature(actual)
+              + ", expected "
+              + signature(expected),
           null);
     }
   }
@@ -206,7 +220,8 @@ final class GuestInstance implements ComponentCaller {
     try {
       reported = instance.export(contract.versionExport()).apply()[0];
     } catch (ChicoryException e) {
-      throw new ComponentLoadException(name, contract.versionExport() + " failed: " + e.getMessage(), e);
+      throw new ComponentLoadException(
+          name, contract.versionExport() + " failed: " + e.getMessage(), e);
     }
     return AbiVersion.of(reported)
         .filter(contract.supportedVersions()::contains)
@@ -218,7 +233,10 @@ final class GuestInstance implements ComponentCaller {
                         + " reports ABI version "
                         + reported
                         + ", but the host supports "
-                        + contract.supportedVersions().stream().map(AbiVersion::number).sorted().toList()
+                        + contract.supportedVersions().stream()
+                            .map(AbiVersion::number)
+                            .sorted()
+                            .toList()
                         + " for "
                         + contract.service(),
                     null));
@@ -245,13 +263,18 @@ final class GuestInstance implements ComponentCaller {
   public byte[] call(String method, byte[] request) {
     ExportFunction function = methods.get(method);
     if (function == null) {
-      throw new ComponentCallException(component, method, "the component does not export this method", null);
+      throw new ComponentCallException(
+          component, method, "the component does not export this method", null);
     }
     if (request.length > limits.maxMessageBytes()) {
       throw new MessageTooLargeException(
           component,
           method,
-          "request of " + request.length + " bytes exceeds the limit of " + limits.maxMessageBytes() + " bytes");
+          "request of "
+              + request.length
+              + " bytes exceeds the limit of "
+              + limits.maxMessageBytes()
+              + " bytes");
     }
     long packed;
     slot.begin(timeoutNanos);
@@ -275,17 +298,26 @@ final class GuestInstance implements ComponentCaller {
     } catch (WasiExitException e) {
       slot.end();
       broken = true;
-      throw new ComponentTrapException(component, method, "guest exited with code " + e.exitCode(), e);
-    } catch (ChicoryException | StackOverflowError | ArithmeticException | IndexOutOfBoundsException e) {
+      throw new ComponentTrapException(
+          component, method, "guest exited with code " + e.exitCode(), e);
+    } catch (ChicoryException
+        | StackOverflowError
+        | ArithmeticException
+        | IndexOutOfBoundsException e) {
       // The guest's state is unknown after a trap: the instance is discarded, not reused.
       timedOut = slot.end();
       broken = true;
       if (timedOut) {
         throw new ComponentTimeoutException(
-            component, method, "call exceeded the timeout of " + limits.callTimeout().toMillis() + " ms");
+            component,
+            method,
+            "call exceeded the timeout of " + limits.callTimeout().toMillis() + " ms");
       }
       throw new ComponentTrapException(
-          component, method, "guest trapped: " + e + "; the instance was discarded and will be replaced", e);
+          component,
+          method,
+          "guest trapped: " + e + "; the instance was discarded and will be replaced",
+          e);
     }
     if (slot.end()) {
       // The watchdog fired just as the call returned: the result is complete, so keep it.
@@ -304,7 +336,10 @@ final class GuestInstance implements ComponentCaller {
       requestBufferCapacity = requestBuffer == 0 ? 0 : capacity;
       if (requestBuffer == 0) {
         throw new ComponentTrapException(
-            component, "malloc", "malloc(" + capacity + ") returned 0: the guest is out of memory", null);
+            component,
+            "malloc",
+            "malloc(" + capacity + ") returned 0: the guest is out of memory",
+            null);
       }
     }
     memory.write(requestBuffer, request);
@@ -325,8 +360,13 @@ final class GuestInstance implements ComponentCaller {
       throw new ComponentTrapException(
           component,
           method,
-          "response block [" + Integer.toUnsignedString(pointer) + ", " + end + ") lies outside the guest's "
-              + memoryBytes + " bytes of memory; the instance was discarded",
+          "response block ["
+              + Integer.toUnsignedString(pointer)
+              + ", "
+              + end
+              + ") lies outside the guest's "
+              + memoryBytes
+              + " bytes of memory; the instance was discarded",
           null);
     }
     if (length > limits.maxMessageBytes()) {
@@ -334,12 +374,17 @@ final class GuestInstance implements ComponentCaller {
       throw new MessageTooLargeException(
           component,
           method,
-          "response of " + length + " bytes exceeds the limit of " + limits.maxMessageBytes() + " bytes");
+          "response of "
+              + length
+              + " bytes exceeds the limit of "
+              + limits.maxMessageBytes()
+              + " bytes");
     }
     byte[] bytes = memory.readBytes(pointer, (int) length);
     releaseResponse(pointer);
     if (error) {
-      throw new GuestErrorException(component, method, GuestError.parse(new String(bytes, StandardCharsets.UTF_8)));
+      throw new GuestErrorException(
+          component, method, GuestError.parse(new String(bytes, StandardCharsets.UTF_8)));
     }
     return bytes;
   }

@@ -13,8 +13,8 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The functions a guest may import: WASI preview 1 (with only what the component was granted) and Pillion's own
- * {@code env} functions. Anything else is refused when the component loads.
+ * The functions a guest may import: WASI preview 1 (with only what the component was granted) and
+ * Pillion's own {@code env} functions. Anything else is refused when the component loads.
  */
 final class HostImports {
   static final String WASI_MODULE = "wasi_snapshot_preview1";
@@ -41,7 +41,8 @@ final class HostImports {
               int level = (int) args[0];
               int ptr = (int) args[1];
               int len = Math.min((int) args[2], MAX_LOG_BYTES);
-              String message = new String(instance.memory().readBytes(ptr, len), StandardCharsets.UTF_8);
+              String message =
+                  new String(instance.memory().readBytes(ptr, len), StandardCharsets.UTF_8);
               logger.log(level(level), message);
               return null;
             }));
@@ -64,7 +65,9 @@ final class HostImports {
   }
 
   static String allowedDescription() {
-    return WASI_MODULE + ".* and " + new TreeSet<>(ENV_FUNCTIONS).stream().map(f -> ENV_MODULE + "." + f).toList();
+    return WASI_MODULE
+        + ".* and "
+        + new TreeSet<>(ENV_FUNCTIONS).stream().map(f -> ENV_MODULE + "." + f).toList();
   }
 
   private static Set<String> wasiFunctionNames() {

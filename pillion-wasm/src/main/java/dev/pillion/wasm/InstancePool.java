@@ -7,9 +7,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
 /**
- * At most {@code size} instances, each used by one caller at a time. A single-instance component is a pool of one
- * whose instance is created at load and kept. Broken instances (trap, timeout) are closed, not returned, and a new
- * one is created on demand.
+ * At most {@code size} instances, each used by one caller at a time. A single-instance component is
+ * a pool of one whose instance is created at load and kept. Broken instances (trap, timeout) are
+ * closed, not returned, and a new one is created on demand.
  */
 final class InstancePool implements AutoCloseable {
   private final String component;
@@ -45,7 +45,8 @@ final class InstancePool implements AutoCloseable {
         acquired = permits.tryAcquire(waitNanos, TimeUnit.NANOSECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        throw new ComponentCallException(component, method, "interrupted while waiting for an instance", e);
+        throw new ComponentCallException(
+            component, method, "interrupted while waiting for an instance", e);
       }
       if (!acquired) {
         throw new ComponentTimeoutException(

@@ -9,8 +9,8 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Where a component's Wasm comes from: a file, a classpath resource, bytes, or a module compiled at build time.
- * Create with the static factories.
+ * Where a component's Wasm comes from: a file, a classpath resource, bytes, or a module compiled at
+ * build time. Create with the static factories.
  */
 public abstract sealed class ModuleSource {
   private ModuleSource() {}
@@ -33,7 +33,8 @@ public abstract sealed class ModuleSource {
    * @return the source
    */
   public static ModuleSource classpath(String resource, ClassLoader loader) {
-    return new ClasspathSource(Objects.requireNonNull(resource, "resource"), Objects.requireNonNull(loader));
+    return new ClasspathSource(
+        Objects.requireNonNull(resource, "resource"), Objects.requireNonNull(loader));
   }
 
   /**
@@ -48,15 +49,16 @@ public abstract sealed class ModuleSource {
   }
 
   /**
-   * A module compiled to JVM bytecode at build time by Chicory's compiler Maven plugin (its generated class
-   * implements {@link CompiledModule}), so loading it compiles nothing.
+   * A module compiled to JVM bytecode at build time by Chicory's compiler Maven plugin (its
+   * generated class implements {@link CompiledModule}), so loading it compiles nothing.
    *
    * @param moduleName a name for messages, e.g. {@code state-in-memory}
    * @param module an instance of the generated class
    * @return the source
    */
   public static ModuleSource precompiled(String moduleName, CompiledModule module) {
-    return new Precompiled(Objects.requireNonNull(moduleName, "moduleName"), Objects.requireNonNull(module, "module"));
+    return new Precompiled(
+        Objects.requireNonNull(moduleName, "moduleName"), Objects.requireNonNull(module, "module"));
   }
 
   /**

@@ -9,10 +9,11 @@ import com.dylibso.chicory.wasm.types.MemoryLimits;
 import java.util.function.Function;
 
 /**
- * A parsed module whose imports were checked, with its machine factory and memory limits: everything needed to
- * create instances, shared by all instances of one component.
+ * A parsed module whose imports were checked, with its machine factory and memory limits:
+ * everything needed to create instances, shared by all instances of one component.
  */
-record PreparedModule(WasmModule module, Function<Instance, Machine> machineFactory, MemoryLimits memoryLimits) {
+record PreparedModule(
+    WasmModule module, Function<Instance, Machine> machineFactory, MemoryLimits memoryLimits) {
 
   /** Refuses imports the host does not grant, naming the first one. */
   static void checkImports(String component, WasmModule module) {
@@ -23,7 +24,11 @@ record PreparedModule(WasmModule module, Function<Instance, Machine> machineFact
       if (imported.importType() != ExternalType.FUNCTION) {
         throw new ComponentLoadException(
             component,
-            "imports " + imported.importType() + " '" + qualified + "', but the host only provides functions",
+            "imports "
+                + imported.importType()
+                + " '"
+                + qualified
+                + "', but the host only provides functions",
             null);
       }
       boolean granted =
@@ -48,7 +53,8 @@ record PreparedModule(WasmModule module, Function<Instance, Machine> machineFact
   static MemoryLimits cappedMemory(String component, WasmModule module, int maxPages) {
     var section = module.memorySection();
     if (section.isEmpty() || section.get().memoryCount() == 0) {
-      throw new ComponentLoadException(component, "defines no memory; the ABI needs an exported memory", null);
+      throw new ComponentLoadException(
+          component, "defines no memory; the ABI needs an exported memory", null);
     }
     MemoryLimits declared = section.get().getMemory(0).limits();
     if (declared.initialPages() > maxPages) {

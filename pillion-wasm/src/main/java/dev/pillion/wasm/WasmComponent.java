@@ -4,8 +4,8 @@ import dev.pillion.abi.AbiVersion;
 import java.time.Duration;
 
 /**
- * A loaded, validated component: calls are routed to a free instance (see {@link InstanceModel}) under the
- * component's limits. Thread-safe. Create with {@link WasmHost#load(ComponentSpec)}.
+ * A loaded, validated component: calls are routed to a free instance (see {@link InstanceModel})
+ * under the component's limits. Thread-safe. Create with {@link WasmHost#load(ComponentSpec)}.
  */
 public final class WasmComponent implements ComponentCaller, AutoCloseable {
   private final ComponentSpec spec;
@@ -15,7 +15,11 @@ public final class WasmComponent implements ComponentCaller, AutoCloseable {
   private final Duration loadTime;
 
   WasmComponent(
-      ComponentSpec spec, InstancePool pool, AbiVersion version, java.util.Set<String> methods, Duration loadTime) {
+      ComponentSpec spec,
+      InstancePool pool,
+      AbiVersion version,
+      java.util.Set<String> methods,
+      Duration loadTime) {
     this.spec = spec;
     this.pool = pool;
     this.version = version;
@@ -61,8 +65,8 @@ public final class WasmComponent implements ComponentCaller, AutoCloseable {
   }
 
   /**
-   * How long loading took: reading, parsing, compiling (when not precompiled), the first instance and its
-   * initializer.
+   * How long loading took: reading, parsing, compiling (when not precompiled), the first instance
+   * and its initializer.
    *
    * @return the load time
    */
@@ -90,8 +94,8 @@ public final class WasmComponent implements ComponentCaller, AutoCloseable {
   }
 
   /**
-   * Runs a function with exclusive use of one instance, for callers that need several calls on the same memory
-   * (such as reading a guest's memory size in tests).
+   * Runs a function with exclusive use of one instance, for callers that need several calls on the
+   * same memory (such as reading a guest's memory size in tests).
    *
    * @param action what to do with the instance
    * @param <T> the result type
@@ -114,6 +118,12 @@ public final class WasmComponent implements ComponentCaller, AutoCloseable {
 
   @Override
   public String toString() {
-    return "WasmComponent{" + spec.name() + ", " + spec.source().describe() + ", abi " + version.number() + '}';
+    return "WasmComponent{"
+        + spec.name()
+        + ", "
+        + spec.source().describe()
+        + ", abi "
+        + version.number()
+        + '}';
   }
 }

@@ -21,19 +21,24 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * Loads components. One host serves many components: it owns the timeout watchdog and the cache of compiled
- * modules (in memory, and on disk when a cache directory is set), so the same module bytes are compiled once.
- * Thread-safe; close it after its components.
+ * Loads components. One host serves many components: it owns the timeout watchdog and the cache of
+ * compiled modules (in memory, and on disk when a cache directory is set), so the same module bytes
+ * are compiled once. Thread-safe; close it after its components.
  */
 public final class WasmHost implements AutoCloseable {
   private static final byte[] WASM_MAGIC = {0, 'a', 's', 'm'};
   private static final System.Logger LOG = System.getLogger(WasmHost.class.getName());
 
   private final Watchdog watchdog = new Watchdog();
-  /** Compiled machines by module digest, with the parsed module they belong to (Chicory checks the identity). */
+
+  /**
+   * Compiled machines by module digest, with the parsed module they belong to (Chicory checks the
+   * identity).
+   */
   private final Map<String, Compiled> compiled = new ConcurrentHashMap<>();
 
   private record Compiled(WasmModule module, Function<Instance, Machine> factory) {}
+
   private final Optional<Path> compileCacheDirectory;
 
   private WasmHost(Builder builder) {
@@ -59,9 +64,9 @@ public final class WasmHost implements AutoCloseable {
   }
 
   /**
-   * Loads a component: reads and parses the module, refuses imports the host does not grant, compiles it (unless
-   * precompiled or interpreted), creates the first instance, checks its exports and ABI version, and runs the spec's
-   * initializer on it.
+   * Loads a component: reads and parses the module, refuses imports the host does not grant,
+   * compiles it (unless precompiled or interpreted), creates the first instance, checks its exports
+   * and ABI version, and runs the spec's initializer on it.
    *
    * @param spec what to load
    * @return the ready component
@@ -88,7 +93,13 @@ public final class WasmHost implements AutoCloseable {
     Duration loadTime = Duration.ofNanos(System.nanoTime() - start);
     LOG.log(
         System.Logger.Level.DEBUG,
-        () -> "loaded component '" + spec.name() + "' from " + spec.source().describe() + " in " + loadTime);
+        () ->
+            "loaded component '"
+                + spec.name()
+                + "' from "
+                + spec.source().describe()
+                + " in "
+                + loadTime);
     return new WasmComponent(spec, pool, first.version(), methods, loadTime);
   }
 
@@ -108,7 +119,9 @@ public final class WasmHost implements AutoCloseable {
     if (precompiled.isPresent()) {
       module = precompiled.get().wasmModule();
       factory =
-          spec.engine() == Engine.INTERPRETER ? InterpreterMachine::new : precompiled.get().machineFactory();
+          spec.engine() == Engine.INTERPRETER
+              ? InterpreterMachine::new
+              : precompiled.get().machineFactory();
     } else {
       byte[] bytes = read(spec);
       WasmModule parsed = parse(name, spec.source(), bytes);
@@ -138,7 +151,9 @@ public final class WasmHost implements AutoCloseable {
   private static WasmModule parse(String name, ModuleSource source, byte[] bytes) {
     if (bytes.length < 8 || !java.util.Arrays.equals(bytes, 0, 4, WASM_MAGIC, 0, 4)) {
       throw new ComponentLoadException(
-          name, source.describe() + " is not a WebAssembly module (it does not start with \\0asm)", null);
+          name,
+          source.describe() + " is not a WebAssembly module (it does not start with \\0asm)",
+          null);
     }
     try {
       return Parser.parse(bytes);
@@ -165,7 +180,12 @@ public final class WasmHost implements AutoCloseable {
       Function<Instance, Machine> factory = compiler.compile();
       LOG.log(
           System.Logger.Level.DEBUG,
-          () -> "compiled component '" + name + "' in " + (System.nanoTime() - start) / 1_000_000 + " ms");
+          () ->
+              "compiled component '"
+                  + name
+                  + "' in "
+                  + (System.nanoTime() - start) / 1_000_000
+                  + " ms");
       return factory;
     } catch (ChicoryException e) {
       throw new ComponentLoadException(name, "cannot be compiled: " + e.getMessage(), e);

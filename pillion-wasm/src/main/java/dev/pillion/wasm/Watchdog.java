@@ -5,8 +5,9 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * Interrupts guest calls that run past their deadline. One daemon thread per {@link WasmHost} scans the running
- * calls every few milliseconds, so a call costs two volatile writes and a CAS instead of scheduling a timer task.
+ * Interrupts guest calls that run past their deadline. One daemon thread per {@link WasmHost} scans
+ * the running calls every few milliseconds, so a call costs two volatile writes and a CAS instead
+ * of scheduling a timer task.
  */
 final class Watchdog implements AutoCloseable {
   private static final long TICK_MILLIS = 5;
@@ -96,7 +97,9 @@ final class Watchdog implements AutoCloseable {
     }
 
     void interruptIfExpired(long now) {
-      if (state.get() == RUNNING && now - deadlineNanos > 0 && state.compareAndSet(RUNNING, INTERRUPTING)) {
+      if (state.get() == RUNNING
+          && now - deadlineNanos > 0
+          && state.compareAndSet(RUNNING, INTERRUPTING)) {
         caller.interrupt();
         state.set(TIMED_OUT);
       }

@@ -17,9 +17,11 @@ final class Fixtures {
   private Fixtures() {}
 
   static byte[] bytes(String fixture) {
-    try (InputStream in = Fixtures.class.getClassLoader().getResourceAsStream("fixtures/" + fixture + ".wasm")) {
+    try (InputStream in =
+        Fixtures.class.getClassLoader().getResourceAsStream("fixtures/" + fixture + ".wasm")) {
       if (in == null) {
-        throw new IllegalStateException("fixture " + fixture + ".wasm is not on the test classpath; run components/build.sh");
+        throw new IllegalStateException(
+            "fixture " + fixture + ".wasm is not on the test classpath; run components/build.sh");
       }
       return in.readAllBytes();
     } catch (IOException e) {
@@ -32,6 +34,9 @@ final class Fixtures {
   }
 
   static ComponentSpec.Builder spec(String fixture) {
-    return ComponentSpec.builder().name(fixture).contract(StateStoreContract.CONTRACT).source(source(fixture));
+    return ComponentSpec.builder()
+        .name(fixture)
+        .contract(StateStoreContract.CONTRACT)
+        .source(source(fixture));
   }
 }

@@ -3,6 +3,7 @@ package dev.pillion.wasm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.pillion.abi.AbiVersion;
 import dev.pillion.abi.GuestError;
@@ -10,7 +11,6 @@ import dev.pillion.abi.StateStoreContract;
 import dev.pillion.abi.state.GetRequest;
 import dev.pillion.abi.state.GetResponse;
 import dev.pillion.abi.state.SetRequest;
-import com.google.protobuf.ByteString;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,7 +29,9 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-/** Loading, validation, limits and sandboxing of the Wasm host, on both engines where it matters. */
+/**
+ * Loading, validation, limits and sandboxing of the Wasm host, on both engines where it matters.
+ */
 class WasmHostTest {
   private static WasmHost host;
 
@@ -48,7 +50,11 @@ class WasmHostTest {
   }
 
   private static byte[] set(String key, String value) {
-    return SetRequest.newBuilder().setKey(key).setData(ByteString.copyFromUtf8(value)).build().toByteArray();
+    return SetRequest.newBuilder()
+        .setKey(key)
+        .setData(ByteString.copyFromUtf8(value))
+        .build()
+        .toByteArray();
   }
 
   private static String data(byte[] response) throws InvalidProtocolBufferException {
@@ -77,7 +83,10 @@ class WasmHostTest {
                 load(
                     Fixtures.spec("x")
                         .name("not-wasm")
-                        .source(ModuleSource.bytes("hello, I am text".getBytes(StandardCharsets.UTF_8), "text bytes"))))
+                        .source(
+                            ModuleSource.bytes(
+                                "hello, I am text".getBytes(StandardCharsets.UTF_8),
+                                "text bytes"))))
         .isInstanceOf(ComponentLoadException.class)
         .hasMessageContaining("component 'not-wasm'")
         .hasMessageContaining("not a WebAssembly module");
@@ -88,7 +97,12 @@ class WasmHostTest {
     byte[] corrupt = Fixtures.bytes(Fixtures.MISBEHAVING);
     corrupt = java.util.Arrays.copyOf(corrupt, corrupt.length / 2);
     byte[] truncated = corrupt;
-    assertThatThrownBy(() -> load(Fixtures.spec("x").name("corrupt").source(ModuleSource.bytes(truncated, "half a module"))))
+    assertThatThrownBy(
+            () ->
+                load(
+                    Fixtures.spec("x")
+                        .name("corrupt")
+                        .source(ModuleSource.bytes(truncated, "half a module"))))
         .isInstanceOf(ComponentLoadException.class)
         .hasMessageContaining("component 'corrupt'")
         .hasMessageContaining("not a valid WebAssembly module");
@@ -96,7 +110,12 @@ class WasmHostTest {
 
   @Test
   void reportsAMissingFile(@TempDir Path dir) {
-    assertThatThrownBy(() -> load(Fixtures.spec("x").name("absent").source(ModuleSource.file(dir.resolve("no.wasm")))))
+    assertThatThrownBy(
+            () ->
+                load(
+                    Fixtures.spec("x")
+                        .name("absent")
+                        .source(ModuleSource.file(dir.resolve("no.wasm")))))
         .isInstanceOf(ComponentLoadException.class)
         .hasMessageContaining("cannot read file");
   }
@@ -197,7 +216,8 @@ class WasmHostTest {
   void oversizedRequestsAndResponsesAreRefused() throws Exception {
     ComponentLimits limits = ComponentLimits.builder().maxMessageBytes(1024 * 1024).build();
     try (WasmComponent component = load(Fixtures.spec(Fixtures.MISBEHAVING).limits(limits))) {
-      assertThatThrownBy(() -> component.call(StateStoreContract.SET, set("big", "x".repeat(2 * 1024 * 1024))))
+      assertThatThrownBy(
+              () -> component.call(StateStoreContract.SET, set("big", "x".repeat(2 * 1024 * 1024))))
           .isInstanceOf(MessageTooLargeException.class)
           .hasMessageContaining("request of")
           .hasMessageContaining("exceeds the limit of 1048576 bytes");
@@ -231,7 +251,8 @@ class WasmHostTest {
               });
       assertThatThrownBy(() -> component.call(StateStoreContract.GET, get("error")))
           .isInstanceOfSatisfying(
-              GuestErrorException.class, e -> assertThat(e.error().is(GuestError.INVALID_ARGUMENT)).isTrue());
+              GuestErrorException.class,
+              e -> assertThat(e.error().is(GuestError.INVALID_ARGUMENT)).isTrue());
     }
   }
 
@@ -261,7 +282,10 @@ class WasmHostTest {
       logger.removeHandler(handler);
     }
     assertThat(lines)
-        .contains("INFO hello from misbehaving-state", "INFO [stdout] stdout line", "WARNING [stderr] stderr line");
+        .contains(
+            "INFO hello from misbehaving-state",
+            "INFO [stdout] stdout line",
+            "WARNING [stderr] stderr line");
   }
 
   @Test
@@ -272,7 +296,8 @@ class WasmHostTest {
           .isInstanceOf(GuestErrorException.class)
           .hasMessageContaining("open /data/hello.txt");
     }
-    try (WasmComponent granted = load(Fixtures.spec(Fixtures.MISBEHAVING).preopenDirectory("/data", dir))) {
+    try (WasmComponent granted =
+        load(Fixtures.spec(Fixtures.MISBEHAVING).preopenDirectory("/data", dir))) {
       assertThat(data(granted.call(StateStoreContract.GET, get("file:/data/hello.txt"))))
           .isEqualTo("hello from the host");
       assertThatThrownBy(() -> granted.call(StateStoreContract.GET, get("file:/etc/passwd")))
@@ -283,10 +308,18 @@ class WasmHostTest {
   @Test
   void clockAndRandomAreAvailable() throws Exception {
     try (WasmComponent component = load(Fixtures.spec(Fixtures.MISBEHAVING))) {
-      long guestSeconds = Long.parseLong(data(component.call(StateStoreContract.GET, get("clock"))));
-      assertThat(guestSeconds).isCloseTo(System.currentTimeMillis() / 1000, org.assertj.core.data.Offset.offset(5L));
-      byte[] random1 = GetResponse.parseFrom(component.call(StateStoreContract.GET, get("random"))).getData().toByteArray();
-      byte[] random2 = GetResponse.parseFrom(component.call(StateStoreContract.GET, get("random"))).getData().toByteArray();
+      long guestSeconds =
+          Long.parseLong(data(component.call(StateStoreContract.GET, get("clock"))));
+      assertThat(guestSeconds)
+          .isCloseTo(System.currentTimeMillis() / 1000, org.assertj.core.data.Offset.offset(5L));
+      byte[] random1 =
+          GetResponse.parseFrom(component.call(StateStoreContract.GET, get("random")))
+              .getData()
+              .toByteArray();
+      byte[] random2 =
+          GetResponse.parseFrom(component.call(StateStoreContract.GET, get("random")))
+              .getData()
+              .toByteArray();
       assertThat(random1).hasSize(16).isNotEqualTo(random2);
     }
   }
@@ -294,9 +327,16 @@ class WasmHostTest {
   @Test
   void aPooledComponentServesCallsInParallelAndTimesOutWhenExhausted() throws Exception {
     ComponentLimits limits =
-        ComponentLimits.builder().poolSize(2).poolWait(Duration.ofMillis(200)).callTimeout(Duration.ofSeconds(2)).build();
+        ComponentLimits.builder()
+            .poolSize(2)
+            .poolWait(Duration.ofMillis(200))
+            .callTimeout(Duration.ofSeconds(2))
+            .build();
     try (WasmComponent component =
-        load(Fixtures.spec(Fixtures.MISBEHAVING).instanceModel(InstanceModel.POOLED).limits(limits))) {
+        load(
+            Fixtures.spec(Fixtures.MISBEHAVING)
+                .instanceModel(InstanceModel.POOLED)
+                .limits(limits))) {
       CompletableFuture<Throwable> loop1 = CompletableFuture.supplyAsync(() -> failure(component));
       CompletableFuture<Throwable> loop2 = CompletableFuture.supplyAsync(() -> failure(component));
       Thread.sleep(300);
@@ -322,10 +362,13 @@ class WasmHostTest {
   @Test
   void theSameModuleBytesAreCompiledOnce() {
     byte[] wasm = Fixtures.bytes(Fixtures.MISBEHAVING);
-    try (WasmComponent first = load(Fixtures.spec("a").name("first").source(ModuleSource.bytes(wasm, "bytes")))) {
+    try (WasmComponent first =
+        load(Fixtures.spec("a").name("first").source(ModuleSource.bytes(wasm, "bytes")))) {
       long start = System.nanoTime();
-      try (WasmComponent second = load(Fixtures.spec("b").name("second").source(ModuleSource.bytes(wasm, "bytes")))) {
-        assertThat(second.loadTime()).isLessThanOrEqualTo(Duration.ofNanos(System.nanoTime() - start));
+      try (WasmComponent second =
+          load(Fixtures.spec("b").name("second").source(ModuleSource.bytes(wasm, "bytes")))) {
+        assertThat(second.loadTime())
+            .isLessThanOrEqualTo(Duration.ofNanos(System.nanoTime() - start));
         assertThat(second.loadTime()).isLessThan(first.loadTime().plusSeconds(1));
       }
     }

@@ -1,5 +1,6 @@
 package dev.pillion.state.memory;
 
+import com.google.protobuf.ByteString;
 import dev.pillion.abi.state.BulkDeleteRequest;
 import dev.pillion.abi.state.BulkGetItem;
 import dev.pillion.abi.state.BulkGetRequest;
@@ -17,7 +18,6 @@ import dev.pillion.state.StateException;
 import dev.pillion.state.StateFeature;
 import dev.pillion.state.spi.StateComponent;
 import dev.pillion.state.spi.StateMetadata;
-import com.google.protobuf.ByteString;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,12 +29,14 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * The plain-Java reference state store: the same semantics as the bundled Wasm in-memory component (etags, first-write,
- * TTL, atomic bulk writes and transactions), in Java. It is the baseline the benchmarks compare the Wasm component
- * with, and it runs the same conformance suite. Calls are serialized by one lock, as the Wasm single instance's are.
+ * The plain-Java reference state store: the same semantics as the bundled Wasm in-memory component
+ * (etags, first-write, TTL, atomic bulk writes and transactions), in Java. It is the baseline the
+ * benchmarks compare the Wasm component with, and it runs the same conformance suite. Calls are
+ * serialized by one lock, as the Wasm single instance's are.
  */
 public final class JavaInMemoryStateComponent implements StateComponent {
-  private static final Set<String> FEATURES = Set.of(StateFeature.ETAG, StateFeature.TRANSACTIONAL, StateFeature.TTL);
+  private static final Set<String> FEATURES =
+      Set.of(StateFeature.ETAG, StateFeature.TRANSACTIONAL, StateFeature.TTL);
   private static final Set<String> CONCURRENCY = Set.of("", "first-write", "last-write");
   private static final Set<String> CONSISTENCY = Set.of("", "eventual", "strong");
 
@@ -97,10 +99,14 @@ public final class JavaInMemoryStateComponent implements StateComponent {
 
   private GetResponse.Builder response(Item item) {
     GetResponse.Builder response =
-        GetResponse.newBuilder().setData(item.data).setEtag(item.etag).setContentType(item.contentType);
+        GetResponse.newBuilder()
+            .setData(item.data)
+            .setEtag(item.etag)
+            .setContentType(item.contentType);
     if (item.expiresAtMillis != 0) {
       response.putMetadata(
-          StateMetadata.TTL_EXPIRE_TIME, StateMetadata.formatExpireTime(Instant.ofEpochMilli(item.expiresAtMillis)));
+          StateMetadata.TTL_EXPIRE_TIME,
+          StateMetadata.formatExpireTime(Instant.ofEpochMilli(item.expiresAtMillis)));
     }
     return response;
   }
@@ -114,7 +120,10 @@ public final class JavaInMemoryStateComponent implements StateComponent {
       Item item = live(get.getKey(), now);
       if (item != null) {
         GetResponse response = response(item).build();
-        entry.setData(response.getData()).setEtag(response.getEtag()).setContentType(response.getContentType());
+        entry
+            .setData(response.getData())
+            .setEtag(response.getEtag())
+            .setContentType(response.getContentType());
         entry.putAllMetadata(response.getMetadataMap());
       }
       result.add(entry.build());
@@ -144,7 +153,8 @@ public final class JavaInMemoryStateComponent implements StateComponent {
       try {
         stageSet(set, overlay, now);
       } catch (StateException e) {
-        throw new BulkStateException(name, "bulk save", List.of(new BulkStateException.KeyFailure(set.getKey(), e)));
+        throw new BulkStateException(
+            name, "bulk save", List.of(new BulkStateException.KeyFailure(set.getKey(), e)));
       }
     }
     commit(overlay);
@@ -173,29 +183,37 @@ public final class JavaInMemoryStateComponent implements StateComponent {
       switch (operation.getOperationCase()) {
         case SET -> stageSet(operation.getSet(), overlay, now);
         case DELETE -> stageDelete(operation.getDelete(), overlay, now);
-        default -> throw new InvalidStateRequestException(name, "transaction operation has neither set nor delete");
+        default ->
+            throw new InvalidStateRequestException(
+                name, "transaction operation has neither set nor delete");
       }
     }
     commit(overlay);
   }
 
-  /** Validates a write against the store as the overlay (earlier operations of the same request) leaves it. */
+  /**
+   * Validates a write against the store as the overlay (earlier operations of the same request)
+   * leaves it.
+   */
   private void stageSet(SetRequest request, Map<String, Item> overlay, long now) {
     String key = request.getKey();
     requireKey(key);
     checkOptions(key, request.getOptions().getConcurrency(), request.getOptions().getConsistency());
     OptionalLong ttl = StateMetadata.ttlSeconds(name, request.getMetadataMap());
-    checkEtag(key, request.getEtag(), request.getOptions().getConcurrency(), current(key, overlay, now));
+    checkEtag(
+        key, request.getEtag(), request.getOptions().getConcurrency(), current(key, overlay, now));
     long expires = ttl.isPresent() && ttl.getAsLong() > 0 ? now + ttl.getAsLong() * 1000 : 0;
     overlay.put(
-        key, new Item(request.getData(), Long.toString(nextEtag++), request.getContentType(), expires));
+        key,
+        new Item(request.getData(), Long.toString(nextEtag++), request.getContentType(), expires));
   }
 
   private void stageDelete(DeleteRequest request, Map<String, Item> overlay, long now) {
     String key = request.getKey();
     requireKey(key);
     checkOptions(key, request.getOptions().getConcurrency(), request.getOptions().getConsistency());
-    checkEtag(key, request.getEtag(), request.getOptions().getConcurrency(), current(key, overlay, now));
+    checkEtag(
+        key, request.getEtag(), request.getOptions().getConcurrency(), current(key, overlay, now));
     overlay.put(key, null);
   }
 
@@ -209,7 +227,8 @@ public final class JavaInMemoryStateComponent implements StateComponent {
   private void checkEtag(String key, String etag, String concurrency, Item current) {
     if (etag.isEmpty()) {
       if ("first-write".equals(concurrency) && current != null) {
-        throw new EtagMismatchException(name, key, "item already exists and no etag was given (first-write)");
+        throw new EtagMismatchException(
+            name, key, "item already exists and no etag was given (first-write)");
       }
       return;
     }
@@ -247,11 +266,17 @@ public final class JavaInMemoryStateComponent implements StateComponent {
   private void checkOptions(String key, String concurrency, String consistency) {
     if (!CONCURRENCY.contains(concurrency)) {
       throw new InvalidStateRequestException(
-          name, "key '" + key + "': invalid concurrency '" + concurrency + "' (first-write or last-write)");
+          name,
+          "key '"
+              + key
+              + "': invalid concurrency '"
+              + concurrency
+              + "' (first-write or last-write)");
     }
     if (!CONSISTENCY.contains(consistency)) {
       throw new InvalidStateRequestException(
-          name, "key '" + key + "': invalid consistency '" + consistency + "' (eventual or strong)");
+          name,
+          "key '" + key + "': invalid consistency '" + consistency + "' (eventual or strong)");
     }
   }
 

@@ -17,11 +17,13 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * A state component as the building block sees it: the contract's messages ({@code proto/state/state.proto}) in,
- * typed {@link StateException}s out. Keys here already carry the store's prefix. Implementations: the Wasm adapter
- * (any ABI module) and the plain-Java reference store. Must be thread-safe.
+ * A state component as the building block sees it: the contract's messages ({@code
+ * proto/state/state.proto}) in, typed {@link StateException}s out. Keys here already carry the
+ * store's prefix. Implementations: the Wasm adapter (any ABI module) and the plain-Java reference
+ * store. Must be thread-safe.
  *
- * <p>Bulk methods default to loops of single calls (not atomic); {@link #transact} defaults to unsupported.
+ * <p>Bulk methods default to loops of single calls (not atomic); {@link #transact} defaults to
+ * unsupported.
  */
 public interface StateComponent extends AutoCloseable {
   /**
@@ -130,7 +132,8 @@ public interface StateComponent extends AutoCloseable {
    * @param request the operations in order
    */
   default void transact(TransactRequest request) {
-    throw new StateNotSupportedException(name(), "transactions are not supported by this component");
+    throw new StateNotSupportedException(
+        name(), "transactions are not supported by this component");
   }
 
   /** Checks the component (and its backend) is reachable. */

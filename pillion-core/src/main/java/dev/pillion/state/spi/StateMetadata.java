@@ -11,6 +11,7 @@ import java.util.OptionalLong;
 public final class StateMetadata {
   /** Time to live in seconds; -1 means none. */
   public static final String TTL_IN_SECONDS = "ttlInSeconds";
+
   /** RFC 3339 expiry returned with items that have a TTL. */
   public static final String TTL_EXPIRE_TIME = "ttlExpireTime";
 
@@ -34,11 +35,20 @@ public final class StateMetadata {
       ttl = Long.parseLong(value);
     } catch (NumberFormatException e) {
       throw new InvalidStateRequestException(
-          store, "incorrect value for metadata '" + TTL_IN_SECONDS + "': '" + value + "' is not an integer");
+          store,
+          "incorrect value for metadata '"
+              + TTL_IN_SECONDS
+              + "': '"
+              + value
+              + "' is not an integer");
     }
     if (ttl < -1) {
       throw new InvalidStateRequestException(
-          store, "incorrect value for metadata '" + TTL_IN_SECONDS + "': must be -1 or greater, got " + ttl);
+          store,
+          "incorrect value for metadata '"
+              + TTL_IN_SECONDS
+              + "': must be -1 or greater, got "
+              + ttl);
     }
     return OptionalLong.of(ttl);
   }

@@ -40,8 +40,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A state component implemented by any Wasm module that speaks the state contract (ABI version 1 or 2). Uses the
- * module's optional exports (bulk, transact, ping) when present and the {@link StateComponent} fallbacks otherwise.
+ * A state component implemented by any Wasm module that speaks the state contract (ABI version 1 or
+ * 2). Uses the module's optional exports (bulk, transact, ping) when present and the {@link
+ * StateComponent} fallbacks otherwise.
  */
 public final class WasmStateComponent implements StateComponent {
   private final String name;
@@ -58,11 +59,13 @@ public final class WasmStateComponent implements StateComponent {
    * Loads a module and initializes every instance with the component's metadata.
    *
    * @param host the Wasm host
-   * @param spec the module to load; its initializer is replaced by the state contract's {@code init}
+   * @param spec the module to load; its initializer is replaced by the state contract's {@code
+   *     init}
    * @param properties the metadata properties passed to {@code store_init}
    * @return the ready component
    */
-  public static WasmStateComponent load(WasmHost host, ComponentSpec spec, Map<String, String> properties) {
+  public static WasmStateComponent load(
+      WasmHost host, ComponentSpec spec, Map<String, String> properties) {
     String name = spec.name();
     byte[] init =
         InitRequest.newBuilder()
@@ -77,7 +80,15 @@ public final class WasmStateComponent implements StateComponent {
     WasmComponent component = host.load(loadSpec);
     try {
       FeaturesResponse features =
-          decode(name, StateStoreContract.FEATURES, FeaturesResponse.parser(), call(name, component, StateStoreContract.FEATURES, FeaturesRequest.getDefaultInstance()));
+          decode(
+              name,
+              StateStoreContract.FEATURES,
+              FeaturesResponse.parser(),
+              call(
+                  name,
+                  component,
+                  StateStoreContract.FEATURES,
+                  FeaturesRequest.getDefaultInstance()));
       return new WasmStateComponent(name, component, Set.copyOf(features.getFeaturesList()));
     } catch (RuntimeException e) {
       component.close();
@@ -115,7 +126,10 @@ public final class WasmStateComponent implements StateComponent {
   @Override
   public GetResponse get(GetRequest request) {
     return decode(
-        name, StateStoreContract.GET, GetResponse.parser(), call(StateStoreContract.GET, request, request.getKey()));
+        name,
+        StateStoreContract.GET,
+        GetResponse.parser(),
+        call(StateStoreContract.GET, request, request.getKey()));
   }
 
   @Override
@@ -134,7 +148,8 @@ public final class WasmStateComponent implements StateComponent {
       return StateComponent.super.bulkGet(request);
     }
     byte[] response = call(StateStoreContract.BULK_GET, request, "");
-    return decode(name, StateStoreContract.BULK_GET, BulkGetResponse.parser(), response).getItemsList();
+    return decode(name, StateStoreContract.BULK_GET, BulkGetResponse.parser(), response)
+        .getItemsList();
   }
 
   @Override
@@ -160,7 +175,8 @@ public final class WasmStateComponent implements StateComponent {
       call(method, request, "");
     } catch (StateException e) {
       String key = keyOf(e);
-      throw new BulkStateException(name, operation, List.of(new BulkStateException.KeyFailure(key, e)));
+      throw new BulkStateException(
+          name, operation, List.of(new BulkStateException.KeyFailure(key, e)));
     }
   }
 
@@ -176,9 +192,11 @@ public final class WasmStateComponent implements StateComponent {
 
   @Override
   public void transact(TransactRequest request) {
-    if (!component.hasMethod(StateStoreContract.TRANSACT) || !features.contains(StateFeature.TRANSACTIONAL)) {
+    if (!component.hasMethod(StateStoreContract.TRANSACT)
+        || !features.contains(StateFeature.TRANSACTIONAL)) {
       throw new StateNotSupportedException(
-          name, "transactions are not supported by this component (it does not export store_transact)");
+          name,
+          "transactions are not supported by this component (it does not export store_transact)");
     }
     call(StateStoreContract.TRANSACT, request, "");
   }
@@ -200,7 +218,8 @@ public final class WasmStateComponent implements StateComponent {
     }
   }
 
-  private static byte[] call(String name, WasmComponent component, String method, MessageLite request) {
+  private static byte[] call(
+      String name, WasmComponent component, String method, MessageLite request) {
     try {
       return component.call(method, request.toByteArray());
     } catch (GuestErrorException e) {

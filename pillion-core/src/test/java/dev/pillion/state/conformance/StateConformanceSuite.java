@@ -39,9 +39,10 @@ import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
 /**
- * The state conformance suite, modelled on Dapr components-contrib's state conformance scenarios. Every state
- * component runs it: subclasses only say how to create a fresh component. Requests go through the building block
- * ({@link DefaultStateStore}) with the default key prefix for app id {@value #APP_ID}.
+ * The state conformance suite, modelled on Dapr components-contrib's state conformance scenarios.
+ * Every state component runs it: subclasses only say how to create a fresh component. Requests go
+ * through the building block ({@link DefaultStateStore}) with the default key prefix for app id
+ * {@value #APP_ID}.
  */
 public abstract class StateConformanceSuite {
   protected static final String APP_ID = "conformance";
@@ -80,7 +81,8 @@ public abstract class StateConformanceSuite {
 
   @Test
   void reportsEtagTransactionalAndTtlFeatures() {
-    assertThat(store.features()).contains(StateFeature.ETAG, StateFeature.TRANSACTIONAL, StateFeature.TTL);
+    assertThat(store.features())
+        .contains(StateFeature.ETAG, StateFeature.TRANSACTIONAL, StateFeature.TTL);
   }
 
   @Nested
@@ -180,7 +182,8 @@ public abstract class StateConformanceSuite {
     void bulkDeleteRemovesAllKeys() {
       store.save("d1", "1");
       store.save("d2", "2");
-      store.deleteAll(List.of(DeleteRequest.of("d1"), DeleteRequest.of("d2"), DeleteRequest.of("d3-missing")));
+      store.deleteAll(
+          List.of(DeleteRequest.of("d1"), DeleteRequest.of("d2"), DeleteRequest.of("d3-missing")));
       assertThat(store.get("d1")).isEmpty();
       assertThat(store.get("d2")).isEmpty();
     }
@@ -191,7 +194,9 @@ public abstract class StateConformanceSuite {
     @Test
     void bulkGetKeepsOrderAndReportsMissingKeys() {
       store.saveAll(
-          List.of(SaveRequest.builder("b1", "one").build(), SaveRequest.builder("b3", "three").build()));
+          List.of(
+              SaveRequest.builder("b1", "one").build(),
+              SaveRequest.builder("b3", "three").build()));
       List<BulkStateItem> items = store.bulkGet(List.of("b1", "b2-missing", "b3"));
       assertThat(items).extracting(BulkStateItem::key).containsExactly("b1", "b2-missing", "b3");
       assertThat(items.get(0).item()).map(StateItem::valueAsString).contains("one");
@@ -218,7 +223,9 @@ public abstract class StateConformanceSuite {
           .isInstanceOfSatisfying(
               BulkStateException.class,
               e -> {
-                assertThat(e.failures()).extracting(BulkStateException.KeyFailure::key).containsExactly("p2");
+                assertThat(e.failures())
+                    .extracting(BulkStateException.KeyFailure::key)
+                    .containsExactly("p2");
                 assertThat(e.failures().get(0).error()).isInstanceOf(EtagMismatchException.class);
               })
           .hasMessageContaining("'p2'");
@@ -254,7 +261,8 @@ public abstract class StateConformanceSuite {
       String stale = require("e").etag().orElseThrow();
       store.save("e", "v2");
       assertThatThrownBy(() -> store.save(SaveRequest.builder("e", "v3").etag(stale).build()))
-          .isInstanceOfSatisfying(EtagMismatchException.class, e -> assertThat(e.key()).isEqualTo("e"));
+          .isInstanceOfSatisfying(
+              EtagMismatchException.class, e -> assertThat(e.key()).isEqualTo("e"));
       assertThat(require("e").valueAsString()).isEqualTo("v2");
     }
 
@@ -290,7 +298,11 @@ public abstract class StateConformanceSuite {
     void firstWriteWithoutEtagFailsWhenKeyExists() {
       store.save("fw", "first");
       assertThatThrownBy(
-              () -> store.save(SaveRequest.builder("fw", "second").concurrency(Concurrency.FIRST_WRITE).build()))
+              () ->
+                  store.save(
+                      SaveRequest.builder("fw", "second")
+                          .concurrency(Concurrency.FIRST_WRITE)
+                          .build()))
           .isInstanceOf(EtagMismatchException.class);
       assertThat(require("fw").valueAsString()).isEqualTo("first");
     }
@@ -299,11 +311,18 @@ public abstract class StateConformanceSuite {
     void onlyTheFirstOfTwoWritersWithTheSameEtagWins() {
       store.save("fw", "v0");
       String etag = require("fw").etag().orElseThrow();
-      store.save(SaveRequest.builder("fw", "writer-1").etag(etag).concurrency(Concurrency.FIRST_WRITE).build());
+      store.save(
+          SaveRequest.builder("fw", "writer-1")
+              .etag(etag)
+              .concurrency(Concurrency.FIRST_WRITE)
+              .build());
       assertThatThrownBy(
               () ->
                   store.save(
-                      SaveRequest.builder("fw", "writer-2").etag(etag).concurrency(Concurrency.FIRST_WRITE).build()))
+                      SaveRequest.builder("fw", "writer-2")
+                          .etag(etag)
+                          .concurrency(Concurrency.FIRST_WRITE)
+                          .build()))
           .isInstanceOf(EtagMismatchException.class);
       assertThat(require("fw").valueAsString()).isEqualTo("writer-1");
     }
@@ -365,10 +384,14 @@ public abstract class StateConformanceSuite {
               () ->
                   store.transact(
                       List.of(
-                          TransactionOperation.upsert(SaveRequest.builder("keep", "changed").build()),
-                          TransactionOperation.upsert(SaveRequest.builder("new-key", "new").build()),
-                          TransactionOperation.delete(DeleteRequest.builder("keep").etag("stale-etag").build()))))
-          .isInstanceOfSatisfying(EtagMismatchException.class, e -> assertThat(e.key()).isEqualTo("keep"));
+                          TransactionOperation.upsert(
+                              SaveRequest.builder("keep", "changed").build()),
+                          TransactionOperation.upsert(
+                              SaveRequest.builder("new-key", "new").build()),
+                          TransactionOperation.delete(
+                              DeleteRequest.builder("keep").etag("stale-etag").build()))))
+          .isInstanceOfSatisfying(
+              EtagMismatchException.class, e -> assertThat(e.key()).isEqualTo("keep"));
       assertThat(require("keep").valueAsString()).isEqualTo("original");
       assertThat(store.get("new-key")).isEmpty();
     }
@@ -378,7 +401,9 @@ public abstract class StateConformanceSuite {
       store.save("tx-etag", "v1");
       String before = require("tx-etag").etag().orElseThrow();
       store.transact(
-          List.of(TransactionOperation.upsert(SaveRequest.builder("tx-etag", "v2").etag(before).build())));
+          List.of(
+              TransactionOperation.upsert(
+                  SaveRequest.builder("tx-etag", "v2").etag(before).build())));
       assertThat(require("tx-etag").etag()).isPresent().get().isNotEqualTo(before);
     }
   }
@@ -389,7 +414,9 @@ public abstract class StateConformanceSuite {
     void invalidTtlIsRejected() {
       for (String bad : List.of("foo", "1.5", "-2")) {
         assertThatThrownBy(
-                () -> store.save(SaveRequest.builder("ttl-bad", "v").metadata("ttlInSeconds", bad).build()))
+                () ->
+                    store.save(
+                        SaveRequest.builder("ttl-bad", "v").metadata("ttlInSeconds", bad).build()))
             .as("ttlInSeconds=%s", bad)
             .isInstanceOf(InvalidStateRequestException.class)
             .hasMessageContaining("ttlInSeconds");
@@ -409,7 +436,8 @@ public abstract class StateConformanceSuite {
       store.save(SaveRequest.builder("with-ttl", "v").ttlInSeconds(1000).build());
       Instant expiry = require("with-ttl").ttlExpireTime().orElseThrow();
       assertThat(expiry).isBetween(before.plusSeconds(1000), Instant.now().plusSeconds(1001));
-      assertThat(require("with-ttl").metadata().get(StateItem.TTL_EXPIRE_TIME)).matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
+      assertThat(require("with-ttl").metadata().get(StateItem.TTL_EXPIRE_TIME))
+          .matches("\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ");
     }
 
     @Test
@@ -438,7 +466,8 @@ public abstract class StateConformanceSuite {
   @Nested
   class KeyPrefixes {
     private StateStore view(String strategy) {
-      return DefaultStateStore.create(STORE, component, KeyPrefix.of(strategy, STORE, APP_ID, "default"));
+      return DefaultStateStore.create(
+          STORE, component, KeyPrefix.of(strategy, STORE, APP_ID, "default"));
     }
 
     @Test
@@ -490,13 +519,17 @@ public abstract class StateConformanceSuite {
     void etagMismatchNamesTheApplicationKey() {
       store.save("pk", "v");
       assertThatThrownBy(() -> store.save(SaveRequest.builder("pk", "w").etag("wrong").build()))
-          .isInstanceOfSatisfying(EtagMismatchException.class, e -> assertThat(e.key()).isEqualTo("pk"));
+          .isInstanceOfSatisfying(
+              EtagMismatchException.class, e -> assertThat(e.key()).isEqualTo("pk"));
     }
   }
 
   @Nested
   class Concurrent {
-    /** A hammer: threads increment one counter with read-modify-write and etag retries; no update is lost. */
+    /**
+     * A hammer: threads increment one counter with read-modify-write and etag retries; no update is
+     * lost.
+     */
     @Test
     void etagRetriesMakeConcurrentIncrementsExact() throws Exception {
       int threads = 8;
@@ -535,7 +568,8 @@ public abstract class StateConformanceSuite {
         result.get(120, TimeUnit.SECONDS);
       }
       pool.shutdown();
-      assertThat(require("counter").valueAsString()).isEqualTo(Integer.toString(threads * incrementsPerThread));
+      assertThat(require("counter").valueAsString())
+          .isEqualTo(Integer.toString(threads * incrementsPerThread));
     }
 
     @Test
@@ -562,7 +596,8 @@ public abstract class StateConformanceSuite {
           keys.add("t" + t + "-" + i);
         }
       }
-      assertThat(store.bulkGet(keys, Map.of())).allSatisfy(item -> assertThat(item.item()).isPresent());
+      assertThat(store.bulkGet(keys, Map.of()))
+          .allSatisfy(item -> assertThat(item.item()).isPresent());
     }
   }
 }

@@ -14,8 +14,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
 
 /**
- * The bundled Rust in-memory component passes the state conformance suite on both engines: compiled at build time,
- * compiled at load time from its {@code .wasm}, and interpreted.
+ * The bundled Rust in-memory component passes the state conformance suite on both engines: compiled
+ * at build time, compiled at load time from its {@code .wasm}, and interpreted.
  */
 class WasmInMemoryStateConformanceTest {
   private static WasmHost host;

@@ -1,0 +1,140 @@
+package dev.pillion.benchmarks;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.ChainedOptionsBuilder;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.util.Statistics;
+
+/**
+ * Runs every benchmark of issue "1 of 3" and prints the figures as Markdown, with the Wasm-to-Java
+ * ratios computed from the same run. {@code scripts/bench.sh} runs it; the output goes into
+ * docs/benchmarks.md.
+ */
+public final class BenchmarkSuite {
+  private BenchmarkSuite() {}
+
+  private static ChainedOptionsBuilder options(String include) {
+    return new OptionsBuilder().include(include).shouldFailOnError(true);
+  }
+
+  private static Collection<RunResult> run(ChainedOptionsBuilder options) throws RunnerException {
+    return new Runner(options.build()).run();
+  }
+
+  private static String param(RunResult result, String name) {
+    return result.getParams().getParam(name);
+  }
+
+  private static String method(RunResult result) {
+    String label = result.getParams().getBenchmark();
+    return label.substring(label.lastIndexOf('.') + 1);
+  }
+
+  /**
+   * Runs the suite.
+   *
+   * @param args none
+   * @throws Exception on failure
+   */
+  public static void main(String[] args) throws Exception {
+    StringBuilder out = new StringBuilder();
+    out.append(
+        "### State get and set, 100-byte value, embedded API (ns per operation, JMH sample mode)\n\n");
+    out.append(
+        "| threads | operation | store | p50 | p99 | mean | Wasm − Java at p50 | Wasm / Java at p50 |\n");
+    out.append("|---|---|---|---|---|---|---|---|\n");
+    for (int threads : new int[] {1, 2, 4}) {
+      String stores =
+          threads == 1
+              ? "wasm-compiled,java-reference,wasm-interpreter"
+              : "wasm-compiled,java-reference";
+      Collection<RunResult> results =
+          run(
+              options(StateBenchmark.class.getName())
+                  .threads(threads)
+                  .param("store", stores.split(",")));
+      Map<String, Double> javaP50 = new LinkedHashMap<>();
+      for (RunResult r : results) {
+        if (param(r, "store").equals("java-reference")) {
+          javaP50.put(method(r), r.getPrimaryResult().getStatistics().getPercentile(50));
+        }
+      }
+      for (RunResult r : results) {
+        Statistics s = r.getPrimaryResult().getStatistics();
+        double p50 = s.getPercentile(50);
+        Double java = javaP50.get(method(r));
+        boolean wasm = param(r, "store").startsWith("wasm");
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "| %d | %s | %s | %.0f | %.0f | %.0f | %s | %s |%n",
+                threads,
+                method(r),
+                param(r, "store"),
+                p50,
+                s.getPercentile(99),
+                s.getMean(),
+                wasm && java != null ? String.format(Locale.ROOT, "%.0f", p50 - java) : "",
+                wasm && java != null ? String.format(Locale.ROOT, "%.1f×", p50 / java) : ""));
+      }
+    }
+
+    out.append("\n### Where a Wasm get's time goes (ns, 1 thread)\n\n");
+    out.append("| call | p50 | p99 |\n|---|---|---|\n");
+    for (RunResult r : run(options(AbiCallBenchmark.class.getName()))) {
+      Statistics s = r.getPrimaryResult().getStatistics();
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %.0f | %.0f |%n",
+              method(r),
+              s.getPercentile(50),
+              s.getPercentile(99)));
+    }
+
+    out.append(
+        "\n### Starting a runtime with one in-memory store (ms, single shot, first call included)\n\n");
+    out.append("| module | mean | min | max |\n|---|---|---|---|\n");
+    for (RunResult r : run(options(LoadBenchmark.class.getName()))) {
+      Statistics s = r.getPrimaryResult().getStatistics();
+      out.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %.1f | %.1f | %.1f |%n",
+              param(r, "how"),
+              s.getMean(),
+              s.getMin(),
+              s.getMax()));
+    }
+
+    out.append("\n### First instance and heap, each in a fresh JVM\n\n");
+    for (String kind : List.of("wasm-compiled", "java-reference", "wasm-interpreter")) {
+      out.append("- ").append(footprint(kind)).append('\n');
+    }
+    System.out.println();
+    System.out.println(out);
+  }
+
+  private static String footprint(String kind) throws IOException, InterruptedException {
+    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> command =
+        new ArrayList<>(List.of(javaBin, "-cp", System.getProperty("java.class.path")));
+    command.addAll(List.of(Footprint.class.getName(), kind));
+    Process process = new ProcessBuilder(command).redirectErrorStream(false).start();
+    String output =
+        new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+    process.waitFor();
+    return output;
+  }
+}
