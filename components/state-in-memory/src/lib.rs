@@ -219,38 +219,37 @@ impl InMemoryStore {
 
     /// `set` at a given time.
     pub fn set_at(&mut self, request: SetRequest, now: i64) -> Result<(), Error> {
-        let mut overlay = Overlay::with_capacity(1);
-        self.stage_set(request, &mut overlay, now)?;
-        self.commit(overlay, now);
-        Ok(())
+        self.stage_all(vec![request], now, Self::stage_set)
     }
 
     /// `delete` at a given time.
     pub fn delete_at(&mut self, request: DeleteRequest, now: i64) -> Result<(), Error> {
-        let mut overlay = Overlay::with_capacity(1);
-        self.stage_delete(request, &mut overlay, now)?;
+        self.stage_all(vec![request], now, Self::stage_delete)
+    }
+
+    /// Stages every request against the store as the earlier ones leave it, then commits all, or none.
+    fn stage_all<T>(
+        &mut self,
+        requests: Vec<T>,
+        now: i64,
+        stage: fn(&mut Self, T, &mut Overlay, i64) -> Result<(), Error>,
+    ) -> Result<(), Error> {
+        let mut overlay = Overlay::with_capacity(requests.len());
+        for request in requests {
+            stage(self, request, &mut overlay, now)?;
+        }
         self.commit(overlay, now);
         Ok(())
     }
 
     /// `bulk_set` at a given time: every item or none.
     pub fn bulk_set_at(&mut self, request: BulkSetRequest, now: i64) -> Result<(), Error> {
-        let mut overlay = Overlay::with_capacity(request.items.len());
-        for set in request.items {
-            self.stage_set(set, &mut overlay, now)?;
-        }
-        self.commit(overlay, now);
-        Ok(())
+        self.stage_all(request.items, now, Self::stage_set)
     }
 
     /// `bulk_delete` at a given time: every item or none.
     pub fn bulk_delete_at(&mut self, request: BulkDeleteRequest, now: i64) -> Result<(), Error> {
-        let mut overlay = Overlay::with_capacity(request.items.len());
-        for delete in request.items {
-            self.stage_delete(delete, &mut overlay, now)?;
-        }
-        self.commit(overlay, now);
-        Ok(())
+        self.stage_all(request.items, now, Self::stage_delete)
     }
 
     /// `transact` at a given time: operations in order, all or nothing.

@@ -1,5 +1,6 @@
 package dev.pillion.state;
 
+import dev.pillion.state.spi.StateMetadata;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -9,7 +10,7 @@ import java.util.Optional;
 /** A write of one key. Immutable; build with {@link #builder(String, byte[])}. */
 public final class SaveRequest {
   /** Metadata key of the time-to-live in seconds; -1 means no TTL. */
-  public static final String TTL_IN_SECONDS = "ttlInSeconds";
+  public static final String TTL_IN_SECONDS = StateMetadata.TTL_IN_SECONDS;
 
   private final String key;
   private final byte[] value;

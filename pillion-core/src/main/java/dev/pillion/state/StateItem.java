@@ -1,5 +1,6 @@
 package dev.pillion.state;
 
+import dev.pillion.state.spi.StateMetadata;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -14,7 +15,7 @@ import java.util.Optional;
  */
 public final class StateItem {
   /** Metadata key of the RFC 3339 time an item with a TTL expires. */
-  public static final String TTL_EXPIRE_TIME = "ttlExpireTime";
+  public static final String TTL_EXPIRE_TIME = StateMetadata.TTL_EXPIRE_TIME;
 
   private final String key;
   private final byte[] value;

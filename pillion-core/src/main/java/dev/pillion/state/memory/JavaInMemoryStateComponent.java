@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * The plain-Java reference state store: the same semantics as the bundled Wasm in-memory component
@@ -147,32 +148,35 @@ public final class JavaInMemoryStateComponent implements StateComponent {
 
   @Override
   public synchronized void bulkSet(BulkSetRequest request) {
+    stageAll("bulk save", request.getItemsList(), SetRequest::getKey, this::stageSet);
+  }
+
+  @Override
+  public synchronized void bulkDelete(BulkDeleteRequest request) {
+    stageAll("bulk delete", request.getItemsList(), DeleteRequest::getKey, this::stageDelete);
+  }
+
+  /**
+   * Stages every item against the store as the earlier ones leave it, then commits all, or none.
+   */
+  private <T> void stageAll(
+      String operation, List<T> items, Function<T, String> key, Stager<T> stage) {
     Map<String, Item> overlay = new LinkedHashMap<>();
     long now = clock.millis();
-    for (SetRequest set : request.getItemsList()) {
+    for (T item : items) {
       try {
-        stageSet(set, overlay, now);
+        stage.stage(item, overlay, now);
       } catch (StateException e) {
         throw new BulkStateException(
-            name, "bulk save", List.of(new BulkStateException.KeyFailure(set.getKey(), e)));
+            name, operation, List.of(new BulkStateException.KeyFailure(key.apply(item), e)));
       }
     }
     commit(overlay);
   }
 
-  @Override
-  public synchronized void bulkDelete(BulkDeleteRequest request) {
-    Map<String, Item> overlay = new LinkedHashMap<>();
-    long now = clock.millis();
-    for (DeleteRequest delete : request.getItemsList()) {
-      try {
-        stageDelete(delete, overlay, now);
-      } catch (StateException e) {
-        throw new BulkStateException(
-            name, "bulk delete", List.of(new BulkStateException.KeyFailure(delete.getKey(), e)));
-      }
-    }
-    commit(overlay);
+  @FunctionalInterface
+  private interface Stager<T> {
+    void stage(T request, Map<String, Item> overlay, long now);
   }
 
   @Override

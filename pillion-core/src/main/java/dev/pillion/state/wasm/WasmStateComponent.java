@@ -22,6 +22,7 @@ import dev.pillion.abi.state.PingRequest;
 import dev.pillion.abi.state.SetRequest;
 import dev.pillion.abi.state.TransactRequest;
 import dev.pillion.state.BulkStateException;
+import dev.pillion.state.EtagException;
 import dev.pillion.state.EtagInvalidException;
 import dev.pillion.state.EtagMismatchException;
 import dev.pillion.state.InvalidStateRequestException;
@@ -88,7 +89,8 @@ public final class WasmStateComponent implements StateComponent {
                   name,
                   component,
                   StateStoreContract.FEATURES,
-                  FeaturesRequest.getDefaultInstance()));
+                  FeaturesRequest.getDefaultInstance(),
+                  ""));
       return new WasmStateComponent(name, component, Set.copyOf(features.getFeaturesList()));
     } catch (RuntimeException e) {
       component.close();
@@ -181,11 +183,8 @@ public final class WasmStateComponent implements StateComponent {
   }
 
   private static String keyOf(StateException e) {
-    if (e instanceof EtagMismatchException mismatch) {
-      return mismatch.key();
-    }
-    if (e instanceof EtagInvalidException invalid) {
-      return invalid.key();
+    if (e instanceof EtagException etag) {
+      return etag.key();
     }
     return e.getCause() instanceof GuestErrorException guest ? guest.error().key().orElse("") : "";
   }
@@ -209,21 +208,15 @@ public final class WasmStateComponent implements StateComponent {
   }
 
   private byte[] call(String method, MessageLite request, String key) {
+    return call(name, component, method, request, key);
+  }
+
+  private static byte[] call(
+      String name, WasmComponent component, String method, MessageLite request, String key) {
     try {
       return component.call(method, request.toByteArray());
     } catch (GuestErrorException e) {
       throw translate(name, e, key);
-    } catch (ComponentCallException e) {
-      throw new StateException(name, e.getMessage(), e);
-    }
-  }
-
-  private static byte[] call(
-      String name, WasmComponent component, String method, MessageLite request) {
-    try {
-      return component.call(method, request.toByteArray());
-    } catch (GuestErrorException e) {
-      throw translate(name, e, "");
     } catch (ComponentCallException e) {
       throw new StateException(name, e.getMessage(), e);
     }
