@@ -1,0 +1,168 @@
+package dev.pillion.server;
+
+import dev.pillion.state.BulkStateException;
+import dev.pillion.state.EtagInvalidException;
+import dev.pillion.state.EtagMismatchException;
+import dev.pillion.state.InvalidStateRequestException;
+import dev.pillion.state.StateException;
+import dev.pillion.state.StateNotSupportedException;
+import dev.pillion.state.StateStoreNotFoundException;
+import io.grpc.Status;
+
+/**
+ * An error as daprd reports it: HTTP status and {@code errorCode} for the HTTP API, gRPC status and
+ * {@code ErrorInfo} reason for the gRPC API, with the same message on both.
+ *
+ * @param httpStatus the HTTP status code
+ * @param errorCode the HTTP body's errorCode, e.g. {@code ERR_STATE_STORE_NOT_FOUND}
+ * @param grpcCode the gRPC status code
+ * @param reason the reason of the gRPC ErrorInfo detail
+ * @param message the human-readable message
+ */
+public record DaprApiError(
+    int httpStatus, String errorCode, Status.Code grpcCode, String reason, String message) {
+
+  /** The state operation an error came from: it decides the errorCode of store failures. */
+  public enum StateOperation {
+    /** GetState. */
+    GET("ERR_STATE_GET"),
+    /** SaveState. */
+    SAVE("ERR_STATE_SAVE"),
+    /** DeleteState. */
+    DELETE("ERR_STATE_DELETE"),
+    /** GetBulkState. */
+    BULK_GET("ERR_STATE_BULK_GET"),
+    /** DeleteBulkState. */
+    BULK_DELETE("ERR_STATE_BULK_DELETE"),
+    /** ExecuteStateTransaction. */
+    TRANSACTION("ERR_STATE_TRANSACTION");
+
+    private final String errorCode;
+
+    StateOperation(String errorCode) {
+      this.errorCode = errorCode;
+    }
+
+    /**
+     * The errorCode daprd uses when the store fails this operation.
+     *
+     * @return e.g. {@code ERR_STATE_GET}
+     */
+    public String errorCode() {
+      return errorCode;
+    }
+  }
+
+  /**
+   * A malformed request (bad JSON, missing field).
+   *
+   * @param message what is wrong
+   * @return the error
+   */
+  public static DaprApiError malformed(String message) {
+    return new DaprApiError(
+        400,
+        "ERR_MALFORMED_REQUEST",
+        Status.Code.INVALID_ARGUMENT,
+        "ERR_MALFORMED_REQUEST",
+        message);
+  }
+
+  /**
+   * A building block or method Pillion does not provide yet.
+   *
+   * @param what the API, e.g. "pub/sub"
+   * @return the error
+   */
+  public static DaprApiError notImplemented(String what) {
+    return new DaprApiError(
+        501,
+        "ERR_NOT_IMPLEMENTED",
+        Status.Code.UNIMPLEMENTED,
+        "ERR_NOT_IMPLEMENTED",
+        what + " is not supported by Pillion yet");
+  }
+
+  /**
+   * A missing or wrong API token.
+   *
+   * @return the error
+   */
+  public static DaprApiError unauthorized() {
+    return new DaprApiError(
+        401,
+        "ERR_UNAUTHORIZED",
+        Status.Code.UNAUTHENTICATED,
+        "ERR_UNAUTHORIZED",
+        "invalid api token");
+  }
+
+  /**
+   * The state store is not loaded.
+   *
+   * @param store the name asked for
+   * @param anyConfigured whether any state store is loaded
+   * @return the error
+   */
+  public static DaprApiError storeNotFound(String store, boolean anyConfigured) {
+    if (!anyConfigured) {
+      return new DaprApiError(
+          500,
+          "ERR_STATE_STORE_NOT_CONFIGURED",
+          Status.Code.FAILED_PRECONDITION,
+          "DAPR_STATE_NOT_CONFIGURED",
+          "state store is not configured");
+    }
+    return new DaprApiError(
+        400,
+        "ERR_STATE_STORE_NOT_FOUND",
+        Status.Code.INVALID_ARGUMENT,
+        "DAPR_STATE_NOT_FOUND",
+        "state store " + store + " is not found");
+  }
+
+  /**
+   * Maps a state failure to daprd's error.
+   *
+   * @param operation the operation that failed
+   * @param error the failure
+   * @param anyConfigured whether any state store is loaded
+   * @return the error
+   */
+  public static DaprApiError fromState(
+      StateOperation operation, StateException error, boolean anyConfigured) {
+    String code = operation.errorCode();
+    String message = error.getMessage();
+    if (error instanceof StateStoreNotFoundException) {
+      return storeNotFound(error.store(), anyConfigured);
+    }
+    if (error instanceof EtagMismatchException) {
+      return new DaprApiError(409, code, Status.Code.ABORTED, code, message);
+    }
+    if (error instanceof EtagInvalidException) {
+      return new DaprApiError(400, code, Status.Code.INVALID_ARGUMENT, code, message);
+    }
+    if (error instanceof InvalidStateRequestException) {
+      String reason = message.contains("can't contain '||'") ? "DAPR_STATE_ILLEGAL_KEY" : code;
+      return new DaprApiError(
+          400, "ERR_MALFORMED_REQUEST", Status.Code.INVALID_ARGUMENT, reason, message);
+    }
+    if (error instanceof StateNotSupportedException) {
+      if (operation == StateOperation.TRANSACTION) {
+        return new DaprApiError(
+            500,
+            "ERR_STATE_STORE_NOT_SUPPORTED",
+            Status.Code.UNIMPLEMENTED,
+            "DAPR_STATE_TRANSACTIONS_NOT_SUPPORTED",
+            message);
+      }
+      return new DaprApiError(400, code, Status.Code.INVALID_ARGUMENT, code, message);
+    }
+    if (error instanceof BulkStateException bulk
+        && !bulk.failures().isEmpty()
+        && bulk.failures().stream().allMatch(f -> f.error() instanceof EtagMismatchException)) {
+      return new DaprApiError(409, code, Status.Code.ABORTED, code, message);
+    }
+    return new DaprApiError(500, code, Status.Code.INTERNAL, code, message);
+  }
+}

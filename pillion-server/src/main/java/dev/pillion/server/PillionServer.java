@@ -1,0 +1,375 @@
+package dev.pillion.server;
+
+import dev.pillion.Pillion;
+import dev.pillion.abi.PillionException;
+import dev.pillion.server.grpc.ApiTokenInterceptor;
+import dev.pillion.server.grpc.DaprGrpcService;
+import dev.pillion.server.grpc.DaprServiceDefinition;
+import dev.pillion.server.http.HttpApiHandler;
+import io.grpc.Server;
+import io.grpc.ServerInterceptors;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.netty.NettyServerBuilder;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * Serves a runtime through Dapr's HTTP API (default port 3500) and gRPC API (default port 50001),
+ * so applications written against daprd, and the official Dapr SDKs, work unchanged. Binds to
+ * loopback unless told otherwise; enforces {@code DAPR_API_TOKEN} when one is set; closes
+ * gracefully, letting calls in flight finish.
+ *
+ * <pre>{@code
+ * try (PillionServer server = PillionServer.builder().runtime(runtime).build().start()) {
+ *   server.awaitShutdown();
+ * }
+ * }</pre>
+ */
+public final class PillionServer implements AutoCloseable {
+  /** Reported as the runtime version by the metadata API. */
+  public static final String RUNTIME_VERSION = "pillion-0.1.0";
+
+  private static final System.Logger LOG = System.getLogger(PillionServer.class.getName());
+
+  private final Pillion runtime;
+  private final String bindAddress;
+  private final int requestedHttpPort;
+  private final int requestedGrpcPort;
+  private final Optional<String> apiToken;
+  private final int maxBodyBytes;
+  private final Duration gracePeriod;
+  private final boolean closeRuntime;
+  private final CountDownLatch stopped = new CountDownLatch(1);
+  private final AtomicBoolean closing = new AtomicBoolean();
+  private EventLoopGroup boss;
+  private EventLoopGroup workers;
+  private Channel httpChannel;
+  private Server grpcServer;
+
+  private PillionServer(Builder builder) {
+    this.runtime = Objects.requireNonNull(builder.runtime, "runtime");
+    this.bindAddress = builder.bindAddress;
+    this.requestedHttpPort = builder.httpPort;
+    this.requestedGrpcPort = builder.grpcPort;
+    this.apiToken = builder.apiToken;
+    this.maxBodyBytes = builder.maxBodyBytes;
+    this.gracePeriod = builder.gracePeriod;
+    this.closeRuntime = builder.closeRuntime;
+  }
+
+  /**
+   * A builder.
+   *
+   * @return a new builder
+   */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Binds both ports and starts serving.
+   *
+   * @return this server
+   * @throws PillionException when a port cannot be bound
+   */
+  public PillionServer start() {
+    Runnable shutdown = () -> new Thread(this::close, "pillion-shutdown").start();
+    StateGateway gateway = new StateGateway(runtime);
+    try {
+      DaprGrpcService service = new DaprGrpcService(gateway, shutdown, RUNTIME_VERSION);
+      ServerServiceDefinition definition = DaprServiceDefinition.bind(service);
+      if (apiToken.isPresent()) {
+        definition =
+            ServerInterceptors.intercept(definition, new ApiTokenInterceptor(apiToken.get()));
+      }
+      grpcServer =
+          NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, requestedGrpcPort))
+              // State calls take microseconds: run them on the transport thread, not an executor
+              // hand-off.
+              .directExecutor()
+              .maxInboundMessageSize(maxBodyBytes)
+              .addService(definition)
+              .build()
+              .start();
+    } catch (IOException e) {
+      throw new PillionException(
+          "cannot bind the gRPC API to "
+              + bindAddress
+              + ":"
+              + requestedGrpcPort
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    HttpApiHandler handler = new HttpApiHandler(gateway, apiToken, shutdown, RUNTIME_VERSION);
+    boss = new NioEventLoopGroup(1);
+    workers = new NioEventLoopGroup();
+    try {
+      httpChannel =
+          new ServerBootstrap()
+              .group(boss, workers)
+              .channel(NioServerSocketChannel.class)
+              .childOption(ChannelOption.TCP_NODELAY, true)
+              .childHandler(
+                  new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel channel) {
+                      channel
+                          .pipeline()
+                          .addLast(new HttpServerCodec())
+                          .addLast(new HttpServerKeepAliveHandler())
+                          .addLast(new HttpObjectAggregator(maxBodyBytes))
+                          .addLast(handler);
+                    }
+                  })
+              .bind(new InetSocketAddress(bindAddress, requestedHttpPort))
+              .sync()
+              .channel();
+    } catch (Exception e) {
+      grpcServer.shutdownNow();
+      boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+      throw new PillionException(
+          "cannot bind the HTTP API to "
+              + bindAddress
+              + ":"
+              + requestedHttpPort
+              + ": "
+              + e.getMessage(),
+          e);
+    }
+    LOG.log(
+        System.Logger.Level.INFO,
+        "Dapr API for app '"
+            + runtime.appId()
+            + "' on http://"
+            + bindAddress
+            + ":"
+            + httpPort()
+            + " and grpc "
+            + bindAddress
+            + ":"
+            + grpcPort());
+    return this;
+  }
+
+  /**
+   * The bound HTTP port (useful when 0 asked for a free one).
+   *
+   * @return the port
+   */
+  public int httpPort() {
+    return ((InetSocketAddress) httpChannel.localAddress()).getPort();
+  }
+
+  /**
+   * The bound gRPC port.
+   *
+   * @return the port
+   */
+  public int grpcPort() {
+    return grpcServer.getPort();
+  }
+
+  /**
+   * The runtime served.
+   *
+   * @return the runtime
+   */
+  public Pillion runtime() {
+    return runtime;
+  }
+
+  /**
+   * Blocks until the server is closed (by {@link #close()}, {@code /v1.0/shutdown} or gRPC {@code
+   * Shutdown}).
+   *
+   * @throws InterruptedException if interrupted while waiting
+   */
+  public void awaitShutdown() throws InterruptedException {
+    stopped.await();
+  }
+
+  /**
+   * Stops accepting calls, lets calls in flight finish (up to the grace period), then releases the
+   * ports and, if so configured, closes the runtime.
+   */
+  @Override
+  public void close() {
+    if (!closing.compareAndSet(false, true)) {
+      return;
+    }
+    long graceMillis = gracePeriod.toMillis();
+    if (httpChannel != null) {
+      httpChannel.close().awaitUninterruptibly(graceMillis);
+    }
+    if (grpcServer != null) {
+      grpcServer.shutdown();
+      try {
+        if (!grpcServer.awaitTermination(graceMillis, TimeUnit.MILLISECONDS)) {
+          grpcServer.shutdownNow();
+        }
+      } catch (InterruptedException e) {
+        grpcServer.shutdownNow();
+        Thread.currentThread().interrupt();
+      }
+    }
+    if (workers != null) {
+      // Quiet period 0: connections already closed; in-flight HTTP handlers finish within the
+      // timeout.
+      workers
+          .shutdownGracefully(0, graceMillis, TimeUnit.MILLISECONDS)
+          .awaitUninterruptibly(graceMillis + 1000);
+      boss.shutdownGracefully(0, graceMillis, TimeUnit.MILLISECONDS)
+          .awaitUninterruptibly(graceMillis + 1000);
+    }
+    if (closeRuntime) {
+      runtime.close();
+    }
+    LOG.log(System.Logger.Level.INFO, "Dapr API for app '" + runtime.appId() + "' stopped");
+    stopped.countDown();
+  }
+
+  /** Builds a {@link PillionServer}. */
+  public static final class Builder {
+    private Pillion runtime;
+    private String bindAddress = "127.0.0.1";
+    private int httpPort = 3500;
+    private int grpcPort = 50001;
+    private Optional<String> apiToken = Optional.empty();
+    private int maxBodyBytes = 4 * 1024 * 1024;
+    private Duration gracePeriod = Duration.ofSeconds(5);
+    private boolean closeRuntime;
+
+    private Builder() {}
+
+    /**
+     * Sets the runtime to serve (required).
+     *
+     * @param runtime the runtime
+     * @return this builder
+     */
+    public Builder runtime(Pillion runtime) {
+      this.runtime = Objects.requireNonNull(runtime);
+      return this;
+    }
+
+    /**
+     * Sets the address to bind; loopback by default.
+     *
+     * @param address e.g. {@code 0.0.0.0} to accept remote connections
+     * @return this builder
+     */
+    public Builder bindAddress(String address) {
+      this.bindAddress = Objects.requireNonNull(address);
+      return this;
+    }
+
+    /**
+     * Sets the HTTP port (default 3500; 0 picks a free one).
+     *
+     * @param port the port
+     * @return this builder
+     */
+    public Builder httpPort(int port) {
+      this.httpPort = checkPort(port);
+      return this;
+    }
+
+    /**
+     * Sets the gRPC port (default 50001; 0 picks a free one).
+     *
+     * @param port the port
+     * @return this builder
+     */
+    public Builder grpcPort(int port) {
+      this.grpcPort = checkPort(port);
+      return this;
+    }
+
+    /**
+     * Requires every call (but health checks) to carry this token, as daprd with {@code
+     * DAPR_API_TOKEN}.
+     *
+     * @param token the token
+     * @return this builder
+     */
+    public Builder apiToken(String token) {
+      if (Objects.requireNonNull(token).isEmpty()) {
+        throw new IllegalArgumentException("the API token must not be empty");
+      }
+      this.apiToken = Optional.of(token);
+      return this;
+    }
+
+    /**
+     * Sets the request size limit, like daprd's {@code --max-body-size} (default 4 MiB).
+     *
+     * @param bytes the limit
+     * @return this builder
+     */
+    public Builder maxBodyBytes(int bytes) {
+      if (bytes < 1) {
+        throw new IllegalArgumentException("maxBodyBytes must be positive, got " + bytes);
+      }
+      this.maxBodyBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Sets how long closing waits for calls in flight (default 5 s).
+     *
+     * @param grace the grace period
+     * @return this builder
+     */
+    public Builder gracePeriod(Duration grace) {
+      this.gracePeriod = Objects.requireNonNull(grace);
+      return this;
+    }
+
+    /**
+     * Closes the runtime when the server closes (for a server that owns its runtime, like the
+     * CLI's).
+     *
+     * @param close true to close the runtime too
+     * @return this builder
+     */
+    public Builder closeRuntime(boolean close) {
+      this.closeRuntime = close;
+      return this;
+    }
+
+    private static int checkPort(int port) {
+      if (port < 0 || port > 65535) {
+        throw new IllegalArgumentException("port must be 0..65535, got " + port);
+      }
+      return port;
+    }
+
+    /**
+     * Builds the server (not yet started).
+     *
+     * @return the server
+     */
+    public PillionServer build() {
+      return new PillionServer(this);
+    }
+  }
+}

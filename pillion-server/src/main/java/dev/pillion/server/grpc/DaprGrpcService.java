@@ -1,0 +1,334 @@
+package dev.pillion.server.grpc;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Empty;
+import dev.pillion.Pillion;
+import dev.pillion.server.DaprApiError;
+import dev.pillion.server.DaprApiError.StateOperation;
+import dev.pillion.server.DaprApiException;
+import dev.pillion.server.StateGateway;
+import dev.pillion.state.BulkStateItem;
+import dev.pillion.state.Concurrency;
+import dev.pillion.state.Consistency;
+import dev.pillion.state.DeleteRequest;
+import dev.pillion.state.GetRequest;
+import dev.pillion.state.SaveRequest;
+import dev.pillion.state.StateItem;
+import dev.pillion.state.StateStore;
+import dev.pillion.state.TransactionOperation;
+import io.dapr.v1.CommonProtos;
+import io.dapr.v1.DaprGrpc;
+import io.dapr.v1.DaprMetadataProtos;
+import io.dapr.v1.DaprProtos;
+import io.dapr.v1.DaprStateProtos;
+import io.grpc.stub.StreamObserver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Supplier;
+
+/**
+ * The state, metadata and shutdown methods of {@code dapr.proto.runtime.v1.Dapr}. Every other
+ * method answers UNIMPLEMENTED (see {@link DaprServiceDefinition}).
+ */
+public final class DaprGrpcService implements DaprGrpc.AsyncService {
+  /**
+   * The header (metadata key) the content type of a saved item travels in, as the Dapr SDKs send
+   * it.
+   */
+  private static final String CONTENT_TYPE = "contentType";
+
+  private final StateGateway gateway;
+  private final Runnable shutdown;
+  private final String runtimeVersion;
+
+  /**
+   * Creates the service.
+   *
+   * @param gateway the state gateway
+   * @param shutdown what {@code Shutdown} triggers (asynchronously)
+   * @param runtimeVersion reported by {@code GetMetadata}
+   */
+  public DaprGrpcService(StateGateway gateway, Runnable shutdown, String runtimeVersion) {
+    this.gateway = gateway;
+    this.shutdown = shutdown;
+    this.runtimeVersion = runtimeVersion;
+  }
+
+  private static <T> void respond(StreamObserver<T> observer, Supplier<T> action) {
+    T result;
+    try {
+      result = action.get();
+    } catch (DaprApiException e) {
+      observer.onError(GrpcErrors.toStatus(e.error()));
+      return;
+    } catch (RuntimeException e) {
+      observer.onError(
+          GrpcErrors.toStatus(
+              new DaprApiError(
+                  500,
+                  "ERR_INTERNAL",
+                  io.grpc.Status.Code.INTERNAL,
+                  "ERR_INTERNAL",
+                  String.valueOf(e))));
+      return;
+    }
+    observer.onNext(result);
+    observer.onCompleted();
+  }
+
+  private StateStore store(String name) {
+    return gateway.store(name);
+  }
+
+  private static Consistency consistency(CommonProtos.StateOptions.StateConsistency value) {
+    return value == CommonProtos.StateOptions.StateConsistency.CONSISTENCY_STRONG
+        ? Consistency.STRONG
+        : Consistency.EVENTUAL;
+  }
+
+  private static Concurrency concurrency(CommonProtos.StateOptions.StateConcurrency value) {
+    return value == CommonProtos.StateOptions.StateConcurrency.CONCURRENCY_FIRST_WRITE
+        ? Concurrency.FIRST_WRITE
+        : Concurrency.LAST_WRITE;
+  }
+
+  static SaveRequest toSave(CommonProtos.StateItem item) {
+    SaveRequest.Builder save =
+        SaveRequest.builder(item.getKey(), item.getValue().toByteArray())
+            .metadata(item.getMetadataMap());
+    if (item.hasEtag() && !item.getEtag().getValue().isEmpty()) {
+      save.etag(item.getEtag().getValue());
+    }
+    if (item.hasOptions()) {
+      save.concurrency(concurrency(item.getOptions().getConcurrency()))
+          .consistency(consistency(item.getOptions().getConsistency()));
+    }
+    String contentType = item.getMetadataMap().get(CONTENT_TYPE);
+    if (contentType != null && !contentType.isEmpty()) {
+      save.contentType(contentType);
+    }
+    return save.build();
+  }
+
+  static DeleteRequest toDelete(
+      String key,
+      boolean hasEtag,
+      CommonProtos.Etag etag,
+      Optional<CommonProtos.StateOptions> options,
+      java.util.Map<String, String> metadata) {
+    DeleteRequest.Builder delete = DeleteRequest.builder(key);
+    metadata.forEach(delete::metadata);
+    if (hasEtag && !etag.getValue().isEmpty()) {
+      delete.etag(etag.getValue());
+    }
+    options.ifPresent(
+        o ->
+            delete
+                .concurrency(concurrency(o.getConcurrency()))
+                .consistency(consistency(o.getConsistency())));
+    return delete.build();
+  }
+
+  @Override
+  public void getState(
+      DaprStateProtos.GetStateRequest request,
+      StreamObserver<DaprStateProtos.GetStateResponse> observer) {
+    respond(
+        observer,
+        () -> {
+          StateStore store = store(request.getStoreName());
+          GetRequest get =
+              GetRequest.builder(request.getKey())
+                  .consistency(consistency(request.getConsistency()))
+                  .metadata(request.getMetadataMap())
+                  .build();
+          Optional<StateItem> item = gateway.run(StateOperation.GET, () -> store.get(get));
+          DaprStateProtos.GetStateResponse.Builder response =
+              DaprStateProtos.GetStateResponse.newBuilder();
+          item.ifPresent(
+              i -> {
+                response.setData(ByteString.copyFrom(i.value())).putAllMetadata(i.metadata());
+                i.etag().ifPresent(response::setEtag);
+              });
+          return response.build();
+        });
+  }
+
+  @Override
+  public void getBulkState(
+      DaprStateProtos.GetBulkStateRequest request,
+      StreamObserver<DaprStateProtos.GetBulkStateResponse> observer) {
+    respond(
+        observer,
+        () -> {
+          StateStore store = store(request.getStoreName());
+          List<BulkStateItem> items =
+              gateway.run(
+                  StateOperation.BULK_GET,
+                  () -> store.bulkGet(request.getKeysList(), request.getMetadataMap()));
+          DaprStateProtos.GetBulkStateResponse.Builder response =
+              DaprStateProtos.GetBulkStateResponse.newBuilder();
+          for (BulkStateItem item : items) {
+            DaprStateProtos.BulkStateItem.Builder entry =
+                DaprStateProtos.BulkStateItem.newBuilder().setKey(item.key());
+            item.error().ifPresent(entry::setError);
+            item.item()
+                .ifPresent(
+                    i -> {
+                      entry.setData(ByteString.copyFrom(i.value())).putAllMetadata(i.metadata());
+                      i.etag().ifPresent(entry::setEtag);
+                    });
+            response.addItems(entry);
+          }
+          return response.build();
+        });
+  }
+
+  @Override
+  public void saveState(DaprStateProtos.SaveStateRequest request, StreamObserver<Empty> observer) {
+    respond(
+        observer,
+        () -> {
+          StateStore store = store(request.getStoreName());
+          List<SaveRequest> saves = new ArrayList<>();
+          for (CommonProtos.StateItem item : request.getStatesList()) {
+            saves.add(toSave(item));
+          }
+          gateway.run(
+              StateOperation.SAVE,
+              () -> {
+                if (saves.size() == 1) {
+                  store.save(saves.get(0));
+                } else if (!saves.isEmpty()) {
+                  store.saveAll(saves);
+                }
+                return null;
+              });
+          return Empty.getDefaultInstance();
+        });
+  }
+
+  @Override
+  public void deleteState(
+      DaprStateProtos.DeleteStateRequest request, StreamObserver<Empty> observer) {
+    respond(
+        observer,
+        () -> {
+          StateStore store = store(request.getStoreName());
+          DeleteRequest delete =
+              toDelete(
+                  request.getKey(),
+                  request.hasEtag(),
+                  request.getEtag(),
+                  request.hasOptions() ? Optional.of(request.getOptions()) : Optional.empty(),
+                  request.getMetadataMap());
+          gateway.run(
+              StateOperation.DELETE,
+              () -> {
+                store.delete(delete);
+                return null;
+              });
+          return Empty.getDefaultInstance();
+        });
+  }
+
+  @Override
+  public void deleteBulkState(
+      DaprStateProtos.DeleteBulkStateRequest request, StreamObserver<Empty> observer) {
+    respond(
+        observer,
+        () -> {
+          StateStore store = store(request.getStoreName());
+          List<DeleteRequest> deletes = new ArrayList<>();
+          for (CommonProtos.StateItem item : request.getStatesList()) {
+            deletes.add(
+                toDelete(
+                    item.getKey(),
+                    item.hasEtag(),
+                    item.getEtag(),
+                    item.hasOptions() ? Optional.of(item.getOptions()) : Optional.empty(),
+                    item.getMetadataMap()));
+          }
+          gateway.run(
+              StateOperation.BULK_DELETE,
+              () -> {
+                store.deleteAll(deletes);
+                return null;
+              });
+          return Empty.getDefaultInstance();
+        });
+  }
+
+  @Override
+  public void executeStateTransaction(
+      DaprStateProtos.ExecuteStateTransactionRequest request, StreamObserver<Empty> observer) {
+    respond(
+        observer,
+        () -> {
+          StateStore store = store(request.getStoreName());
+          List<TransactionOperation> operations = new ArrayList<>();
+          for (DaprStateProtos.TransactionalStateOperation operation :
+              request.getOperationsList()) {
+            CommonProtos.StateItem item = operation.getRequest();
+            switch (operation.getOperationType()) {
+              case "upsert" -> operations.add(TransactionOperation.upsert(toSave(item)));
+              case "delete" ->
+                  operations.add(
+                      TransactionOperation.delete(
+                          toDelete(
+                              item.getKey(),
+                              item.hasEtag(),
+                              item.getEtag(),
+                              item.hasOptions() ? Optional.of(item.getOptions()) : Optional.empty(),
+                              item.getMetadataMap())));
+              default ->
+                  throw new DaprApiException(
+                      new DaprApiError(
+                          400,
+                          "ERR_NOT_SUPPORTED_STATE_OPERATION",
+                          io.grpc.Status.Code.UNIMPLEMENTED,
+                          "ERR_NOT_SUPPORTED_STATE_OPERATION",
+                          "operation type " + operation.getOperationType() + " not supported"));
+            }
+          }
+          gateway.run(
+              StateOperation.TRANSACTION,
+              () -> {
+                store.transact(operations, request.getMetadataMap());
+                return null;
+              });
+          return Empty.getDefaultInstance();
+        });
+  }
+
+  @Override
+  public void getMetadata(
+      DaprMetadataProtos.GetMetadataRequest request,
+      StreamObserver<DaprMetadataProtos.GetMetadataResponse> observer) {
+    respond(
+        observer,
+        () -> {
+          Pillion runtime = gateway.runtime();
+          DaprMetadataProtos.GetMetadataResponse.Builder response =
+              DaprMetadataProtos.GetMetadataResponse.newBuilder()
+                  .setId(runtime.appId())
+                  .setRuntimeVersion(runtimeVersion);
+          for (Pillion.LoadedComponent component : runtime.components()) {
+            response.addRegisteredComponents(
+                DaprMetadataProtos.RegisteredComponents.newBuilder()
+                    .setName(component.name())
+                    .setType(component.type())
+                    .setVersion(component.version())
+                    .addAllCapabilities(component.capabilities()));
+          }
+          return response.build();
+        });
+  }
+
+  @Override
+  public void shutdown(DaprProtos.ShutdownRequest request, StreamObserver<Empty> observer) {
+    respond(observer, Empty::getDefaultInstance);
+    shutdown.run();
+  }
+}

@@ -1,0 +1,102 @@
+package dev.pillion.server.grpc;
+
+import dev.pillion.server.DaprApiError;
+import io.dapr.v1.DaprGrpc;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.stub.ServerCalls;
+
+/**
+ * The {@code dapr.proto.runtime.v1.Dapr} service: the methods Pillion implements, and for every
+ * other method a handler answering UNIMPLEMENTED with a message naming the method, instead of
+ * gRPC's generic text.
+ */
+public final class DaprServiceDefinition {
+  private DaprServiceDefinition() {}
+
+  /**
+   * Binds the service.
+   *
+   * @param service the implementation
+   * @return the definition to add to a server
+   */
+  public static ServerServiceDefinition bind(DaprGrpcService service) {
+    ServerServiceDefinition bound = DaprGrpc.bindService(service);
+    ServerServiceDefinition.Builder definition =
+        ServerServiceDefinition.builder(DaprGrpc.getServiceDescriptor());
+    for (ServerMethodDefinition<?, ?> method : bound.getMethods()) {
+      definition.addMethod(serve(method));
+    }
+    return definition.build();
+  }
+
+  private static <Q, R> ServerMethodDefinition<Q, R> serve(ServerMethodDefinition<Q, R> method) {
+    return implemented(method.getMethodDescriptor().getBareMethodName())
+        ? method
+        : unimplemented(method.getMethodDescriptor());
+  }
+
+  private static boolean implemented(String method) {
+    return switch (method) {
+      case "GetState",
+              "GetBulkState",
+              "SaveState",
+              "DeleteState",
+              "DeleteBulkState",
+              "ExecuteStateTransaction",
+              "GetMetadata",
+              "Shutdown" ->
+          true;
+      default -> false;
+    };
+  }
+
+  private static <Q, R> ServerMethodDefinition<Q, R> unimplemented(
+      MethodDescriptor<Q, R> descriptor) {
+    DaprApiError error =
+        DaprApiError.notImplemented(
+            descriptor.getBareMethodName() + " (" + descriptor.getFullMethodName() + ")");
+    ServerCallHandler<Q, R> handler =
+        switch (descriptor.getType()) {
+          case UNARY ->
+              ServerCalls.asyncUnaryCall(
+                  (request, observer) -> observer.onError(GrpcErrors.toStatus(error)));
+          case SERVER_STREAMING ->
+              ServerCalls.asyncServerStreamingCall(
+                  (request, observer) -> observer.onError(GrpcErrors.toStatus(error)));
+          case CLIENT_STREAMING ->
+              ServerCalls.asyncClientStreamingCall(
+                  observer -> {
+                    observer.onError(GrpcErrors.toStatus(error));
+                    return new io.grpc.stub.StreamObserver<Q>() {
+                      @Override
+                      public void onNext(Q value) {}
+
+                      @Override
+                      public void onError(Throwable t) {}
+
+                      @Override
+                      public void onCompleted() {}
+                    };
+                  });
+          default ->
+              ServerCalls.asyncBidiStreamingCall(
+                  observer -> {
+                    observer.onError(GrpcErrors.toStatus(error));
+                    return new io.grpc.stub.StreamObserver<Q>() {
+                      @Override
+                      public void onNext(Q value) {}
+
+                      @Override
+                      public void onError(Throwable t) {}
+
+                      @Override
+                      public void onCompleted() {}
+                    };
+                  });
+        };
+    return ServerMethodDefinition.create(descriptor, handler);
+  }
+}

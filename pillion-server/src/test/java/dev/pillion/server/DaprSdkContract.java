@@ -1,0 +1,164 @@
+package dev.pillion.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.pillion.Pillion;
+import dev.pillion.components.ComponentDefinition;
+import io.dapr.client.DaprClient;
+import io.dapr.client.domain.ComponentMetadata;
+import io.dapr.client.domain.DaprMetadata;
+import io.dapr.client.domain.State;
+import io.dapr.client.domain.StateOptions;
+import io.dapr.client.domain.TransactionalStateOperation;
+import io.dapr.exceptions.DaprErrorDetails;
+import io.dapr.exceptions.DaprException;
+import io.dapr.utils.TypeRef;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The official Dapr Java SDK (1.17.1) against Pillion: the same test class runs against the server
+ * over loopback gRPC and against the embedded, socket-free client.
+ */
+abstract class DaprSdkContract {
+  protected Pillion runtime;
+  protected DaprClient client;
+
+  /** Returns a client for the runtime; called after {@link #runtime} is built. */
+  protected abstract DaprClient connect(Pillion runtime);
+
+  /** Stops whatever {@link #connect} started. */
+  protected abstract void disconnect();
+
+  @BeforeEach
+  void start() {
+    runtime =
+        Pillion.builder()
+            .appId("sdk-app")
+            .component(ComponentDefinition.builder("statestore", "state.in-memory").build())
+            .build();
+    client = connect(runtime);
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    client.close();
+    disconnect();
+    runtime.close();
+  }
+
+  private static String reason(DaprException e) {
+    return e.getErrorDetails()
+        .get(DaprErrorDetails.ErrorDetailType.ERROR_INFO, "reason", TypeRef.STRING);
+  }
+
+  @Test
+  void savesGetsAndDeletesState() {
+    client.saveState("statestore", "order-1", "book").block();
+    State<String> state = client.getState("statestore", "order-1", String.class).block();
+    assertThat(state.getValue()).isEqualTo("book");
+    assertThat(state.getEtag()).isNotEmpty();
+    client.deleteState("statestore", "order-1").block();
+    assertThat(client.getState("statestore", "order-1", String.class).block().getValue()).isNull();
+  }
+
+  @Test
+  void etagsAndOptions() {
+    StateOptions firstWrite =
+        new StateOptions(StateOptions.Consistency.STRONG, StateOptions.Concurrency.FIRST_WRITE);
+    client.saveState("statestore", "k", null, "v1", firstWrite).block();
+    State<String> first = client.getState("statestore", "k", firstWrite, String.class).block();
+    client.saveState("statestore", "k", first.getEtag(), "v2", firstWrite).block();
+    State<String> second = client.getState("statestore", "k", String.class).block();
+    assertThat(second.getValue()).isEqualTo("v2");
+    assertThat(second.getEtag()).isNotEqualTo(first.getEtag());
+
+    assertThatThrownBy(
+            () -> client.saveState("statestore", "k", first.getEtag(), "v3", firstWrite).block())
+        .isInstanceOfSatisfying(
+            DaprException.class,
+            e -> {
+              assertThat(e.getErrorCode()).isEqualTo("ABORTED");
+              assertThat(e.getMessage()).contains("etag mismatch");
+            });
+    assertThatThrownBy(
+            () -> client.deleteState("statestore", "k", first.getEtag(), firstWrite).block())
+        .isInstanceOfSatisfying(
+            DaprException.class, e -> assertThat(e.getErrorCode()).isEqualTo("ABORTED"));
+    client.deleteState("statestore", "k", second.getEtag(), firstWrite).block();
+    assertThat(client.getState("statestore", "k", String.class).block().getValue()).isNull();
+  }
+
+  @Test
+  void bulkGetAndBulkSave() {
+    client
+        .saveBulkState(
+            "statestore",
+            List.of(
+                new State<>("b1", "one", (String) null), new State<>("b2", "two", (String) null)))
+        .block();
+    List<State<String>> states =
+        client.getBulkState("statestore", List.of("b1", "missing", "b2"), String.class).block();
+    assertThat(states).extracting(State::getKey).containsExactly("b1", "missing", "b2");
+    assertThat(states).extracting(State::getValue).containsExactly("one", null, "two");
+  }
+
+  @Test
+  void transactions() {
+    client.saveState("statestore", "t-old", "x").block();
+    client
+        .executeStateTransaction(
+            "statestore",
+            List.of(
+                new TransactionalStateOperation<>(
+                    TransactionalStateOperation.OperationType.UPSERT,
+                    new State<>("t1", "one", (String) null)),
+                new TransactionalStateOperation<>(
+                    TransactionalStateOperation.OperationType.DELETE, new State<>("t-old"))))
+        .block();
+    assertThat(client.getState("statestore", "t1", String.class).block().getValue())
+        .isEqualTo("one");
+    assertThat(client.getState("statestore", "t-old", String.class).block().getValue()).isNull();
+  }
+
+  @Test
+  void metadataListsComponents() {
+    DaprMetadata metadata = client.getMetadata().block();
+    assertThat(metadata.getId()).isEqualTo("sdk-app");
+    assertThat(metadata.getComponents())
+        .extracting(
+            ComponentMetadata::getName, ComponentMetadata::getType, ComponentMetadata::getVersion)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("statestore", "state.in-memory", "v1"));
+    assertThat(metadata.getComponents().get(0).getCapabilities())
+        .contains("ETAG", "TRANSACTIONAL", "TTL");
+  }
+
+  @Test
+  void missingStoreIsInvalidArgument() {
+    assertThatThrownBy(() -> client.getState("nope", "k", String.class).block())
+        .isInstanceOfSatisfying(
+            DaprException.class,
+            e -> {
+              assertThat(e.getErrorCode()).isEqualTo("INVALID_ARGUMENT");
+              assertThat(e.getMessage()).contains("state store nope is not found");
+              assertThat(reason(e)).isEqualTo("DAPR_STATE_NOT_FOUND");
+            });
+  }
+
+  @Test
+  void unimplementedBuildingBlocksSaySo() {
+    assertThatThrownBy(() -> client.publishEvent("pubsub", "topic", "hello").block())
+        .isInstanceOfSatisfying(
+            DaprException.class,
+            e -> {
+              assertThat(e.getErrorCode()).isEqualTo("UNIMPLEMENTED");
+              assertThat(e.getMessage())
+                  .contains("PublishEvent")
+                  .contains("not supported by Pillion yet");
+            });
+  }
+}
