@@ -180,6 +180,15 @@ public final class PillionServer implements AutoCloseable {
   }
 
   /**
+   * The address the HTTP API is bound to.
+   *
+   * @return the bound socket address
+   */
+  public InetSocketAddress httpAddress() {
+    return (InetSocketAddress) httpChannel.localAddress();
+  }
+
+  /**
    * The bound gRPC port.
    *
    * @return the port
