@@ -44,11 +44,72 @@ public final class BenchmarkSuite {
   /**
    * Runs the suite.
    *
-   * @param args none
+   * @param args which parts: {@code state} (embedded state, issue 1 of 3), {@code api} (the four
+   *     API paths, issue 2 of 3); none means all
    * @throws Exception on failure
    */
   public static void main(String[] args) throws Exception {
+    List<String> parts = args.length == 0 ? List.of("state", "api") : List.of(args);
     StringBuilder out = new StringBuilder();
+    if (parts.contains("state")) {
+      state(out);
+    }
+    if (parts.contains("api")) {
+      api(out);
+    }
+    System.out.println();
+    System.out.println(out);
+  }
+
+  private static void api(StringBuilder out) throws Exception {
+    out.append("### One 100-byte state get, four ways (µs; JMH sample and throughput modes)\n\n");
+    out.append("| callers | path | p50 | p99 | throughput (ops/s) |\n|---|---|---|---|---|\n");
+    Map<String, Double> p50ByPath = new LinkedHashMap<>();
+    for (int threads : new int[] {1, 16}) {
+      Collection<RunResult> sampled =
+          run(options(ApiPathBenchmark.class.getName()).threads(threads));
+      Collection<RunResult> throughput =
+          run(
+              options(ApiPathBenchmark.class.getName())
+                  .threads(threads)
+                  .mode(org.openjdk.jmh.annotations.Mode.Throughput)
+                  .timeUnit(java.util.concurrent.TimeUnit.SECONDS));
+      Map<String, Double> opsByPath = new LinkedHashMap<>();
+      for (RunResult r : throughput) {
+        opsByPath.put(param(r, "path"), r.getPrimaryResult().getScore());
+      }
+      for (RunResult r : sampled) {
+        Statistics s = r.getPrimaryResult().getStatistics();
+        String path = param(r, "path");
+        if (threads == 1) {
+          p50ByPath.put(path, s.getPercentile(50));
+        }
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "| %d | %s | %.2f | %.2f | %.0f |%n",
+                threads,
+                path,
+                s.getPercentile(50),
+                s.getPercentile(99),
+                opsByPath.getOrDefault(path, Double.NaN)));
+      }
+    }
+    double embedded = p50ByPath.get("embedded-api");
+    out.append(
+        String.format(
+            Locale.ROOT,
+            "%nSingle caller, p50: gRPC path / embedded API = %.0f×; HTTP path / embedded API = %.0f×;"
+                + " SDK on the embedded channel / embedded API = %.1f×.%n",
+            p50ByPath.get("sdk-grpc") / embedded,
+            p50ByPath.get("http") / embedded,
+            p50ByPath.get("sdk-embedded") / embedded));
+    out.append(
+        "\n### Server mode at a fixed 1000 requests/s (daprd: 0.57 ms p50 / 1.65 ms p99 over gRPC)\n\n");
+    out.append(FixedRateLoad.run(20));
+  }
+
+  private static void state(StringBuilder out) throws Exception {
     out.append(
         "### State get and set, 100-byte value, embedded API (ns per operation, JMH sample mode)\n\n");
     out.append(
@@ -122,8 +183,7 @@ public final class BenchmarkSuite {
     for (String kind : List.of("wasm-compiled", "java-reference", "wasm-interpreter")) {
       out.append("- ").append(footprint(kind)).append('\n');
     }
-    System.out.println();
-    System.out.println(out);
+    out.append('\n');
   }
 
   private static String footprint(String kind) throws IOException, InterruptedException {

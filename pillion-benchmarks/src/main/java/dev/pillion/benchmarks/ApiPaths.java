@@ -1,0 +1,98 @@
+package dev.pillion.benchmarks;
+
+import dev.pillion.Pillion;
+import dev.pillion.components.ComponentDefinition;
+import dev.pillion.server.PillionServer;
+import dev.pillion.server.embedded.EmbeddedDapr;
+import dev.pillion.state.StateStore;
+import io.dapr.client.DaprClient;
+import io.dapr.client.DaprClientBuilder;
+import io.dapr.config.Properties;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+
+/**
+ * One runtime with the Wasm in-memory store, reachable four ways: the embedded Java API, the Dapr
+ * SDK's client on the embedded in-process channel, the Dapr SDK over loopback gRPC to the server,
+ * and plain HTTP to the server.
+ */
+final class ApiPaths implements AutoCloseable {
+  static final String STORE = "statestore";
+  static final String KEY = "key-100b";
+
+  final Pillion runtime;
+  final PillionServer server;
+  final EmbeddedDapr embedded;
+  final DaprClient embeddedClient;
+  final DaprClient grpcClient;
+  final HttpClient http;
+  final HttpRequest httpGet;
+  final StateStore store;
+
+  ApiPaths() {
+    runtime =
+        Pillion.builder()
+            .appId("bench")
+            .component(ComponentDefinition.builder(STORE, "state.in-memory").build())
+            .build();
+    store = runtime.state(STORE);
+    byte[] value = new byte[100];
+    java.util.Arrays.fill(value, (byte) 'v');
+    store.save(KEY, value);
+    server = PillionServer.builder().runtime(runtime).httpPort(0).grpcPort(0).build().start();
+    embedded = EmbeddedDapr.start(runtime);
+    embeddedClient = embedded.client();
+    grpcClient =
+        new DaprClientBuilder()
+            .withPropertyOverride(Properties.GRPC_ENDPOINT, "http://127.0.0.1:" + server.grpcPort())
+            .build();
+    http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    httpGet =
+        HttpRequest.newBuilder(
+                URI.create(
+                    "http://127.0.0.1:" + server.httpPort() + "/v1.0/state/" + STORE + "/" + KEY))
+            .build();
+  }
+
+  /**
+   * One get of the 100-byte value by the named path; returns the value's length so nothing is
+   * optimized away.
+   */
+  int get(String path) {
+    return switch (path) {
+      case "embedded-api" -> store.get(KEY).orElseThrow().value().length;
+      case "sdk-embedded" ->
+          embeddedClient.getState(STORE, KEY, byte[].class).block().getValue().length;
+      case "sdk-grpc" -> grpcClient.getState(STORE, KEY, byte[].class).block().getValue().length;
+      case "http" -> httpGet();
+      default -> throw new IllegalArgumentException("unknown path " + path);
+    };
+  }
+
+  private int httpGet() {
+    try {
+      HttpResponse<byte[]> response = http.send(httpGet, HttpResponse.BodyHandlers.ofByteArray());
+      if (response.statusCode() != 200) {
+        throw new IllegalStateException("HTTP " + response.statusCode());
+      }
+      return response.body().length;
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    embeddedClient.close();
+    grpcClient.close();
+    embedded.close();
+    server.close();
+    runtime.close();
+  }
+}
