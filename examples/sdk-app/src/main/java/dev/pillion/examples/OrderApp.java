@@ -14,7 +14,8 @@ import java.util.List;
  * <ul>
  *   <li>against daprd or {@code pillion run}: {@code bin/pillion run --app-id orders -- java -jar
  *       examples/sdk-app/target/sdk-app.jar} (the SDK reads DAPR_GRPC_PORT from the environment);
- *   <li>fully embedded, no sidecar and no socket: {@code java -jar examples/sdk-app/target/sdk-app.jar --embedded}.
+ *   <li>fully embedded, no sidecar and no socket: {@code java -jar
+ *       examples/sdk-app/target/sdk-app.jar --embedded}.
  * </ul>
  */
 public final class OrderApp {
@@ -30,12 +31,17 @@ public final class OrderApp {
       client.saveState("statestore", "order-" + i, "{\"id\":" + i + ",\"item\":\"book\"}").block();
     }
     List<State<String>> orders =
-        client.getBulkState("statestore", List.of("order-1", "order-2", "order-3"), String.class).block();
+        client
+            .getBulkState("statestore", List.of("order-1", "order-2", "order-3"), String.class)
+            .block();
     for (State<String> order : orders) {
-      System.out.println("read " + order.getKey() + " = " + order.getValue() + " (etag " + order.getEtag() + ")");
+      System.out.println(
+          "read " + order.getKey() + " = " + order.getValue() + " (etag " + order.getEtag() + ")");
     }
     client.deleteState("statestore", "order-1").block();
-    System.out.println("order-1 after delete: " + client.getState("statestore", "order-1", String.class).block().getValue());
+    System.out.println(
+        "order-1 after delete: "
+            + client.getState("statestore", "order-1", String.class).block().getValue());
   }
 
   /**
