@@ -84,6 +84,32 @@ public record DaprApiError(
   }
 
   /**
+   * A transaction operation type other than upsert and delete.
+   *
+   * @param type the type given
+   * @return the error
+   */
+  public static DaprApiError unsupportedOperation(String type) {
+    return new DaprApiError(
+        400,
+        "ERR_NOT_SUPPORTED_STATE_OPERATION",
+        Status.Code.UNIMPLEMENTED,
+        "ERR_NOT_SUPPORTED_STATE_OPERATION",
+        "operation type " + type + " not supported");
+  }
+
+  /**
+   * A failure Pillion did not anticipate.
+   *
+   * @param cause the failure
+   * @return the error
+   */
+  public static DaprApiError internal(Throwable cause) {
+    return new DaprApiError(
+        500, "ERR_INTERNAL", Status.Code.INTERNAL, "ERR_INTERNAL", String.valueOf(cause));
+  }
+
+  /**
    * A missing or wrong API token.
    *
    * @return the error

@@ -70,6 +70,25 @@ public final class StateGateway {
   }
 
   /**
+   * Saves items as Dapr's save API does: one item as a single save, several as a bulk save.
+   *
+   * @param store the store
+   * @param saves the items
+   */
+  public void save(StateStore store, java.util.List<dev.pillion.state.SaveRequest> saves) {
+    run(
+        StateOperation.SAVE,
+        () -> {
+          if (saves.size() == 1) {
+            store.save(saves.get(0));
+          } else if (!saves.isEmpty()) {
+            store.saveAll(saves);
+          }
+          return null;
+        });
+  }
+
+  /**
    * Parses Dapr's concurrency value.
    *
    * @param value {@code first-write}, {@code last-write} or empty

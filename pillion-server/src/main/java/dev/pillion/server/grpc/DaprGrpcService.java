@@ -63,14 +63,7 @@ public final class DaprGrpcService implements DaprGrpc.AsyncService {
       observer.onError(GrpcErrors.toStatus(e.error()));
       return;
     } catch (RuntimeException e) {
-      observer.onError(
-          GrpcErrors.toStatus(
-              new DaprApiError(
-                  500,
-                  "ERR_INTERNAL",
-                  io.grpc.Status.Code.INTERNAL,
-                  "ERR_INTERNAL",
-                  String.valueOf(e))));
+      observer.onError(GrpcErrors.toStatus(DaprApiError.internal(e)));
       return;
     }
     observer.onNext(result);
@@ -195,16 +188,7 @@ public final class DaprGrpcService implements DaprGrpc.AsyncService {
           for (CommonProtos.StateItem item : request.getStatesList()) {
             saves.add(toSave(item));
           }
-          gateway.run(
-              StateOperation.SAVE,
-              () -> {
-                if (saves.size() == 1) {
-                  store.save(saves.get(0));
-                } else if (!saves.isEmpty()) {
-                  store.saveAll(saves);
-                }
-                return null;
-              });
+          gateway.save(store, saves);
           return Empty.getDefaultInstance();
         });
   }
@@ -284,12 +268,7 @@ public final class DaprGrpcService implements DaprGrpc.AsyncService {
                               item.getMetadataMap())));
               default ->
                   throw new DaprApiException(
-                      new DaprApiError(
-                          400,
-                          "ERR_NOT_SUPPORTED_STATE_OPERATION",
-                          io.grpc.Status.Code.UNIMPLEMENTED,
-                          "ERR_NOT_SUPPORTED_STATE_OPERATION",
-                          "operation type " + operation.getOperationType() + " not supported"));
+                      DaprApiError.unsupportedOperation(operation.getOperationType()));
             }
           }
           gateway.run(

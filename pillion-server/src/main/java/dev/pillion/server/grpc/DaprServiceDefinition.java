@@ -53,6 +53,22 @@ public final class DaprServiceDefinition {
     };
   }
 
+  /** Fails a streaming call at once and ignores whatever the client still sends. */
+  private static <Q, R> io.grpc.stub.StreamObserver<Q> refuse(
+      io.grpc.stub.StreamObserver<R> observer, DaprApiError error) {
+    observer.onError(GrpcErrors.toStatus(error));
+    return new io.grpc.stub.StreamObserver<>() {
+      @Override
+      public void onNext(Q value) {}
+
+      @Override
+      public void onError(Throwable t) {}
+
+      @Override
+      public void onCompleted() {}
+    };
+  }
+
   private static <Q, R> ServerMethodDefinition<Q, R> unimplemented(
       MethodDescriptor<Q, R> descriptor) {
     DaprApiError error =
@@ -67,35 +83,8 @@ public final class DaprServiceDefinition {
               ServerCalls.asyncServerStreamingCall(
                   (request, observer) -> observer.onError(GrpcErrors.toStatus(error)));
           case CLIENT_STREAMING ->
-              ServerCalls.asyncClientStreamingCall(
-                  observer -> {
-                    observer.onError(GrpcErrors.toStatus(error));
-                    return new io.grpc.stub.StreamObserver<Q>() {
-                      @Override
-                      public void onNext(Q value) {}
-
-                      @Override
-                      public void onError(Throwable t) {}
-
-                      @Override
-                      public void onCompleted() {}
-                    };
-                  });
-          default ->
-              ServerCalls.asyncBidiStreamingCall(
-                  observer -> {
-                    observer.onError(GrpcErrors.toStatus(error));
-                    return new io.grpc.stub.StreamObserver<Q>() {
-                      @Override
-                      public void onNext(Q value) {}
-
-                      @Override
-                      public void onError(Throwable t) {}
-
-                      @Override
-                      public void onCompleted() {}
-                    };
-                  });
+              ServerCalls.asyncClientStreamingCall(observer -> refuse(observer, error));
+          default -> ServerCalls.asyncBidiStreamingCall(observer -> refuse(observer, error));
         };
     return ServerMethodDefinition.create(descriptor, handler);
   }

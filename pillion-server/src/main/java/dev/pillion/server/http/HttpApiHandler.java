@@ -105,14 +105,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     } catch (DaprApiException e) {
       reply = error(e.error());
     } catch (RuntimeException e) {
-      reply =
-          error(
-              new DaprApiError(
-                  500,
-                  "ERR_INTERNAL",
-                  io.grpc.Status.Code.INTERNAL,
-                  "ERR_INTERNAL",
-                  String.valueOf(e)));
+      reply = error(DaprApiError.internal(e));
     }
     write(ctx, request, reply);
     if (shutdownAfter) {
@@ -215,16 +208,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       for (JsonNode item : array(body(request), "the request body")) {
         saves.add(toSave(item));
       }
-      gateway.run(
-          StateOperation.SAVE,
-          () -> {
-            if (saves.size() == 1) {
-              store.save(saves.get(0));
-            } else if (!saves.isEmpty()) {
-              store.saveAll(saves);
-            }
-            return null;
-          });
+      gateway.save(store, saves);
       return Reply.empty(HttpResponseStatus.NO_CONTENT);
     }
     if (path.size() == 2 && path.get(1).equals("bulk") && method.equals(HttpMethod.POST)) {
@@ -326,14 +310,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
               .consistency(StateGateway.consistency(options.path("consistency").asText("")));
           operations.add(TransactionOperation.delete(delete.build()));
         }
-        default ->
-            throw new DaprApiException(
-                new DaprApiError(
-                    400,
-                    "ERR_NOT_SUPPORTED_STATE_OPERATION",
-                    io.grpc.Status.Code.UNIMPLEMENTED,
-                    "ERR_NOT_SUPPORTED_STATE_OPERATION",
-                    "operation type " + type + " not supported"));
+        default -> throw new DaprApiException(DaprApiError.unsupportedOperation(type));
       }
     }
     Map<String, String> metadata = stringMap(request.get("metadata"), "metadata");
