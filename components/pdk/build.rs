@@ -2,11 +2,13 @@
 fn main() {
     let proto_dir = "../../proto";
     let state = format!("{}/state/state.proto", proto_dir);
+    let pubsub = format!("{}/pubsub/pubsub.proto", proto_dir);
     println!("cargo:rerun-if-changed={}", state);
+    println!("cargo:rerun-if-changed={}", pubsub);
     if std::env::var_os("PROTOC").is_none() {
         std::env::set_var("PROTOC", "/usr/bin/protoc");
     }
     prost_build::Config::new()
-        .compile_protos(&[state.as_str()], &[proto_dir])
-        .expect("compiling proto/state/state.proto (needs protoc: apt-get install protobuf-compiler)");
+        .compile_protos(&[state.as_str(), pubsub.as_str()], &[proto_dir])
+        .expect("compiling the contracts in proto/ (needs protoc: apt-get install protobuf-compiler)");
 }

@@ -26,8 +26,16 @@ pub mod abi;
 mod error;
 pub mod log;
 pub mod metadata;
+mod pubsub_component;
 
 pub use error::Error;
+pub use pubsub_component::PubSubComponent;
+
+/// The pub/sub contract's messages, generated from `proto/pubsub/pubsub.proto`.
+#[allow(missing_docs)]
+pub mod pubsub {
+    include!(concat!(env!("OUT_DIR"), "/pubsub.rs"));
+}
 
 /// The state contract's messages, generated from `proto/state/state.proto`.
 #[allow(missing_docs)]

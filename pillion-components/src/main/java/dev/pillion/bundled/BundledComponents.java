@@ -1,5 +1,6 @@
 package dev.pillion.bundled;
 
+import dev.pillion.components.generated.PubSubInMemoryModule;
 import dev.pillion.components.generated.StateInMemoryModule;
 import dev.pillion.wasm.ModuleSource;
 
@@ -12,8 +13,13 @@ public final class BundledComponents {
   /** The name of the in-memory state component's module. */
   public static final String STATE_IN_MEMORY = "state-in-memory";
 
+  /** The name of the in-memory pub/sub component's module. */
+  public static final String PUBSUB_IN_MEMORY = "pubsub-in-memory";
+
   private static final String STATE_IN_MEMORY_RESOURCE =
       "dev/pillion/components/state-in-memory.wasm";
+  private static final String PUBSUB_IN_MEMORY_RESOURCE =
+      "dev/pillion/components/pubsub-in-memory.wasm";
 
   private BundledComponents() {}
 
@@ -35,5 +41,24 @@ public final class BundledComponents {
   public static ModuleSource stateInMemoryWasm() {
     return ModuleSource.classpath(
         STATE_IN_MEMORY_RESOURCE, BundledComponents.class.getClassLoader());
+  }
+
+  /**
+   * The in-memory pub/sub broker, compiled at build time.
+   *
+   * @return the module source
+   */
+  public static ModuleSource pubsubInMemory() {
+    return ModuleSource.precompiled(PUBSUB_IN_MEMORY, new PubSubInMemoryModule());
+  }
+
+  /**
+   * The in-memory pub/sub broker's raw {@code .wasm}.
+   *
+   * @return the module source
+   */
+  public static ModuleSource pubsubInMemoryWasm() {
+    return ModuleSource.classpath(
+        PUBSUB_IN_MEMORY_RESOURCE, BundledComponents.class.getClassLoader());
   }
 }
