@@ -4,8 +4,14 @@ import dev.pillion.abi.PillionException;
 import dev.pillion.components.ComponentConfigException;
 import dev.pillion.components.ComponentDefinition;
 import dev.pillion.components.ComponentYaml;
+import dev.pillion.components.PubSubComponentFactory;
+import dev.pillion.components.PubSubComponentTypes;
 import dev.pillion.components.StateComponentFactory;
 import dev.pillion.components.StateComponentTypes;
+import dev.pillion.pubsub.DefaultPubSub;
+import dev.pillion.pubsub.PubSub;
+import dev.pillion.pubsub.PubSubNotFoundException;
+import dev.pillion.pubsub.spi.PubSubComponent;
 import dev.pillion.state.DefaultStateStore;
 import dev.pillion.state.KeyPrefix;
 import dev.pillion.state.StateStore;
@@ -44,6 +50,7 @@ public final class Pillion implements AutoCloseable {
   private final String namespace;
   private final WasmHost host;
   private final Map<String, DefaultStateStore> stateStores;
+  private final Map<String, DefaultPubSub> pubsubs;
   private final List<LoadedComponent> components;
 
   private Pillion(
@@ -51,11 +58,13 @@ public final class Pillion implements AutoCloseable {
       String namespace,
       WasmHost host,
       Map<String, DefaultStateStore> stateStores,
+      Map<String, DefaultPubSub> pubsubs,
       List<LoadedComponent> components) {
     this.appId = appId;
     this.namespace = namespace;
     this.host = host;
     this.stateStores = stateStores;
+    this.pubsubs = pubsubs;
     this.components = components;
   }
 
@@ -111,6 +120,30 @@ public final class Pillion implements AutoCloseable {
   }
 
   /**
+   * A pub/sub component by name.
+   *
+   * @param name the component's {@code metadata.name}
+   * @return the pub/sub building block over it
+   * @throws PubSubNotFoundException if no such component is loaded
+   */
+  public PubSub pubsub(String name) {
+    PubSub pubsub = pubsubs.get(name);
+    if (pubsub == null) {
+      throw new PubSubNotFoundException(name, pubsubs.keySet());
+    }
+    return pubsub;
+  }
+
+  /**
+   * The names of the loaded pub/sub components.
+   *
+   * @return the names, in load order
+   */
+  public Set<String> pubsubNames() {
+    return Collections.unmodifiableSet(pubsubs.keySet());
+  }
+
+  /**
    * The loaded components, as Dapr's metadata API lists them.
    *
    * @return the components, in load order
@@ -122,6 +155,13 @@ public final class Pillion implements AutoCloseable {
   /** Closes every component, then the Wasm host. */
   @Override
   public void close() {
+    for (DefaultPubSub pubsub : pubsubs.values()) {
+      try {
+        pubsub.close();
+      } catch (RuntimeException e) {
+        LOG.log(System.Logger.Level.WARNING, "closing pub/sub '" + pubsub.name() + "' failed", e);
+      }
+    }
     for (DefaultStateStore store : stateStores.values()) {
       try {
         store.component().close();
@@ -155,6 +195,7 @@ public final class Pillion implements AutoCloseable {
     private final List<ComponentDefinition> definitions = new ArrayList<>();
     private final Map<String, StateComponent> stateComponents = new LinkedHashMap<>();
     private final StateComponentTypes stateTypes = StateComponentTypes.builtIn();
+    private final PubSubComponentTypes pubsubTypes = PubSubComponentTypes.builtIn();
     private String appId = "";
     private String namespace = "";
     private Path compileCacheDirectory;
@@ -232,6 +273,18 @@ public final class Pillion implements AutoCloseable {
     }
 
     /**
+     * Registers a pub/sub component type for YAML {@code spec.type}.
+     *
+     * @param type the type, e.g. {@code pubsub.my-broker}
+     * @param factory creates components of the type
+     * @return this builder
+     */
+    public Builder pubsubComponentType(String type, PubSubComponentFactory factory) {
+      pubsubTypes.register(Objects.requireNonNull(type), Objects.requireNonNull(factory));
+      return this;
+    }
+
+    /**
      * Keeps runtime-compiled modules in a directory so a module is compiled once per machine.
      *
      * @param directory the cache directory
@@ -261,10 +314,11 @@ public final class Pillion implements AutoCloseable {
               ? WasmHost.create()
               : WasmHost.builder().compileCacheDirectory(compileCacheDirectory).build();
       Map<String, DefaultStateStore> stores = new LinkedHashMap<>();
+      Map<String, DefaultPubSub> pubsubs = new LinkedHashMap<>();
       List<LoadedComponent> loaded = new ArrayList<>();
       try {
         for (ComponentDefinition definition : all) {
-          loadComponent(definition, host, stores, loaded);
+          loadComponent(definition, host, stores, pubsubs, loaded);
         }
         for (Map.Entry<String, StateComponent> entry : stateComponents.entrySet()) {
           addStore(
@@ -280,17 +334,19 @@ public final class Pillion implements AutoCloseable {
                   List.copyOf(entry.getValue().features())));
         }
       } catch (RuntimeException e) {
+        pubsubs.values().forEach(DefaultPubSub::close);
         stores.values().forEach(store -> store.component().close());
         host.close();
         throw e;
       }
-      return new Pillion(appId, namespace, host, stores, List.copyOf(loaded));
+      return new Pillion(appId, namespace, host, stores, pubsubs, List.copyOf(loaded));
     }
 
     private void loadComponent(
         ComponentDefinition definition,
         WasmHost host,
         Map<String, DefaultStateStore> stores,
+        Map<String, DefaultPubSub> pubsubs,
         List<LoadedComponent> loaded) {
       if (!definition.inScope(appId)) {
         LOG.log(
@@ -305,6 +361,16 @@ public final class Pillion implements AutoCloseable {
                 definition + ": version '" + definition.version() + "' is not supported (use v1)"));
         return;
       }
+      if (stores.containsKey(definition.name())
+          || pubsubs.containsKey(definition.name())
+          || stateComponents.containsKey(definition.name())) {
+        throw new ComponentConfigException(
+            definition + ": a component named '" + definition.name() + "' is already defined");
+      }
+      if ("pubsub".equals(definition.buildingBlock())) {
+        loadPubSub(definition, host, pubsubs, loaded);
+        return;
+      }
       if (!"state".equals(definition.buildingBlock())) {
         failOrWarn(
             definition,
@@ -312,7 +378,7 @@ public final class Pillion implements AutoCloseable {
                 definition
                     + ": building block '"
                     + definition.buildingBlock()
-                    + "' is not supported yet (supported: state)"));
+                    + "' is not supported yet (supported: state, pubsub)"));
         return;
       }
       StateComponentFactory factory = stateTypes.factory(definition.type()).orElse(null);
@@ -327,10 +393,6 @@ public final class Pillion implements AutoCloseable {
                     + String.join(", ", stateTypes.types())
                     + ")"));
         return;
-      }
-      if (stores.containsKey(definition.name()) || stateComponents.containsKey(definition.name())) {
-        throw new ComponentConfigException(
-            definition + ": a component named '" + definition.name() + "' is already defined");
       }
       StateComponent component;
       try {
@@ -354,6 +416,41 @@ public final class Pillion implements AutoCloseable {
       LOG.log(System.Logger.Level.INFO, "loaded " + definition);
     }
 
+    private void loadPubSub(
+        ComponentDefinition definition,
+        WasmHost host,
+        Map<String, DefaultPubSub> pubsubs,
+        List<LoadedComponent> loaded) {
+      PubSubComponentFactory factory = pubsubTypes.factory(definition.type()).orElse(null);
+      if (factory == null) {
+        failOrWarn(
+            definition,
+            new ComponentConfigException(
+                definition
+                    + ": type '"
+                    + definition.type()
+                    + "' is not supported (supported: "
+                    + String.join(", ", pubsubTypes.types())
+                    + ")"));
+        return;
+      }
+      PubSubComponent component;
+      try {
+        component = createWithin(definition, () -> factory.create(definition, host));
+      } catch (RuntimeException e) {
+        failOrWarn(definition, e);
+        return;
+      }
+      pubsubs.put(definition.name(), DefaultPubSub.create(definition.name(), component, appId));
+      loaded.add(
+          new LoadedComponent(
+              definition.name(),
+              definition.type(),
+              definition.version(),
+              List.copyOf(component.features())));
+      LOG.log(System.Logger.Level.INFO, "loaded " + definition);
+    }
+
     private static void addStore(
         String name,
         StateComponent component,
@@ -366,10 +463,10 @@ public final class Pillion implements AutoCloseable {
      * Creates the component on its own thread so a hanging init cannot block the runtime past
      * initTimeout.
      */
-    private static StateComponent createWithin(
-        ComponentDefinition definition, java.util.function.Supplier<StateComponent> create) {
+    private static <C extends AutoCloseable> C createWithin(
+        ComponentDefinition definition, java.util.function.Supplier<C> create) {
       Duration timeout = definition.initTimeout();
-      CompletableFuture<StateComponent> future =
+      CompletableFuture<C> future =
           CompletableFuture.supplyAsync(
               create,
               runnable -> {
@@ -380,7 +477,7 @@ public final class Pillion implements AutoCloseable {
       try {
         return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
       } catch (TimeoutException e) {
-        future.thenAccept(StateComponent::close);
+        future.thenAccept(Builder::closeQuietly);
         throw new PillionException(
             definition + ": init did not finish within initTimeout " + timeout, e);
       } catch (ExecutionException e) {
@@ -392,6 +489,17 @@ public final class Pillion implements AutoCloseable {
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new PillionException(definition + ": interrupted while loading", e);
+      }
+    }
+
+    private static void closeQuietly(AutoCloseable component) {
+      try {
+        component.close();
+      } catch (Exception e) {
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "closing a component that finished loading too late failed",
+            e);
       }
     }
 

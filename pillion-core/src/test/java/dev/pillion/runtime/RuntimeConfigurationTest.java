@@ -105,10 +105,10 @@ class RuntimeConfigurationTest {
         .hasMessageContaining("type 'state.redis' is not supported")
         .hasMessageContaining("state.in-memory, state.wasm");
     Files.delete(resources.resolve("redis.yaml"));
-    write("pubsub.yaml", yaml("pubsub", "pubsub.in-memory", ""));
+    write("bindings.yaml", yaml("cron", "bindings.cron", ""));
     assertThatThrownBy(() -> Pillion.builder().resourcesPath(resources).build())
         .isInstanceOf(ComponentConfigException.class)
-        .hasMessageContaining("building block 'pubsub' is not supported yet");
+        .hasMessageContaining("building block 'bindings' is not supported yet");
   }
 
   @Test

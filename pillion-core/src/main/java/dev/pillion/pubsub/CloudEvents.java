@@ -1,0 +1,226 @@
+package dev.pillion.pubsub;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.util.Base64;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The CloudEvents 1.0 envelope Dapr wraps published data in (JSON format), and its reading on
+ * delivery.
+ *
+ * <p>Publishing: {@code rawPayload=true} metadata sends the data as is; data that already is a
+ * CloudEvent ({@code application/cloudevents+json}) keeps its fields and gets the missing required
+ * ones plus {@code topic} and {@code pubsubname}; anything else becomes {@code data} (JSON content
+ * types: the JSON value; text: a string) or {@code data_base64} (binary).
+ */
+public final class CloudEvents {
+  /** The content type of a CloudEvent in JSON format. */
+  public static final String CONTENT_TYPE = "application/cloudevents+json";
+
+  /** The type Dapr gives published events. */
+  public static final String DAPR_EVENT_TYPE = "com.dapr.event.sent";
+
+  /** Metadata that skips the envelope. */
+  public static final String RAW_PAYLOAD = "rawPayload";
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private CloudEvents() {}
+
+  /**
+   * Whether the metadata asks for a raw payload.
+   *
+   * @param metadata publish metadata
+   * @return true for {@code rawPayload=true}
+   */
+  public static boolean raw(Map<String, String> metadata) {
+    return "true".equalsIgnoreCase(metadata.getOrDefault(RAW_PAYLOAD, ""));
+  }
+
+  /**
+   * Builds the envelope.
+   *
+   * @param pubsub the pub/sub component's name
+   * @param topic the topic
+   * @param source the publisher's app id
+   * @param data the data
+   * @param contentType the data's content type (empty: JSON if the data parses as JSON, else text)
+   * @param traceparent the W3C trace context, if any
+   * @param now the event time
+   * @return the envelope's JSON bytes
+   * @throws InvalidPublishException when data claimed to be a CloudEvent is not one
+   */
+  public static byte[] envelope(
+      String pubsub,
+      String topic,
+      String source,
+      byte[] data,
+      String contentType,
+      Optional<String> traceparent,
+      Instant now) {
+    String type = contentType.toLowerCase(Locale.ROOT);
+    ObjectNode event;
+    if (type.startsWith(CONTENT_TYPE)) {
+      event = existingEvent(pubsub, data);
+    } else {
+      event = JSON.createObjectNode();
+      String dataType =
+          contentType.isEmpty()
+              ? (parsesAsJson(data) ? "application/json" : "text/plain")
+              : contentType;
+      event.put("datacontenttype", dataType);
+      if (isJson(dataType)) {
+        try {
+          event.set("data", JSON.readTree(data));
+        } catch (IOException e) {
+          throw new InvalidPublishException(
+              pubsub,
+              "topic '" + topic + "': data is declared " + dataType + " but is not valid JSON");
+        }
+      } else if (dataType.startsWith("text/")) {
+        event.put("data", new String(data, StandardCharsets.UTF_8));
+      } else {
+        event.put("data_base64", Base64.getEncoder().encodeToString(data));
+      }
+    }
+    putIfMissing(event, "specversion", "1.0");
+    putIfMissing(event, "id", UUID.randomUUID().toString());
+    putIfMissing(event, "source", source);
+    putIfMissing(event, "type", DAPR_EVENT_TYPE);
+    putIfMissing(event, "time", DateTimeFormatter.ISO_INSTANT.format(now));
+    event.put("topic", topic);
+    event.put("pubsubname", pubsub);
+    traceparent.ifPresent(t -> putIfMissing(event, "traceparent", t));
+    return event.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static ObjectNode existingEvent(String pubsub, byte[] data) {
+    JsonNode node;
+    try {
+      node = JSON.readTree(data);
+    } catch (IOException e) {
+      throw new InvalidPublishException(
+          pubsub, "the data is declared " + CONTENT_TYPE + " but is not valid JSON");
+    }
+    if (!(node instanceof ObjectNode object)) {
+      throw new InvalidPublishException(
+          pubsub, "the data is declared " + CONTENT_TYPE + " but is not a JSON object");
+    }
+    JsonNode version = object.get("specversion");
+    if (version != null && !"1.0".equals(version.asText())) {
+      throw new InvalidPublishException(
+          pubsub, "CloudEvent specversion '" + version.asText() + "' is not supported (1.0)");
+    }
+    return object;
+  }
+
+  private static void putIfMissing(ObjectNode event, String field, String value) {
+    if (!event.hasNonNull(field) || event.get(field).asText().isEmpty()) {
+      event.put(field, value);
+    }
+  }
+
+  private static boolean isJson(String contentType) {
+    String type = contentType.toLowerCase(Locale.ROOT);
+    return type.startsWith("application/json") || type.contains("+json");
+  }
+
+  private static boolean parsesAsJson(byte[] data) {
+    try {
+      JSON.readTree(data);
+      return data.length > 0;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Reads a delivered message into an {@link Event}.
+   *
+   * @param message the stored bytes (an envelope, or a raw payload)
+   * @param raw whether the message was published with {@code rawPayload}
+   * @param id the broker's message id (used for raw payloads)
+   * @param topic the topic
+   * @param pubsub the pub/sub component
+   * @param metadata the publish metadata
+   * @param deliveryCount which delivery this is
+   * @return the event
+   */
+  static Event read(
+      byte[] message,
+      boolean raw,
+      String id,
+      String topic,
+      String pubsub,
+      Map<String, String> metadata,
+      int deliveryCount) {
+    if (!raw) {
+      try {
+        JsonNode node = JSON.readTree(message);
+        if (node instanceof ObjectNode event && event.has("specversion")) {
+          String contentType = event.path("datacontenttype").asText("application/json");
+          byte[] data;
+          if (event.has("data_base64")) {
+            data = Base64.getDecoder().decode(event.get("data_base64").asText());
+          } else if (event.get("data") == null || event.get("data").isNull()) {
+            data = new byte[0];
+          } else if (event.get("data").isTextual() && !isJson(contentType)) {
+            data = event.get("data").asText().getBytes(StandardCharsets.UTF_8);
+          } else {
+            data = JSON.writeValueAsBytes(event.get("data"));
+          }
+          return new Event(
+              event.path("id").asText(id),
+              event.path("source").asText(""),
+              event.path("type").asText(""),
+              event.path("specversion").asText(),
+              contentType,
+              data,
+              topic,
+              pubsub,
+              message,
+              metadata,
+              deliveryCount);
+        }
+      } catch (IOException | IllegalArgumentException e) {
+        // Not an envelope after all: deliver it as raw bytes below.
+      }
+    }
+    return new Event(
+        id,
+        "",
+        "",
+        "",
+        "application/octet-stream",
+        message,
+        topic,
+        pubsub,
+        message,
+        metadata,
+        deliveryCount);
+  }
+
+  static Optional<String> attribute(byte[] cloudEvent, String name) {
+    try {
+      JsonNode node = JSON.readTree(cloudEvent);
+      JsonNode value = node == null ? null : node.get(name);
+      return value == null || value.isNull()
+          ? Optional.empty()
+          : Optional.of(value.isTextual() ? value.asText() : value.toString());
+    } catch (JsonProcessingException e) {
+      return Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+}

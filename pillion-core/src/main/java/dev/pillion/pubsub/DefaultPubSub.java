@@ -1,0 +1,194 @@
+package dev.pillion.pubsub;
+
+import com.google.protobuf.ByteString;
+import dev.pillion.abi.pubsub.BulkPublishFailedEntry;
+import dev.pillion.abi.pubsub.BulkPublishRequest;
+import dev.pillion.abi.pubsub.BulkPublishResponse;
+import dev.pillion.abi.pubsub.Message;
+import dev.pillion.pubsub.spi.PubSubComponent;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * The pub/sub building block over one component: wraps data in CloudEvents, publishes, and runs
+ * subscriptions (see {@link SubscriptionRunner}).
+ */
+public final class DefaultPubSub implements PubSub, AutoCloseable {
+  private final String name;
+  private final PubSubComponent component;
+  private final String appId;
+  private final Clock clock;
+  private final Set<String> features;
+  private final List<SubscriptionRunner> subscriptions = new CopyOnWriteArrayList<>();
+
+  private DefaultPubSub(String name, PubSubComponent component, String appId, Clock clock) {
+    this.name = name;
+    this.component = component;
+    this.appId = appId;
+    this.clock = clock;
+    this.features = Set.copyOf(component.features());
+  }
+
+  /**
+   * Wraps a component.
+   *
+   * @param name the component's name
+   * @param component the component
+   * @param appId the publishing app's id (the events' source, and the default subscription name)
+   * @return the building block
+   */
+  public static DefaultPubSub create(String name, PubSubComponent component, String appId) {
+    return new DefaultPubSub(name, component, appId, Clock.systemUTC());
+  }
+
+  /**
+   * The component behind it.
+   *
+   * @return the component
+   */
+  public PubSubComponent component() {
+    return component;
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public Set<String> features() {
+    return features;
+  }
+
+  private void requireTopic(String topic) {
+    if (topic.isEmpty()) {
+      throw new InvalidPublishException(name, "topic is empty");
+    }
+  }
+
+  private dev.pillion.abi.pubsub.PublishRequest toMessage(
+      String topic,
+      byte[] data,
+      String contentType,
+      Map<String, String> metadata,
+      java.util.Optional<String> trace) {
+    boolean raw = CloudEvents.raw(metadata);
+    byte[] payload =
+        raw
+            ? data
+            : CloudEvents.envelope(name, topic, appId, data, contentType, trace, clock.instant());
+    return dev.pillion.abi.pubsub.PublishRequest.newBuilder()
+        .setTopic(topic)
+        .setData(ByteString.copyFrom(payload))
+        .setContentType(raw ? contentType : CloudEvents.CONTENT_TYPE)
+        .putAllMetadata(metadata)
+        .build();
+  }
+
+  @Override
+  public void publish(PublishRequest request) {
+    requireTopic(request.topic());
+    component.publish(
+        toMessage(
+            request.topic(),
+            request.dataUnsafe(),
+            request.contentType(),
+            request.metadata(),
+            request.traceparent()));
+    wake(request.topic());
+  }
+
+  @Override
+  public List<BulkPublishFailure> bulkPublish(
+      String topic, List<BulkPublishEntry> entries, Map<String, String> metadata) {
+    requireTopic(topic);
+    BulkPublishRequest.Builder bulk =
+        BulkPublishRequest.newBuilder().setTopic(topic).putAllMetadata(metadata);
+    List<BulkPublishFailure> failures = new ArrayList<>();
+    for (BulkPublishEntry entry : entries) {
+      try {
+        Map<String, String> merged = new java.util.HashMap<>(metadata);
+        merged.putAll(entry.metadata());
+        dev.pillion.abi.pubsub.PublishRequest message =
+            toMessage(topic, entry.data(), entry.contentType(), merged, java.util.Optional.empty());
+        bulk.addEntriesBuilder()
+            .setEntryId(entry.entryId())
+            .setData(message.getData())
+            .setContentType(message.getContentType())
+            .putAllMetadata(merged);
+      } catch (InvalidPublishException e) {
+        failures.add(new BulkPublishFailure(entry.entryId(), e.getMessage()));
+      }
+    }
+    if (bulk.getEntriesCount() > 0) {
+      BulkPublishResponse response = component.bulkPublish(bulk.build());
+      for (BulkPublishFailedEntry failed : response.getFailedEntriesList()) {
+        failures.add(new BulkPublishFailure(failed.getEntryId(), failed.getError()));
+      }
+      wake(topic);
+    }
+    return failures;
+  }
+
+  /** Publishes a delivered message as it is to another topic (dead-lettering). */
+  void forward(Message message, String topic) {
+    component.publish(
+        dev.pillion.abi.pubsub.PublishRequest.newBuilder()
+            .setTopic(topic)
+            .setData(message.getData())
+            .setContentType(message.getContentType())
+            .putAllMetadata(message.getMetadataMap())
+            .build());
+    wake(topic);
+  }
+
+  private void wake(String topic) {
+    for (SubscriptionRunner runner : subscriptions) {
+      if (runner.topic().equals(topic)) {
+        runner.wake();
+      }
+    }
+  }
+
+  @Override
+  public Subscription subscribe(SubscriptionOptions options, EventHandler handler) {
+    java.util.Objects.requireNonNull(handler, "handler");
+    String subscriptionName =
+        options.subscriptionName().orElse(appId.isEmpty() ? "default" : appId);
+    SubscriptionRunner runner =
+        new SubscriptionRunner(this, component, options, handler, subscriptionName);
+    subscriptions.add(runner);
+    try {
+      return runner.start();
+    } catch (RuntimeException e) {
+      subscriptions.remove(runner);
+      throw e;
+    }
+  }
+
+  void unregister(SubscriptionRunner runner) {
+    subscriptions.remove(runner);
+  }
+
+  /**
+   * The running subscriptions.
+   *
+   * @return a snapshot
+   */
+  public List<Subscription> subscriptions() {
+    return List.copyOf(subscriptions);
+  }
+
+  /** Stops every subscription, then closes the component. */
+  @Override
+  public void close() {
+    for (SubscriptionRunner runner : subscriptions) {
+      runner.close();
+    }
+    component.close();
+  }
+}

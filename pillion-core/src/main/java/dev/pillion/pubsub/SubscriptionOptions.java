@@ -1,0 +1,225 @@
+package dev.pillion.pubsub;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * How a subscription is delivered. Immutable; build with {@link #builder(String)}.
+ *
+ * <p>Defaults: subscription name = the app id; concurrency 1 (events of the topic are handled one
+ * at a time, in order); 5 retries with exponential backoff from 100 ms to 5 s; a 30 s handler
+ * timeout; no dead-letter topic (an event that exhausts its retries is dropped and logged).
+ */
+public final class SubscriptionOptions {
+  private final String topic;
+  private final String subscriptionName;
+  private final int concurrency;
+  private final int maxRetries;
+  private final Duration initialBackoff;
+  private final Duration maxBackoff;
+  private final Duration handlerTimeout;
+  private final String deadLetterTopic;
+
+  private SubscriptionOptions(Builder builder) {
+    this.topic = builder.topic;
+    this.subscriptionName = builder.subscriptionName;
+    this.concurrency = builder.concurrency;
+    this.maxRetries = builder.maxRetries;
+    this.initialBackoff = builder.initialBackoff;
+    this.maxBackoff = builder.maxBackoff;
+    this.handlerTimeout = builder.handlerTimeout;
+    this.deadLetterTopic = builder.deadLetterTopic;
+  }
+
+  /**
+   * A builder for a subscription to a topic.
+   *
+   * @param topic the topic
+   * @return the builder
+   */
+  public static Builder builder(String topic) {
+    return new Builder(topic);
+  }
+
+  /**
+   * The topic.
+   *
+   * @return the topic
+   */
+  public String topic() {
+    return topic;
+  }
+
+  /**
+   * The subscription (consumer group) name; subscribers with the same name share the events.
+   *
+   * @return the name, or empty for the app id
+   */
+  public Optional<String> subscriptionName() {
+    return Optional.ofNullable(subscriptionName);
+  }
+
+  /**
+   * How many events are handled at once.
+   *
+   * @return the concurrency (1 keeps the topic's order)
+   */
+  public int concurrency() {
+    return concurrency;
+  }
+
+  /**
+   * How many times a failed event is retried before it goes to the dead-letter topic (or is
+   * dropped).
+   *
+   * @return the retry limit
+   */
+  public int maxRetries() {
+    return maxRetries;
+  }
+
+  /**
+   * The first retry's delay; each retry doubles it, up to {@link #maxBackoff()}.
+   *
+   * @return the initial backoff
+   */
+  public Duration initialBackoff() {
+    return initialBackoff;
+  }
+
+  /**
+   * The longest retry delay.
+   *
+   * @return the maximum backoff
+   */
+  public Duration maxBackoff() {
+    return maxBackoff;
+  }
+
+  /**
+   * How long a handler may take before the delivery counts as failed.
+   *
+   * @return the timeout
+   */
+  public Duration handlerTimeout() {
+    return handlerTimeout;
+  }
+
+  /**
+   * Where events that exhausted their retries go.
+   *
+   * @return the dead-letter topic, or empty to drop them
+   */
+  public Optional<String> deadLetterTopic() {
+    return Optional.ofNullable(deadLetterTopic);
+  }
+
+  /** Builds {@link SubscriptionOptions}. */
+  public static final class Builder {
+    private final String topic;
+    private String subscriptionName;
+    private int concurrency = 1;
+    private int maxRetries = 5;
+    private Duration initialBackoff = Duration.ofMillis(100);
+    private Duration maxBackoff = Duration.ofSeconds(5);
+    private Duration handlerTimeout = Duration.ofSeconds(30);
+    private String deadLetterTopic;
+
+    private Builder(String topic) {
+      this.topic = Objects.requireNonNull(topic, "topic");
+      if (topic.isEmpty()) {
+        throw new IllegalArgumentException("topic must not be empty");
+      }
+    }
+
+    /**
+     * Sets the subscription (consumer group) name.
+     *
+     * @param name the name
+     * @return this builder
+     */
+    public Builder subscriptionName(String name) {
+      this.subscriptionName = Objects.requireNonNull(name);
+      return this;
+    }
+
+    /**
+     * Sets the concurrency.
+     *
+     * @param concurrency 1 or more
+     * @return this builder
+     */
+    public Builder concurrency(int concurrency) {
+      if (concurrency < 1) {
+        throw new IllegalArgumentException("concurrency must be at least 1, got " + concurrency);
+      }
+      this.concurrency = concurrency;
+      return this;
+    }
+
+    /**
+     * Sets the retry limit.
+     *
+     * @param retries 0 or more
+     * @return this builder
+     */
+    public Builder maxRetries(int retries) {
+      if (retries < 0) {
+        throw new IllegalArgumentException("maxRetries must not be negative, got " + retries);
+      }
+      this.maxRetries = retries;
+      return this;
+    }
+
+    /**
+     * Sets the backoff between retries.
+     *
+     * @param initial the first delay
+     * @param max the longest delay
+     * @return this builder
+     */
+    public Builder backoff(Duration initial, Duration max) {
+      if (initial.isNegative() || max.compareTo(initial) < 0) {
+        throw new IllegalArgumentException("backoff must satisfy 0 <= initial <= max");
+      }
+      this.initialBackoff = initial;
+      this.maxBackoff = max;
+      return this;
+    }
+
+    /**
+     * Sets the handler timeout.
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     */
+    public Builder handlerTimeout(Duration timeout) {
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException("handlerTimeout must be positive");
+      }
+      this.handlerTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Sets the dead-letter topic.
+     *
+     * @param topic the topic events go to after their last retry
+     * @return this builder
+     */
+    public Builder deadLetterTopic(String topic) {
+      this.deadLetterTopic = Objects.requireNonNull(topic);
+      return this;
+    }
+
+    /**
+     * Builds the options.
+     *
+     * @return the options
+     */
+    public SubscriptionOptions build() {
+      return new SubscriptionOptions(this);
+    }
+  }
+}

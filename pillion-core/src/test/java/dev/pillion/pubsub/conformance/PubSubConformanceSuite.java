@@ -1,0 +1,352 @@
+package dev.pillion.pubsub.conformance;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pillion.pubsub.CloudEvents;
+import dev.pillion.pubsub.DefaultPubSub;
+import dev.pillion.pubsub.DeliveryResult;
+import dev.pillion.pubsub.Event;
+import dev.pillion.pubsub.InvalidPublishException;
+import dev.pillion.pubsub.PubSub;
+import dev.pillion.pubsub.PublishRequest;
+import dev.pillion.pubsub.Subscription;
+import dev.pillion.pubsub.SubscriptionOptions;
+import dev.pillion.pubsub.spi.PubSubComponent;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pub/sub conformance suite, modelled on Dapr components-contrib's: every pub/sub component
+ * runs it through the building block ({@link DefaultPubSub}); subclasses only say how to create a
+ * fresh component.
+ */
+public abstract class PubSubConformanceSuite {
+  protected static final String APP_ID = "conformance";
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  protected DefaultPubSub pubsub;
+  private final List<Subscription> subscriptions = new ArrayList<>();
+
+  /**
+   * Creates a fresh component named {@code pubsub}.
+   *
+   * @return the component under test
+   */
+  protected abstract PubSubComponent createComponent();
+
+  @BeforeEach
+  void create() {
+    pubsub = DefaultPubSub.create("pubsub", createComponent(), APP_ID);
+  }
+
+  @AfterEach
+  void close() {
+    subscriptions.forEach(Subscription::close);
+    pubsub.close();
+  }
+
+  private Subscription subscribe(
+      SubscriptionOptions.Builder options, dev.pillion.pubsub.EventHandler handler) {
+    Subscription subscription =
+        pubsub.subscribe(
+            options.backoff(Duration.ofMillis(10), Duration.ofMillis(50)).build(), handler);
+    subscriptions.add(subscription);
+    return subscription;
+  }
+
+  private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out waiting for " + what);
+      }
+      Thread.sleep(10);
+    }
+  }
+
+  private void publish(String topic, String data) {
+    pubsub.publish(PublishRequest.builder(topic, data).contentType("text/plain").build());
+  }
+
+  @Test
+  void everyMessageIsDeliveredInOrderDespiteFailures() throws Exception {
+    int n = 60;
+    List<String> delivered = Collections.synchronizedList(new ArrayList<>());
+    Set<String> failedOnce = ConcurrentHashMap.newKeySet();
+    subscribe(
+        SubscriptionOptions.builder("orders"),
+        event -> {
+          String data = event.dataAsString();
+          // Every 7th message fails its first delivery, to force a redelivery.
+          if (Integer.parseInt(data) % 7 == 0 && failedOnce.add(data)) {
+            return DeliveryResult.RETRY;
+          }
+          delivered.add(data);
+          return DeliveryResult.SUCCESS;
+        });
+    for (int i = 0; i < n; i++) {
+      publish("orders", Integer.toString(i));
+    }
+    await(() -> delivered.size() >= n, n + " deliveries");
+    List<String> expected = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      expected.add(Integer.toString(i));
+    }
+    assertThat(delivered).containsExactlyElementsOf(expected);
+    assertThat(failedOnce).hasSize((n + 6) / 7);
+  }
+
+  @Test
+  void concurrentHandlersDeliverEverything() throws Exception {
+    int n = 100;
+    Set<String> delivered = ConcurrentHashMap.newKeySet();
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger maxInFlight = new AtomicInteger();
+    subscribe(
+        SubscriptionOptions.builder("parallel").concurrency(4),
+        event -> {
+          maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+          Thread.sleep(2);
+          inFlight.decrementAndGet();
+          delivered.add(event.dataAsString());
+          return DeliveryResult.SUCCESS;
+        });
+    for (int i = 0; i < n; i++) {
+      publish("parallel", Integer.toString(i));
+    }
+    await(() -> delivered.size() == n, "all deliveries");
+    assertThat(maxInFlight.get()).isBetween(1, 4);
+  }
+
+  @Test
+  void everySubscriptionGetsEveryMessageAndConsumersOfOneShareThem() throws Exception {
+    List<String> billing = new CopyOnWriteArrayList<>();
+    List<String> shipping = new CopyOnWriteArrayList<>();
+    List<String> workerA = new CopyOnWriteArrayList<>();
+    List<String> workerB = new CopyOnWriteArrayList<>();
+    subscribe(SubscriptionOptions.builder("fanout").subscriptionName("billing"), record(billing));
+    subscribe(SubscriptionOptions.builder("fanout").subscriptionName("shipping"), record(shipping));
+    subscribe(SubscriptionOptions.builder("fanout").subscriptionName("workers"), record(workerA));
+    subscribe(SubscriptionOptions.builder("fanout").subscriptionName("workers"), record(workerB));
+    for (int i = 0; i < 20; i++) {
+      publish("fanout", Integer.toString(i));
+    }
+    await(() -> billing.size() == 20 && shipping.size() == 20, "both subscriptions");
+    await(() -> workerA.size() + workerB.size() == 20, "the shared subscription");
+    assertThat(billing).hasSize(20);
+    List<String> shared = new ArrayList<>(workerA);
+    shared.addAll(workerB);
+    assertThat(shared).doesNotHaveDuplicates().hasSize(20);
+  }
+
+  private static dev.pillion.pubsub.EventHandler record(List<String> into) {
+    return event -> {
+      into.add(event.dataAsString());
+      return DeliveryResult.SUCCESS;
+    };
+  }
+
+  @Test
+  void bulkPublishDeliversEachEntryAndReportsFailures() throws Exception {
+    List<String> delivered = new CopyOnWriteArrayList<>();
+    subscribe(SubscriptionOptions.builder("bulk"), record(delivered));
+    List<PubSub.BulkPublishEntry> entries = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      entries.add(
+          new PubSub.BulkPublishEntry(
+              "e" + i, ("m" + i).getBytes(StandardCharsets.UTF_8), "text/plain", Map.of()));
+    }
+    entries.add(
+        new PubSub.BulkPublishEntry(
+            "bad", "{not json".getBytes(StandardCharsets.UTF_8), "application/json", Map.of()));
+    List<PubSub.BulkPublishFailure> failures = pubsub.bulkPublish("bulk", entries, Map.of());
+    assertThat(failures).extracting(PubSub.BulkPublishFailure::entryId).containsExactly("bad");
+    await(() -> delivered.size() == 10, "bulk deliveries");
+    assertThat(delivered).startsWith("m0", "m1", "m2");
+  }
+
+  @Test
+  void exhaustedRetriesGoToTheDeadLetterTopic() throws Exception {
+    AtomicInteger attempts = new AtomicInteger();
+    List<Event> dead = new CopyOnWriteArrayList<>();
+    subscribe(
+        SubscriptionOptions.builder("dlq-dead"),
+        event -> {
+          dead.add(event);
+          return DeliveryResult.SUCCESS;
+        });
+    subscribe(
+        SubscriptionOptions.builder("poison").maxRetries(2).deadLetterTopic("dlq-dead"),
+        event -> {
+          attempts.incrementAndGet();
+          return DeliveryResult.RETRY;
+        });
+    publish("poison", "bad message");
+    await(() -> dead.size() == 1, "the dead letter");
+    assertThat(attempts.get()).isEqualTo(3);
+    assertThat(dead.get(0).dataAsString()).isEqualTo("bad message");
+    Thread.sleep(200);
+    assertThat(attempts.get()).as("no further deliveries after dead-lettering").isEqualTo(3);
+  }
+
+  @Test
+  void exhaustedRetriesWithoutDeadLetterTopicAreDropped() throws Exception {
+    AtomicInteger attempts = new AtomicInteger();
+    subscribe(
+        SubscriptionOptions.builder("hopeless").maxRetries(1),
+        event -> {
+          attempts.incrementAndGet();
+          throw new IllegalStateException("always fails");
+        });
+    publish("hopeless", "x");
+    await(() -> attempts.get() == 2, "two attempts");
+    Thread.sleep(200);
+    assertThat(attempts.get()).isEqualTo(2);
+  }
+
+  @Test
+  void dropDiscardsWithoutRetry() throws Exception {
+    AtomicInteger attempts = new AtomicInteger();
+    CountDownLatch next = new CountDownLatch(1);
+    subscribe(
+        SubscriptionOptions.builder("drops"),
+        event -> {
+          if (event.dataAsString().equals("drop me")) {
+            attempts.incrementAndGet();
+            return DeliveryResult.DROP;
+          }
+          next.countDown();
+          return DeliveryResult.SUCCESS;
+        });
+    publish("drops", "drop me");
+    publish("drops", "next");
+    assertThat(next.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    Thread.sleep(100);
+    assertThat(attempts.get()).isEqualTo(1);
+  }
+
+  @Test
+  void aHangingHandlerTimesOutAndIsRetried() throws Exception {
+    AtomicInteger attempts = new AtomicInteger();
+    CountDownLatch done = new CountDownLatch(1);
+    subscribe(
+        SubscriptionOptions.builder("slow").handlerTimeout(Duration.ofMillis(200)),
+        event -> {
+          if (attempts.incrementAndGet() == 1) {
+            Thread.sleep(60_000);
+          }
+          done.countDown();
+          return DeliveryResult.SUCCESS;
+        });
+    publish("slow", "x");
+    assertThat(done.await(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+    assertThat(attempts.get()).isEqualTo(2);
+  }
+
+  @Test
+  void eventsAreCloudEvents() throws Exception {
+    List<Event> events = new CopyOnWriteArrayList<>();
+    subscribe(
+        SubscriptionOptions.builder("envelope"),
+        event -> {
+          events.add(event);
+          return DeliveryResult.SUCCESS;
+        });
+    pubsub.publish(
+        PublishRequest.builder("envelope", "{\"orderId\":42}")
+            .contentType("application/json")
+            .traceparent("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
+            .build());
+    pubsub.publish(
+        PublishRequest.builder("envelope", new byte[] {0, 1, 2, (byte) 255})
+            .contentType("application/octet-stream")
+            .build());
+    await(() -> events.size() == 2, "two events");
+
+    Event json = events.get(0);
+    JsonNode envelope = JSON.readTree(json.cloudEvent());
+    assertThat(envelope.path("specversion").asText()).isEqualTo("1.0");
+    assertThat(envelope.path("type").asText()).isEqualTo(CloudEvents.DAPR_EVENT_TYPE);
+    assertThat(envelope.path("source").asText()).isEqualTo(APP_ID);
+    assertThat(envelope.path("id").asText()).isNotEmpty();
+    assertThat(envelope.path("topic").asText()).isEqualTo("envelope");
+    assertThat(envelope.path("pubsubname").asText()).isEqualTo("pubsub");
+    assertThat(envelope.path("time").asText()).isNotEmpty();
+    assertThat(envelope.path("datacontenttype").asText()).isEqualTo("application/json");
+    assertThat(envelope.path("data").path("orderId").asInt()).isEqualTo(42);
+    assertThat(json.attribute("traceparent"))
+        .contains("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01");
+    assertThat(JSON.readTree(json.data())).isEqualTo(JSON.readTree("{\"orderId\":42}"));
+    assertThat(json.deliveryCount()).isEqualTo(1);
+
+    Event binary = events.get(1);
+    assertThat(JSON.readTree(binary.cloudEvent()).has("data_base64")).isTrue();
+    assertThat(binary.data()).containsExactly(0, 1, 2, (byte) 255);
+  }
+
+  @Test
+  void rawPayloadSkipsTheEnvelopeAndExistingCloudEventsKeepTheirFields() throws Exception {
+    List<Event> events = new CopyOnWriteArrayList<>();
+    subscribe(
+        SubscriptionOptions.builder("raw"),
+        event -> {
+          events.add(event);
+          return DeliveryResult.SUCCESS;
+        });
+    pubsub.publish(PublishRequest.builder("raw", "plain bytes").rawPayload().build());
+    String existing =
+        "{\"specversion\":\"1.0\",\"id\":\"my-id\",\"source\":\"elsewhere\",\"type\":\"order.created\","
+            + "\"myextension\":\"kept\",\"datacontenttype\":\"text/plain\",\"data\":\"hello\"}";
+    pubsub.publish(
+        PublishRequest.builder("raw", existing).contentType(CloudEvents.CONTENT_TYPE).build());
+    await(() -> events.size() == 2, "two events");
+    assertThat(new String(events.get(0).cloudEvent(), StandardCharsets.UTF_8))
+        .isEqualTo("plain bytes");
+    Event kept = events.get(1);
+    assertThat(kept.id()).isEqualTo("my-id");
+    assertThat(kept.source()).isEqualTo("elsewhere");
+    assertThat(kept.type()).isEqualTo("order.created");
+    assertThat(kept.attribute("myextension")).contains("kept");
+    assertThat(kept.attribute("topic")).contains("raw");
+    assertThat(kept.dataAsString()).isEqualTo("hello");
+  }
+
+  @Test
+  void badInputIsRefusedClearly() {
+    assertThatThrownBy(() -> publish("", "x"))
+        .isInstanceOf(InvalidPublishException.class)
+        .hasMessageContaining("topic is empty");
+    assertThatThrownBy(
+            () ->
+                pubsub.publish(
+                    PublishRequest.builder("t", "{not an event")
+                        .contentType(CloudEvents.CONTENT_TYPE)
+                        .build()))
+        .isInstanceOf(InvalidPublishException.class)
+        .hasMessageContaining("not valid JSON");
+    assertThatThrownBy(
+            () ->
+                pubsub.publish(
+                    PublishRequest.builder("t", "{broken").contentType("application/json").build()))
+        .isInstanceOf(InvalidPublishException.class)
+        .hasMessageContaining("is not valid JSON");
+  }
+}
