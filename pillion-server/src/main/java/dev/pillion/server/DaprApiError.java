@@ -148,6 +148,76 @@ public record DaprApiError(
   }
 
   /**
+   * The pub/sub component is not loaded, or the name is empty.
+   *
+   * @param pubsub the name asked for
+   * @param anyConfigured whether any pub/sub component is loaded
+   * @return the error
+   */
+  public static DaprApiError pubsubNotFound(String pubsub, boolean anyConfigured) {
+    if (pubsub.isEmpty()) {
+      return new DaprApiError(
+          404,
+          "ERR_PUBSUB_EMPTY",
+          Status.Code.INVALID_ARGUMENT,
+          "DAPR_PUBSUB_NAME_EMPTY",
+          "pubsub name is empty");
+    }
+    if (!anyConfigured) {
+      return new DaprApiError(
+          400,
+          "ERR_PUBSUB_NOT_CONFIGURED",
+          Status.Code.FAILED_PRECONDITION,
+          "DAPR_PUBSUB_NOT_CONFIGURED",
+          "no pubsub is configured");
+    }
+    return new DaprApiError(
+        404,
+        "ERR_PUBSUB_NOT_FOUND",
+        Status.Code.INVALID_ARGUMENT,
+        "DAPR_PUBSUB_NOT_FOUND",
+        "pubsub " + pubsub + " is not found");
+  }
+
+  /**
+   * The topic is empty.
+   *
+   * @param pubsub the pub/sub component
+   * @return the error
+   */
+  public static DaprApiError topicEmpty(String pubsub) {
+    return new DaprApiError(
+        404,
+        "ERR_TOPIC_NAME_EMPTY",
+        Status.Code.INVALID_ARGUMENT,
+        "DAPR_PUBSUB_TOPIC_NAME_EMPTY",
+        "topic is empty in pubsub " + pubsub);
+  }
+
+  /**
+   * Maps a publish failure to daprd's error.
+   *
+   * @param error the failure
+   * @return the error
+   */
+  public static DaprApiError fromPublish(dev.pillion.pubsub.PubSubException error) {
+    if (error instanceof dev.pillion.pubsub.InvalidPublishException) {
+      return new DaprApiError(
+          400,
+          "ERR_PUBSUB_CLOUD_EVENTS_SER",
+          Status.Code.INVALID_ARGUMENT,
+          "DAPR_PUBSUB_CLOUD_EVENTS_SER",
+          error.getMessage());
+    }
+    return new DaprApiError(
+        500,
+        "ERR_PUBSUB_PUBLISH_MESSAGE",
+        Status.Code.INTERNAL,
+        "DAPR_PUBSUB_PUBLISH_MESSAGE",
+        error.getMessage());
+  }
+
+  /**
    * Maps a state failure to daprd's error.
    *
    * @param operation the operation that failed

@@ -93,7 +93,8 @@ public final class PillionServer implements AutoCloseable {
     Runnable shutdown = () -> new Thread(this::close, "pillion-shutdown").start();
     StateGateway gateway = new StateGateway(runtime);
     try {
-      DaprGrpcService service = new DaprGrpcService(gateway, shutdown, RUNTIME_VERSION);
+      DaprGrpcService service =
+          new DaprGrpcService(gateway, new PubSubGateway(runtime), shutdown, RUNTIME_VERSION);
       ServerServiceDefinition definition = DaprServiceDefinition.bind(service);
       if (apiToken.isPresent()) {
         definition =
@@ -118,7 +119,9 @@ public final class PillionServer implements AutoCloseable {
               + e.getMessage(),
           e);
     }
-    HttpApiHandler handler = new HttpApiHandler(gateway, apiToken, shutdown, RUNTIME_VERSION);
+    HttpApiHandler handler =
+        new HttpApiHandler(
+            gateway, new PubSubGateway(runtime), apiToken, shutdown, RUNTIME_VERSION);
     boss = new NioEventLoopGroup(1);
     workers = new NioEventLoopGroup();
     try {

@@ -39,6 +39,7 @@ abstract class DaprSdkContract {
         Pillion.builder()
             .appId("sdk-app")
             .component(ComponentDefinition.builder("statestore", "state.in-memory").build())
+            .component(ComponentDefinition.builder("pubsub", "pubsub.in-memory").build())
             .build();
     client = connect(runtime);
   }
@@ -132,7 +133,8 @@ abstract class DaprSdkContract {
         .extracting(
             ComponentMetadata::getName, ComponentMetadata::getType, ComponentMetadata::getVersion)
         .containsExactly(
-            org.assertj.core.groups.Tuple.tuple("statestore", "state.in-memory", "v1"));
+            org.assertj.core.groups.Tuple.tuple("statestore", "state.in-memory", "v1"),
+            org.assertj.core.groups.Tuple.tuple("pubsub", "pubsub.in-memory", "v1"));
     assertThat(metadata.getComponents().get(0).getCapabilities())
         .contains("ETAG", "TRANSACTIONAL", "TTL");
   }
@@ -151,14 +153,49 @@ abstract class DaprSdkContract {
 
   @Test
   void unimplementedBuildingBlocksSaySo() {
-    assertThatThrownBy(() -> client.publishEvent("pubsub", "topic", "hello").block())
+    assertThatThrownBy(() -> client.getSecret("vault", "password").block())
         .isInstanceOfSatisfying(
             DaprException.class,
             e -> {
               assertThat(e.getErrorCode()).isEqualTo("UNIMPLEMENTED");
               assertThat(e.getMessage())
-                  .contains("PublishEvent")
+                  .contains("GetSecret")
                   .contains("not supported by Pillion yet");
+            });
+  }
+
+  @Test
+  void publishedEventsReachInProcessSubscribers() throws Exception {
+    java.util.concurrent.BlockingQueue<dev.pillion.pubsub.Event> received =
+        new java.util.concurrent.LinkedBlockingQueue<>();
+    try (dev.pillion.pubsub.Subscription subscription =
+        runtime
+            .pubsub("pubsub")
+            .subscribe(
+                dev.pillion.pubsub.SubscriptionOptions.builder("orders").build(),
+                event -> {
+                  received.add(event);
+                  return dev.pillion.pubsub.DeliveryResult.SUCCESS;
+                })) {
+      client.publishEvent("pubsub", "orders", java.util.Map.of("orderId", 7)).block();
+      dev.pillion.pubsub.Event event = received.poll(10, java.util.concurrent.TimeUnit.SECONDS);
+      assertThat(event).isNotNull();
+      assertThat(event.source()).isEqualTo("sdk-app");
+      assertThat(event.type()).isEqualTo("com.dapr.event.sent");
+      assertThat(event.dataAsString()).contains("\"orderId\":7");
+      assertThat(subscription.subscriptionName()).isEqualTo("sdk-app");
+    }
+  }
+
+  @Test
+  void publishToAnUnknownPubSub() {
+    assertThatThrownBy(() -> client.publishEvent("nope", "orders", "x").block())
+        .isInstanceOfSatisfying(
+            DaprException.class,
+            e -> {
+              assertThat(e.getErrorCode()).isEqualTo("INVALID_ARGUMENT");
+              assertThat(e.getMessage()).contains("pubsub nope is not found");
+              assertThat(reason(e)).isEqualTo("DAPR_PUBSUB_NOT_FOUND");
             });
   }
 }

@@ -200,7 +200,8 @@ class HttpApiTest {
         send("POST", "/v1.0/state/statestore", "[{\"key\":\"a||b\",\"value\":1}]"),
         400,
         "ERR_MALFORMED_REQUEST");
-    assertError(send("POST", "/v1.0/publish/pubsub/topic", "{}"), 501, "ERR_NOT_IMPLEMENTED");
+    assertError(send("POST", "/v1.0/bindings/cron", "{}"), 501, "ERR_NOT_IMPLEMENTED");
+    assertError(send("POST", "/v1.0/publish/pubsub/topic", "{}"), 400, "ERR_PUBSUB_NOT_CONFIGURED");
     assertThat(send("GET", "/v1.0/nothing-here", null).statusCode()).isEqualTo(404);
   }
 

@@ -3,6 +3,7 @@ package dev.pillion.server.embedded;
 import dev.pillion.Pillion;
 import dev.pillion.abi.PillionException;
 import dev.pillion.server.PillionServer;
+import dev.pillion.server.PubSubGateway;
 import dev.pillion.server.StateGateway;
 import dev.pillion.server.grpc.DaprGrpcService;
 import dev.pillion.server.grpc.DaprServiceDefinition;
@@ -59,6 +60,7 @@ public final class EmbeddedDapr implements AutoCloseable {
     DaprGrpcService service =
         new DaprGrpcService(
             new StateGateway(runtime),
+            new PubSubGateway(runtime),
             () -> {
               if (self[0] != null) {
                 new Thread(self[0]::close, "pillion-embedded-shutdown").start();

@@ -3,9 +3,12 @@ package dev.pillion.server.grpc;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
 import dev.pillion.Pillion;
+import dev.pillion.pubsub.PubSub;
+import dev.pillion.pubsub.PublishRequest;
 import dev.pillion.server.DaprApiError;
 import dev.pillion.server.DaprApiError.StateOperation;
 import dev.pillion.server.DaprApiException;
+import dev.pillion.server.PubSubGateway;
 import dev.pillion.server.StateGateway;
 import dev.pillion.state.BulkStateItem;
 import dev.pillion.state.Concurrency;
@@ -20,6 +23,7 @@ import io.dapr.v1.CommonProtos;
 import io.dapr.v1.DaprGrpc;
 import io.dapr.v1.DaprMetadataProtos;
 import io.dapr.v1.DaprProtos;
+import io.dapr.v1.DaprPubsubProtos;
 import io.dapr.v1.DaprStateProtos;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
@@ -39,6 +43,7 @@ public final class DaprGrpcService implements DaprGrpc.AsyncService {
   private static final String CONTENT_TYPE = "contentType";
 
   private final StateGateway gateway;
+  private final PubSubGateway pubsub;
   private final Runnable shutdown;
   private final String runtimeVersion;
 
@@ -46,11 +51,14 @@ public final class DaprGrpcService implements DaprGrpc.AsyncService {
    * Creates the service.
    *
    * @param gateway the state gateway
+   * @param pubsub the pub/sub gateway
    * @param shutdown what {@code Shutdown} triggers (asynchronously)
    * @param runtimeVersion reported by {@code GetMetadata}
    */
-  public DaprGrpcService(StateGateway gateway, Runnable shutdown, String runtimeVersion) {
+  public DaprGrpcService(
+      StateGateway gateway, PubSubGateway pubsub, Runnable shutdown, String runtimeVersion) {
     this.gateway = gateway;
+    this.pubsub = pubsub;
     this.shutdown = shutdown;
     this.runtimeVersion = runtimeVersion;
   }
@@ -279,6 +287,60 @@ public final class DaprGrpcService implements DaprGrpc.AsyncService {
               });
           return Empty.getDefaultInstance();
         });
+  }
+
+  @Override
+  public void publishEvent(
+      DaprPubsubProtos.PublishEventRequest request, StreamObserver<Empty> observer) {
+    respond(
+        observer,
+        () -> {
+          pubsub.publish(
+              request.getPubsubName(),
+              PublishRequest.builder(request.getTopic(), request.getData().toByteArray())
+                  .contentType(request.getDataContentType())
+                  .metadata(request.getMetadataMap())
+                  .build());
+          return Empty.getDefaultInstance();
+        });
+  }
+
+  @Override
+  public void bulkPublishEvent(
+      DaprPubsubProtos.BulkPublishRequest request,
+      StreamObserver<DaprPubsubProtos.BulkPublishResponse> observer) {
+    respond(observer, () -> bulkPublish(request));
+  }
+
+  @Override
+  public void bulkPublishEventAlpha1(
+      DaprPubsubProtos.BulkPublishRequest request,
+      StreamObserver<DaprPubsubProtos.BulkPublishResponse> observer) {
+    respond(observer, () -> bulkPublish(request));
+  }
+
+  private DaprPubsubProtos.BulkPublishResponse bulkPublish(
+      DaprPubsubProtos.BulkPublishRequest request) {
+    List<PubSub.BulkPublishEntry> entries = new ArrayList<>();
+    for (DaprPubsubProtos.BulkPublishRequestEntry entry : request.getEntriesList()) {
+      entries.add(
+          new PubSub.BulkPublishEntry(
+              entry.getEntryId(),
+              entry.getEvent().toByteArray(),
+              entry.getContentType(),
+              entry.getMetadataMap()));
+    }
+    DaprPubsubProtos.BulkPublishResponse.Builder response =
+        DaprPubsubProtos.BulkPublishResponse.newBuilder();
+    for (PubSub.BulkPublishFailure failure :
+        pubsub.bulkPublish(
+            request.getPubsubName(), request.getTopic(), entries, request.getMetadataMap())) {
+      response.addFailedEntries(
+          DaprPubsubProtos.BulkPublishResponseFailedEntry.newBuilder()
+              .setEntryId(failure.entryId())
+              .setError(failure.error()));
+    }
+    return response.build();
   }
 
   @Override

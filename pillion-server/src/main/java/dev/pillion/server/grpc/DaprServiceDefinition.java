@@ -47,6 +47,9 @@ public final class DaprServiceDefinition {
               "DeleteBulkState",
               "ExecuteStateTransaction",
               "GetMetadata",
+              "PublishEvent",
+              "BulkPublishEvent",
+              "BulkPublishEventAlpha1",
               "Shutdown" ->
           true;
       default -> false;

@@ -9,6 +9,7 @@ import dev.pillion.Pillion;
 import dev.pillion.server.DaprApiError;
 import dev.pillion.server.DaprApiError.StateOperation;
 import dev.pillion.server.DaprApiException;
+import dev.pillion.server.PubSubGateway;
 import dev.pillion.server.StateGateway;
 import dev.pillion.state.BulkStateItem;
 import dev.pillion.state.DeleteRequest;
@@ -55,6 +56,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
   private static final String METADATA_PREFIX = "metadata.";
 
   private final StateGateway gateway;
+  private final PubSubGateway pubsub;
   private final Optional<byte[]> apiToken;
   private final Runnable shutdown;
   private final String runtimeVersion;
@@ -63,13 +65,19 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
    * Creates the handler.
    *
    * @param gateway the state gateway
+   * @param pubsub the pub/sub gateway
    * @param apiToken the token every call but health checks must carry, if any
    * @param shutdown what {@code POST /v1.0/shutdown} triggers (asynchronously)
    * @param runtimeVersion reported by the metadata API
    */
   public HttpApiHandler(
-      StateGateway gateway, Optional<String> apiToken, Runnable shutdown, String runtimeVersion) {
+      StateGateway gateway,
+      PubSubGateway pubsub,
+      Optional<String> apiToken,
+      Runnable shutdown,
+      String runtimeVersion) {
     this.gateway = gateway;
+    this.pubsub = pubsub;
     this.apiToken = apiToken.map(t -> t.getBytes(StandardCharsets.UTF_8));
     this.shutdown = shutdown;
     this.runtimeVersion = runtimeVersion;
@@ -164,8 +172,9 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         return notFound(request);
       case "state":
         return state(request, uri, path.subList(2, path.size()));
-      case "publish",
-          "bindings",
+      case "publish":
+        return publish(request, uri, path.subList(2, path.size()));
+      case "bindings",
           "invoke",
           "secrets",
           "configuration",
@@ -194,6 +203,74 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
                 + request.method()
                 + " "
                 + new QueryStringDecoder(request.uri()).path()));
+  }
+
+  /**
+   * {@code POST /v1.0/publish/{pubsub}/{topic}} (body: the data, Content-Type: its type), and the
+   * bulk forms {@code POST /v1.0-alpha1/publish/bulk/{pubsub}/{topic}} and {@code POST
+   * /v1.0/publish/bulk/{pubsub}/{topic}} (body: {@code [{entryId, event, contentType, metadata}]}).
+   */
+  private Reply publish(FullHttpRequest request, QueryStringDecoder uri, List<String> path) {
+    if (!request.method().equals(HttpMethod.POST)) {
+      return notFound(request);
+    }
+    if (!path.isEmpty() && path.get(0).equals("bulk")) {
+      return bulkPublish(request, uri, path.subList(1, path.size()));
+    }
+    if (path.isEmpty()) {
+      throw new DaprApiException(DaprApiError.pubsubNotFound("", true));
+    }
+    String topic = path.size() > 1 ? String.join("/", path.subList(1, path.size())) : "";
+    ByteBuf content = request.content();
+    byte[] data = new byte[content.readableBytes()];
+    content.getBytes(content.readerIndex(), data);
+    String contentType =
+        Optional.ofNullable(request.headers().get(HttpHeaderNames.CONTENT_TYPE)).orElse("");
+    dev.pillion.pubsub.PublishRequest.Builder publish =
+        dev.pillion.pubsub.PublishRequest.builder(topic, data)
+            .contentType(contentType)
+            .metadata(metadata(uri));
+    Optional.ofNullable(request.headers().get("traceparent")).ifPresent(publish::traceparent);
+    pubsub.publish(path.get(0), publish.build());
+    return Reply.empty(HttpResponseStatus.NO_CONTENT);
+  }
+
+  private Reply bulkPublish(FullHttpRequest request, QueryStringDecoder uri, List<String> path) {
+    if (path.isEmpty()) {
+      throw new DaprApiException(DaprApiError.pubsubNotFound("", true));
+    }
+    String topic = path.size() > 1 ? String.join("/", path.subList(1, path.size())) : "";
+    List<dev.pillion.pubsub.PubSub.BulkPublishEntry> entries = new ArrayList<>();
+    int index = 0;
+    for (JsonNode node : array(body(request), "the request body")) {
+      String field = "entries[" + index++ + "]";
+      ObjectNode entry = object(node, field);
+      String entryId = text(entry.get("entryId"), field + ".entryId");
+      JsonNode event = entry.get("event");
+      if (event == null) {
+        throw new DaprApiException(DaprApiError.malformed(field + ".event is missing"));
+      }
+      String contentType = entry.path("contentType").asText("");
+      byte[] data =
+          event.isTextual() && !contentType.contains("json")
+              ? event.asText().getBytes(StandardCharsets.UTF_8)
+              : event.toString().getBytes(StandardCharsets.UTF_8);
+      entries.add(
+          new dev.pillion.pubsub.PubSub.BulkPublishEntry(
+              entryId, data, contentType, stringMap(entry.get("metadata"), field + ".metadata")));
+    }
+    List<dev.pillion.pubsub.PubSub.BulkPublishFailure> failures =
+        pubsub.bulkPublish(path.get(0), topic, entries, metadata(uri));
+    ObjectNode response = JSON.createObjectNode();
+    ArrayNode failed = response.putArray("failedEntries");
+    for (dev.pillion.pubsub.PubSub.BulkPublishFailure failure : failures) {
+      failed.addObject().put("entryId", failure.entryId()).put("error", failure.error());
+    }
+    if (!failures.isEmpty()) {
+      response.put("errorCode", "ERR_PUBSUB_PUBLISH_MESSAGE");
+      return Reply.json(HttpResponseStatus.INTERNAL_SERVER_ERROR, response);
+    }
+    return Reply.json(HttpResponseStatus.OK, response);
   }
 
   private Reply state(FullHttpRequest request, QueryStringDecoder uri, List<String> path) {
