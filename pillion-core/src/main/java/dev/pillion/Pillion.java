@@ -8,9 +8,14 @@ import dev.pillion.components.PubSubComponentFactory;
 import dev.pillion.components.PubSubComponentTypes;
 import dev.pillion.components.StateComponentFactory;
 import dev.pillion.components.StateComponentTypes;
+import dev.pillion.pubsub.AppChannel;
 import dev.pillion.pubsub.DefaultPubSub;
+import dev.pillion.pubsub.DeliveryResult;
 import dev.pillion.pubsub.PubSub;
 import dev.pillion.pubsub.PubSubNotFoundException;
+import dev.pillion.pubsub.Subscription;
+import dev.pillion.pubsub.SubscriptionDefinition;
+import dev.pillion.pubsub.SubscriptionOptions;
 import dev.pillion.pubsub.spi.PubSubComponent;
 import dev.pillion.state.DefaultStateStore;
 import dev.pillion.state.KeyPrefix;
@@ -26,8 +31,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -52,6 +59,8 @@ public final class Pillion implements AutoCloseable {
   private final Map<String, DefaultStateStore> stateStores;
   private final Map<String, DefaultPubSub> pubsubs;
   private final List<LoadedComponent> components;
+  private final List<SubscriptionDefinition> declaredSubscriptions;
+  private final List<SubscriptionDefinition> activeSubscriptions = new CopyOnWriteArrayList<>();
 
   private Pillion(
       String appId,
@@ -59,13 +68,15 @@ public final class Pillion implements AutoCloseable {
       WasmHost host,
       Map<String, DefaultStateStore> stateStores,
       Map<String, DefaultPubSub> pubsubs,
-      List<LoadedComponent> components) {
+      List<LoadedComponent> components,
+      List<SubscriptionDefinition> declaredSubscriptions) {
     this.appId = appId;
     this.namespace = namespace;
     this.host = host;
     this.stateStores = stateStores;
     this.pubsubs = pubsubs;
     this.components = components;
+    this.declaredSubscriptions = List.copyOf(declaredSubscriptions);
   }
 
   /**
@@ -132,6 +143,94 @@ public final class Pillion implements AutoCloseable {
       throw new PubSubNotFoundException(name, pubsubs.keySet());
     }
     return pubsub;
+  }
+
+  /**
+   * The {@code kind: Subscription} resources in scope for this app. They deliver once {@link
+   * #startSubscriptions(AppChannel, List)} gives them an app to deliver to.
+   *
+   * @return the declared subscriptions
+   */
+  public List<SubscriptionDefinition> declaredSubscriptions() {
+    return declaredSubscriptions;
+  }
+
+  /**
+   * The subscriptions delivering to an app right now (declared and app-declared), for the metadata
+   * API.
+   *
+   * @return a snapshot
+   */
+  public List<SubscriptionDefinition> activeSubscriptions() {
+    return List.copyOf(activeSubscriptions);
+  }
+
+  /**
+   * Starts delivering the declared subscriptions, and any others (such as an app's {@code
+   * /dapr/subscribe} answer), to an app: each event goes to the route its rules pick, and is
+   * dropped when none applies.
+   *
+   * @param channel how to reach the app's routes
+   * @param more subscriptions declared elsewhere than the resources folder
+   * @return the running subscriptions; close them to stop
+   * @throws PubSubNotFoundException when a subscription names a pub/sub component that is not
+   *     loaded
+   */
+  public List<Subscription> startSubscriptions(
+      AppChannel channel, List<SubscriptionDefinition> more) {
+    List<SubscriptionDefinition> all = new ArrayList<>(declaredSubscriptions);
+    all.addAll(more);
+    List<Subscription> started = new ArrayList<>();
+    try {
+      for (SubscriptionDefinition definition : all) {
+        started.add(startSubscription(definition, channel));
+      }
+    } catch (RuntimeException e) {
+      started.forEach(Subscription::close);
+      throw e;
+    }
+    return started;
+  }
+
+  private Subscription startSubscription(SubscriptionDefinition definition, AppChannel channel) {
+    SubscriptionOptions.Builder options = SubscriptionOptions.builder(definition.topic());
+    definition.deadLetterTopic().ifPresent(options::deadLetterTopic);
+    Subscription subscription =
+        pubsub(definition.pubsubName())
+            .subscribe(
+                options.build(),
+                event -> {
+                  Optional<String> route = definition.routes().select(event);
+                  if (route.isEmpty()) {
+                    LOG.log(
+                        System.Logger.Level.DEBUG,
+                        () ->
+                            "subscription '"
+                                + definition.name()
+                                + "': no route matches event "
+                                + event.id());
+                    return DeliveryResult.DROP;
+                  }
+                  return channel.deliver(route.get(), event);
+                });
+    activeSubscriptions.add(definition);
+    return new Subscription() {
+      @Override
+      public SubscriptionOptions options() {
+        return subscription.options();
+      }
+
+      @Override
+      public String subscriptionName() {
+        return subscription.subscriptionName();
+      }
+
+      @Override
+      public void close() {
+        activeSubscriptions.remove(definition);
+        subscription.close();
+      }
+    };
   }
 
   /**
@@ -304,9 +403,14 @@ public final class Pillion implements AutoCloseable {
      */
     public Pillion build() {
       List<ComponentDefinition> all = new ArrayList<>();
+      List<SubscriptionDefinition> subscriptions = new ArrayList<>();
       ComponentYaml yaml = ComponentYaml.create();
       for (Path folder : resourcesPaths) {
-        all.addAll(yaml.loadFolder(folder));
+        ComponentYaml.Resources resources = yaml.loadResources(folder);
+        all.addAll(resources.components());
+        resources.subscriptions().stream()
+            .filter(sub -> sub.inScope(appId))
+            .forEach(subscriptions::add);
       }
       all.addAll(definitions);
       WasmHost host =
@@ -339,7 +443,24 @@ public final class Pillion implements AutoCloseable {
         host.close();
         throw e;
       }
-      return new Pillion(appId, namespace, host, stores, pubsubs, List.copyOf(loaded));
+      for (SubscriptionDefinition subscription : subscriptions) {
+        if (!pubsubs.containsKey(subscription.pubsubName())) {
+          pubsubs.values().forEach(DefaultPubSub::close);
+          stores.values().forEach(store -> store.component().close());
+          host.close();
+          throw new ComponentConfigException(
+              subscription.origin()
+                  + ", subscription '"
+                  + subscription.name()
+                  + "': pubsub '"
+                  + subscription.pubsubName()
+                  + "' is not defined (pub/sub components: "
+                  + String.join(", ", pubsubs.keySet())
+                  + ")");
+        }
+      }
+      return new Pillion(
+          appId, namespace, host, stores, pubsubs, List.copyOf(loaded), subscriptions);
     }
 
     private void loadComponent(

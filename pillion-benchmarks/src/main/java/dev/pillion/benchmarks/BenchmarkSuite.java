@@ -49,13 +49,17 @@ public final class BenchmarkSuite {
    * @throws Exception on failure
    */
   public static void main(String[] args) throws Exception {
-    List<String> parts = args.length == 0 ? List.of("state", "api") : List.of(args);
+    List<String> parts = args.length == 0 ? List.of("state", "api", "pubsub") : List.of(args);
     StringBuilder out = new StringBuilder();
     if (parts.contains("state")) {
       state(out);
     }
     if (parts.contains("api")) {
       api(out);
+    }
+    if (parts.contains("pubsub")) {
+      out.append("### Pub/sub in-process, Wasm in-memory broker, 1 KB payload\n\n");
+      out.append(PubSubLatency.run(20_000, 50_000));
     }
     System.out.println();
     System.out.println(out);

@@ -27,7 +27,10 @@ public final class ComponentYaml {
   private static final System.Logger LOG = System.getLogger(ComponentYaml.class.getName());
   private static final String API_VERSION = "dapr.io/v1alpha1";
   private static final Set<String> OTHER_DAPR_KINDS =
-      Set.of("Subscription", "Configuration", "Resiliency", "HTTPEndpoint");
+      Set.of("Configuration", "Resiliency", "HTTPEndpoint");
+  private static final Set<String> SUBSCRIPTION_SPEC =
+      Set.of(
+          "topic", "pubsubname", "route", "routes", "deadLetterTopic", "metadata", "bulkSubscribe");
   private static final Set<String> TOP_LEVEL =
       Set.of("apiVersion", "kind", "metadata", "spec", "scopes", "auth");
   private static final Set<String> METADATA_FIELDS =
@@ -61,6 +64,31 @@ public final class ComponentYaml {
   }
 
   /**
+   * What a resources folder declares.
+   *
+   * @param components the {@code kind: Component} documents
+   * @param subscriptions the {@code kind: Subscription} documents
+   */
+  public record Resources(
+      List<ComponentDefinition> components,
+      List<dev.pillion.pubsub.SubscriptionDefinition> subscriptions) {}
+
+  /**
+   * Reads every resource file of a folder: components and subscriptions.
+   *
+   * @param folder the resources folder
+   * @return what it declares
+   */
+  public Resources loadResources(Path folder) {
+    List<ComponentDefinition> components = new ArrayList<>();
+    List<dev.pillion.pubsub.SubscriptionDefinition> subscriptions = new ArrayList<>();
+    for (Path file : files(folder)) {
+      read(file, components, subscriptions);
+    }
+    return new Resources(List.copyOf(components), List.copyOf(subscriptions));
+  }
+
+  /**
    * Reads every resource file of a folder, in file-name order.
    *
    * @param folder the resources folder
@@ -68,6 +96,10 @@ public final class ComponentYaml {
    * @throws ComponentConfigException when the folder cannot be read or a document is invalid
    */
   public List<ComponentDefinition> loadFolder(Path folder) {
+    return loadResources(folder).components();
+  }
+
+  private static List<Path> files(Path folder) {
     if (!Files.isDirectory(folder)) {
       throw new ComponentConfigException("resources path " + folder + " is not a directory");
     }
@@ -83,11 +115,7 @@ public final class ComponentYaml {
       throw new ComponentConfigException(
           "cannot list resources path " + folder + ": " + e.getMessage(), e);
     }
-    List<ComponentDefinition> definitions = new ArrayList<>();
-    for (Path file : files) {
-      definitions.addAll(loadFile(file));
-    }
-    return definitions;
+    return files;
   }
 
   /**
@@ -98,6 +126,14 @@ public final class ComponentYaml {
    */
   public List<ComponentDefinition> loadFile(Path file) {
     List<ComponentDefinition> definitions = new ArrayList<>();
+    read(file, definitions, new ArrayList<>());
+    return definitions;
+  }
+
+  private void read(
+      Path file,
+      List<ComponentDefinition> definitions,
+      List<dev.pillion.pubsub.SubscriptionDefinition> subscriptions) {
     Load load = new Load(LoadSettings.builder().setLabel(file.toString()).build());
     int index = 0;
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
@@ -107,6 +143,10 @@ public final class ComponentYaml {
           continue;
         }
         String where = file + (index > 1 ? " (document " + index + ")" : "");
+        if (document instanceof Map<?, ?> map && "Subscription".equals(map.get("kind"))) {
+          subscriptions.add(parseSubscription(map, where));
+          continue;
+        }
         parseDocument(document, where, file.toAbsolutePath().getParent())
             .ifPresent(definitions::add);
       }
@@ -115,7 +155,96 @@ public final class ComponentYaml {
     } catch (YamlEngineException e) {
       throw new ComponentConfigException(file + " is not valid YAML: " + e.getMessage(), e);
     }
-    return definitions;
+  }
+
+  /**
+   * A {@code kind: Subscription} of {@code dapr.io/v2alpha1} (routes) or {@code dapr.io/v1alpha1}
+   * (route).
+   */
+  private dev.pillion.pubsub.SubscriptionDefinition parseSubscription(
+      Map<?, ?> root, String where) {
+    unknownFields(root, TOP_LEVEL, where, "");
+    String apiVersion = string(root.get("apiVersion"), where, "apiVersion");
+    if (!apiVersion.equals("dapr.io/v2alpha1") && !apiVersion.equals("dapr.io/v1alpha1")) {
+      throw new ComponentConfigException(
+          where
+              + ": apiVersion '"
+              + apiVersion
+              + "' is not supported for kind Subscription (use dapr.io/v2alpha1)");
+    }
+    Map<?, ?> metadata = map(root.get("metadata"), where, "metadata");
+    unknownFields(metadata, METADATA_FIELDS, where, "metadata.");
+    String name = string(metadata.get("name"), where, "metadata.name");
+    String at = where + ", subscription '" + name + "'";
+    Map<?, ?> spec = map(root.get("spec"), at, "spec");
+    unknownFields(spec, SUBSCRIPTION_SPEC, at, "spec.");
+    String topic = string(spec.get("topic"), at, "spec.topic");
+    String pubsub = string(spec.get("pubsubname"), at, "spec.pubsubname");
+    if (spec.get("bulkSubscribe") instanceof Map<?, ?> bulk
+        && Boolean.parseBoolean(String.valueOf(bulk.get("enabled")))) {
+      throw new ComponentConfigException(at + ": spec.bulkSubscribe is not supported yet");
+    }
+    dev.pillion.pubsub.Routes routes;
+    try {
+      if (spec.get("routes") != null) {
+        routes = routes(map(spec.get("routes"), at, "spec.routes"), at);
+      } else {
+        routes =
+            dev.pillion.pubsub.Routes.single(
+                string(spec.get("route"), at, "spec.route (or spec.routes)"));
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ComponentConfigException(e.getMessage(), e);
+    }
+    Map<String, String> subscriptionMetadata = new java.util.LinkedHashMap<>();
+    if (spec.get("metadata") != null) {
+      map(spec.get("metadata"), at, "spec.metadata")
+          .forEach(
+              (k, v) ->
+                  subscriptionMetadata.put(String.valueOf(k), scalar(v, at, "spec.metadata." + k)));
+    }
+    List<String> scopes = new ArrayList<>();
+    if (root.get("scopes") instanceof List<?> list) {
+      for (Object scope : list) {
+        scopes.add(scalar(scope, at, "scopes"));
+      }
+    }
+    java.util.Optional<String> deadLetter =
+        spec.get("deadLetterTopic") == null
+            ? java.util.Optional.empty()
+            : java.util.Optional.of(
+                string(spec.get("deadLetterTopic"), at, "spec.deadLetterTopic"));
+    return new dev.pillion.pubsub.SubscriptionDefinition(
+        name, pubsub, topic, routes, deadLetter, scopes, subscriptionMetadata, where);
+  }
+
+  private static dev.pillion.pubsub.Routes routes(Map<?, ?> spec, String at) {
+    unknownFields(spec, Set.of("rules", "default"), at, "spec.routes.");
+    List<Map.Entry<String, String>> rules = new ArrayList<>();
+    if (spec.get("rules") != null) {
+      if (!(spec.get("rules") instanceof List<?> list)) {
+        throw new ComponentConfigException(
+            at + ": spec.routes.rules must be a list of {match, path}");
+      }
+      int i = 0;
+      for (Object item : list) {
+        String field = "spec.routes.rules[" + i++ + "]";
+        Map<?, ?> rule = map(item, at, field);
+        unknownFields(rule, Set.of("match", "path"), at, field + ".");
+        rules.add(
+            Map.entry(
+                string(rule.get("match"), at, field + ".match"),
+                string(rule.get("path"), at, field + ".path")));
+      }
+    }
+    java.util.Optional<String> defaultRoute =
+        spec.get("default") == null
+            ? java.util.Optional.empty()
+            : java.util.Optional.of(string(spec.get("default"), at, "spec.routes.default"));
+    if (rules.isEmpty() && defaultRoute.isEmpty()) {
+      throw new ComponentConfigException(at + ": spec.routes needs rules or a default");
+    }
+    return dev.pillion.pubsub.Routes.of(rules, defaultRoute, at);
   }
 
   private java.util.Optional<ComponentDefinition> parseDocument(

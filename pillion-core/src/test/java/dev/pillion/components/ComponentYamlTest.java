@@ -88,7 +88,17 @@ class ComponentYamlTest {
         metadata:
           name: sub
         spec:
+          pubsubname: pubsub
           topic: orders
+          routes:
+            default: /orders
+        ---
+        apiVersion: dapr.io/v1alpha1
+        kind: Configuration
+        metadata:
+          name: tracing
+        spec:
+          tracing: {}
         ---
         apiVersion: dapr.io/v1alpha1
         kind: Component
