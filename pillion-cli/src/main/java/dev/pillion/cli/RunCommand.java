@@ -157,6 +157,9 @@ final class RunCommand implements Callable<Integer> {
     if (token != null && !token.isEmpty()) {
       server.apiToken(token);
     }
+    if (appPort != null) {
+      server.appPort(appPort);
+    }
     try {
       return server.build().start();
     } catch (RuntimeException e) {

@@ -6,6 +6,7 @@ import dev.pillion.server.grpc.ApiTokenInterceptor;
 import dev.pillion.server.grpc.DaprGrpcService;
 import dev.pillion.server.grpc.DaprServiceDefinition;
 import dev.pillion.server.http.HttpApiHandler;
+import dev.pillion.server.http.HttpAppChannel;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -56,6 +57,10 @@ public final class PillionServer implements AutoCloseable {
   private final int maxBodyBytes;
   private final Duration gracePeriod;
   private final boolean closeRuntime;
+  private final Optional<Integer> appPort;
+  private final java.util.List<dev.pillion.pubsub.Subscription> appSubscriptions =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private Thread appConnector;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean closing = new AtomicBoolean();
   private EventLoopGroup boss;
@@ -72,6 +77,7 @@ public final class PillionServer implements AutoCloseable {
     this.maxBodyBytes = builder.maxBodyBytes;
     this.gracePeriod = builder.gracePeriod;
     this.closeRuntime = builder.closeRuntime;
+    this.appPort = builder.appPort;
   }
 
   /**
@@ -158,6 +164,7 @@ public final class PillionServer implements AutoCloseable {
               + e.getMessage(),
           e);
     }
+    appPort.ifPresent(this::connectApp);
     LOG.log(
         System.Logger.Level.INFO,
         "Dapr API for app '"
@@ -171,6 +178,42 @@ public final class PillionServer implements AutoCloseable {
             + ":"
             + grpcPort());
     return this;
+  }
+
+  /**
+   * Once the app accepts connections, reads its {@code /dapr/subscribe} and starts its
+   * subscriptions and the declared ones, delivering over HTTP. Runs in the background: the app
+   * usually starts after the runtime.
+   */
+  private void connectApp(int port) {
+    HttpAppChannel channel = new HttpAppChannel("127.0.0.1", port, Duration.ofSeconds(60));
+    appConnector =
+        new Thread(
+            () -> {
+              try {
+                java.util.List<dev.pillion.pubsub.SubscriptionDefinition> fromApp =
+                    channel.subscriptions(Duration.ofMinutes(5));
+                if (!closing.get()) {
+                  appSubscriptions.addAll(runtime.startSubscriptions(channel, fromApp));
+                  LOG.log(
+                      System.Logger.Level.INFO,
+                      "delivering "
+                          + runtime.activeSubscriptions().size()
+                          + " subscription(s) to the app on port "
+                          + port);
+                }
+              } catch (IOException | RuntimeException e) {
+                LOG.log(
+                    System.Logger.Level.ERROR,
+                    "cannot start the app's subscriptions: " + e.getMessage(),
+                    e);
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+              }
+            },
+            "pillion-app-connector");
+    appConnector.setDaemon(true);
+    appConnector.start();
   }
 
   /**
@@ -229,6 +272,10 @@ public final class PillionServer implements AutoCloseable {
       return;
     }
     long graceMillis = gracePeriod.toMillis();
+    if (appConnector != null) {
+      appConnector.interrupt();
+    }
+    appSubscriptions.forEach(dev.pillion.pubsub.Subscription::close);
     if (httpChannel != null) {
       httpChannel.close().awaitUninterruptibly(graceMillis);
     }
@@ -269,8 +316,24 @@ public final class PillionServer implements AutoCloseable {
     private int maxBodyBytes = 4 * 1024 * 1024;
     private Duration gracePeriod = Duration.ofSeconds(5);
     private boolean closeRuntime;
+    private Optional<Integer> appPort = Optional.empty();
 
     private Builder() {}
+
+    /**
+     * The port the app listens on: its {@code /dapr/subscribe} is read and events are delivered to
+     * it over HTTP.
+     *
+     * @param port the app's port
+     * @return this builder
+     */
+    public Builder appPort(int port) {
+      if (port < 1 || port > 65535) {
+        throw new IllegalArgumentException("app port must be 1..65535, got " + port);
+      }
+      this.appPort = Optional.of(port);
+      return this;
+    }
 
     /**
      * Sets the runtime to serve (required).

@@ -363,6 +363,38 @@ public final class DaprGrpcService implements DaprGrpc.AsyncService {
                     .setVersion(component.version())
                     .addAllCapabilities(component.capabilities()));
           }
+          for (dev.pillion.pubsub.SubscriptionDefinition subscription :
+              runtime.activeSubscriptions()) {
+            DaprMetadataProtos.PubsubSubscriptionRules.Builder rules =
+                DaprMetadataProtos.PubsubSubscriptionRules.newBuilder();
+            subscription
+                .routes()
+                .rules()
+                .forEach(
+                    rule ->
+                        rules.addRules(
+                            DaprMetadataProtos.PubsubSubscriptionRule.newBuilder()
+                                .setMatch(rule.getKey())
+                                .setPath(rule.getValue())));
+            subscription
+                .routes()
+                .defaultRoute()
+                .ifPresent(
+                    path ->
+                        rules.addRules(
+                            DaprMetadataProtos.PubsubSubscriptionRule.newBuilder().setPath(path)));
+            response.addSubscriptions(
+                DaprMetadataProtos.PubsubSubscription.newBuilder()
+                    .setPubsubName(subscription.pubsubName())
+                    .setTopic(subscription.topic())
+                    .putAllMetadata(subscription.metadata())
+                    .setRules(rules)
+                    .setDeadLetterTopic(subscription.deadLetterTopic().orElse(""))
+                    .setType(
+                        subscription.name().startsWith("app:")
+                            ? DaprMetadataProtos.PubsubSubscriptionType.PROGRAMMATIC
+                            : DaprMetadataProtos.PubsubSubscriptionType.DECLARATIVE));
+          }
           return response.build();
         });
   }

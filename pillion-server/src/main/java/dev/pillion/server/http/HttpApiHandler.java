@@ -453,7 +453,28 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       ArrayNode capabilities = entry.putArray("capabilities");
       component.capabilities().forEach(capabilities::add);
     }
-    metadata.putArray("subscriptions");
+    ArrayNode subscriptions = metadata.putArray("subscriptions");
+    for (dev.pillion.pubsub.SubscriptionDefinition subscription : runtime.activeSubscriptions()) {
+      ObjectNode entry =
+          subscriptions
+              .addObject()
+              .put("pubsubname", subscription.pubsubName())
+              .put("topic", subscription.topic())
+              .put("type", subscription.name().startsWith("app:") ? "programmatic" : "declarative");
+      subscription.deadLetterTopic().ifPresent(topic -> entry.put("deadLetterTopic", topic));
+      ArrayNode rules = entry.putArray("rules");
+      subscription
+          .routes()
+          .rules()
+          .forEach(
+              rule -> rules.addObject().put("match", rule.getKey()).put("path", rule.getValue()));
+      subscription
+          .routes()
+          .defaultRoute()
+          .ifPresent(path -> rules.addObject().put("match", "").put("path", path));
+      ObjectNode meta = entry.putObject("metadata");
+      subscription.metadata().forEach(meta::put);
+    }
     metadata.putObject("extended");
     return metadata;
   }
