@@ -344,6 +344,13 @@ public final class DaprGrpcService implements DaprGrpc.AsyncService {
   }
 
   @Override
+  public StreamObserver<DaprPubsubProtos.SubscribeTopicEventsRequestAlpha1>
+      subscribeTopicEventsAlpha1(
+          StreamObserver<DaprPubsubProtos.SubscribeTopicEventsResponseAlpha1> responses) {
+    return new StreamingSubscription(gateway.runtime(), responses);
+  }
+
+  @Override
   public void getMetadata(
       DaprMetadataProtos.GetMetadataRequest request,
       StreamObserver<DaprMetadataProtos.GetMetadataResponse> observer) {

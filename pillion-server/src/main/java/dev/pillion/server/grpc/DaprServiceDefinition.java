@@ -50,6 +50,7 @@ public final class DaprServiceDefinition {
               "PublishEvent",
               "BulkPublishEvent",
               "BulkPublishEventAlpha1",
+              "SubscribeTopicEventsAlpha1",
               "Shutdown" ->
           true;
       default -> false;
