@@ -8,6 +8,9 @@ use std::collections::{HashMap, VecDeque};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const DEFAULT_MAX_QUEUE_DEPTH: usize = 100_000;
+/// Half the host's default memory cap (64 MiB): a full broker refuses publishes instead of running out of memory,
+/// which would trap and lose every queued message.
+const DEFAULT_MAX_BYTES: usize = 32 << 20;
 const DEFAULT_LEASE_MILLIS: i64 = 30_000;
 
 struct Entry {
@@ -28,6 +31,8 @@ pub struct InMemoryPubSub {
     topics: HashMap<String, HashMap<String, VecDeque<Entry>>>,
     last_id: u64,
     max_queue_depth: usize,
+    max_bytes: usize,
+    stored_bytes: usize,
 }
 
 impl Default for InMemoryPubSub {
@@ -37,12 +42,20 @@ impl Default for InMemoryPubSub {
             topics: HashMap::new(),
             last_id: 0,
             max_queue_depth: DEFAULT_MAX_QUEUE_DEPTH,
+            max_bytes: DEFAULT_MAX_BYTES,
+            stored_bytes: 0,
         }
     }
 }
 
 fn now_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+fn positive(value: &str, field: &str) -> Result<usize, Error> {
+    value.parse().ok().filter(|v: &usize| *v > 0).ok_or_else(|| {
+        Error::InvalidArgument(format!("metadata '{}' must be a positive integer, got '{}'", field, value))
+    })
 }
 
 fn require(value: &str, field: &str) -> Result<(), Error> {
@@ -60,13 +73,15 @@ impl InMemoryPubSub {
         })
     }
 
-    /// `init` with metadata `maxQueueDepth` (messages per subscription, default 100000).
+    /// `init` with metadata `maxQueueDepth` (messages per subscription, default 100000) and `maxBytes` (payload
+    /// bytes held across all queues, default 32 MiB).
     pub fn configure(&mut self, metadata: Metadata) -> Result<(), Error> {
         self.name = metadata.name;
         if let Some(depth) = metadata.properties.get("maxQueueDepth") {
-            self.max_queue_depth = depth.parse().ok().filter(|d: &usize| *d > 0).ok_or_else(|| {
-                Error::InvalidArgument(format!("metadata 'maxQueueDepth' must be a positive integer, got '{}'", depth))
-            })?;
+            self.max_queue_depth = positive(depth, "maxQueueDepth")?;
+        }
+        if let Some(bytes) = metadata.properties.get("maxBytes") {
+            self.max_bytes = positive(bytes, "maxBytes")?;
         }
         Ok(())
     }
@@ -89,6 +104,14 @@ impl InMemoryPubSub {
                 name, request.topic, max
             )));
         }
+        let needed = request.data.len().saturating_mul(subscriptions.len());
+        if self.stored_bytes.saturating_add(needed) > self.max_bytes {
+            return Err(Error::Internal(format!(
+                "the broker is full: {} of {} bytes (maxBytes) are held by unacknowledged messages",
+                self.stored_bytes, self.max_bytes
+            )));
+        }
+        self.stored_bytes += needed;
         self.last_id += 1;
         let id = self.last_id.to_string();
         let message = Message {
@@ -114,10 +137,13 @@ impl InMemoryPubSub {
         Ok(())
     }
 
-    /// `unsubscribe`.
+    /// `unsubscribe`: the subscription's pending messages go with it.
     pub fn remove_subscription(&mut self, request: UnsubscribeRequest) -> Result<(), Error> {
         if let Some(subscriptions) = self.topics.get_mut(&request.topic) {
-            subscriptions.remove(&request.subscription);
+            if let Some(queue) = subscriptions.remove(&request.subscription) {
+                let freed: usize = queue.iter().map(|e| e.message.data.len()).sum();
+                self.stored_bytes -= freed;
+            }
         }
         Ok(())
     }
@@ -147,6 +173,7 @@ impl InMemoryPubSub {
 
     /// `ack` at a given time.
     pub fn ack_at(&mut self, request: AckRequest, now: i64) -> Result<AckResponse, Error> {
+        let mut freed = 0;
         let queue = self.queue(&request.topic, &request.subscription)?;
         let mut unknown_ids = Vec::new();
         for ack in request.acks {
@@ -159,7 +186,9 @@ impl InMemoryPubSub {
             };
             match AckOutcome::from_i32(ack.outcome) {
                 Some(AckOutcome::Success) | Some(AckOutcome::Drop) => {
-                    queue.remove(position);
+                    if let Some(entry) = queue.remove(position) {
+                        freed += entry.message.data.len();
+                    }
                 }
                 Some(AckOutcome::Retry) => {
                     let entry = &mut queue[position];
@@ -174,6 +203,7 @@ impl InMemoryPubSub {
                 }
             }
         }
+        self.stored_bytes -= freed;
         Ok(AckResponse { unknown_ids })
     }
 }

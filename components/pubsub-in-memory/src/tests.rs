@@ -170,3 +170,19 @@ fn bulk_publish_reports_failed_entries() {
     assert!(response.failed_entries.is_empty());
     assert_eq!(pull(&mut b, "t", "s", 10, false, now_ms() + 1).len(), 2);
 }
+
+#[test]
+fn total_bytes_are_bounded_and_freed_by_acks() {
+    let mut b = broker(&[("t", "s")]);
+    let mut properties = std::collections::HashMap::new();
+    properties.insert("maxBytes".to_string(), "10".to_string());
+    b.configure(Metadata { name: "p".into(), properties }).unwrap();
+    let id = publish(&mut b, "t", "123456");
+    let err = b
+        .publish_at(PublishRequest { topic: "t".into(), data: b"7890a".to_vec(), ..Default::default() }, T0)
+        .unwrap_err();
+    assert!(err.text().contains("the broker is full"));
+    pull(&mut b, "t", "s", 1, false, T0);
+    ack(&mut b, "t", "s", &id, AckOutcome::Success, T0);
+    publish(&mut b, "t", "7890a");
+}
