@@ -33,7 +33,8 @@ final class ServerPubSubLatency {
     CountDownLatch[] burstDone = new CountDownLatch[1];
     HttpServer app =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
-    java.util.concurrent.ExecutorService appThreads = java.util.concurrent.Executors.newFixedThreadPool(4);
+    java.util.concurrent.ExecutorService appThreads =
+        java.util.concurrent.Executors.newFixedThreadPool(4);
     app.setExecutor(appThreads);
     app.createContext(
         "/dapr/subscribe",
