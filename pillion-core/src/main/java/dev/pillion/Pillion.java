@@ -502,24 +502,13 @@ public final class Pillion implements AutoCloseable {
                     + "' is not supported yet (supported: state, pubsub)"));
         return;
       }
-      StateComponentFactory factory = stateTypes.factory(definition.type()).orElse(null);
-      if (factory == null) {
-        failOrWarn(
-            definition,
-            new ComponentConfigException(
-                definition
-                    + ": type '"
-                    + definition.type()
-                    + "' is not supported (supported: "
-                    + String.join(", ", stateTypes.types())
-                    + ")"));
-        return;
-      }
-      StateComponent component;
-      try {
-        component = createWithin(definition, () -> factory.create(definition, host));
-      } catch (RuntimeException e) {
-        failOrWarn(definition, e);
+      StateComponent component =
+          create(
+              definition,
+              stateTypes.factory(definition.type()).<Factory<StateComponent>>map(f -> f::create),
+              stateTypes.types(),
+              host);
+      if (component == null) {
         return;
       }
       String prefix = definition.metadata().getOrDefault("keyPrefix", "");
@@ -528,13 +517,7 @@ public final class Pillion implements AutoCloseable {
           component,
           KeyPrefix.of(prefix, definition.name(), appId, namespace),
           stores);
-      loaded.add(
-          new LoadedComponent(
-              definition.name(),
-              definition.type(),
-              definition.version(),
-              List.copyOf(component.features())));
-      LOG.log(System.Logger.Level.INFO, "loaded " + definition);
+      recordLoaded(definition, component.features(), loaded);
     }
 
     private void loadPubSub(
@@ -542,8 +525,36 @@ public final class Pillion implements AutoCloseable {
         WasmHost host,
         Map<String, DefaultPubSub> pubsubs,
         List<LoadedComponent> loaded) {
-      PubSubComponentFactory factory = pubsubTypes.factory(definition.type()).orElse(null);
-      if (factory == null) {
+      PubSubComponent component =
+          create(
+              definition,
+              pubsubTypes.factory(definition.type()).<Factory<PubSubComponent>>map(f -> f::create),
+              pubsubTypes.types(),
+              host);
+      if (component == null) {
+        return;
+      }
+      pubsubs.put(definition.name(), DefaultPubSub.create(definition.name(), component, appId));
+      recordLoaded(definition, component.features(), loaded);
+    }
+
+    /** The factory a component type needs, as the state and pub/sub registries provide them. */
+    @FunctionalInterface
+    private interface Factory<C> {
+      C create(ComponentDefinition definition, WasmHost host);
+    }
+
+    /**
+     * Creates a component of a known type within its init timeout.
+     *
+     * @return the component, or null when it failed and has ignoreErrors
+     */
+    private <C extends AutoCloseable> C create(
+        ComponentDefinition definition,
+        Optional<Factory<C>> factory,
+        Set<String> knownTypes,
+        WasmHost host) {
+      if (factory.isEmpty()) {
         failOrWarn(
             definition,
             new ComponentConfigException(
@@ -551,24 +562,23 @@ public final class Pillion implements AutoCloseable {
                     + ": type '"
                     + definition.type()
                     + "' is not supported (supported: "
-                    + String.join(", ", pubsubTypes.types())
+                    + String.join(", ", knownTypes)
                     + ")"));
-        return;
+        return null;
       }
-      PubSubComponent component;
       try {
-        component = createWithin(definition, () -> factory.create(definition, host));
+        return createWithin(definition, () -> factory.get().create(definition, host));
       } catch (RuntimeException e) {
         failOrWarn(definition, e);
-        return;
+        return null;
       }
-      pubsubs.put(definition.name(), DefaultPubSub.create(definition.name(), component, appId));
+    }
+
+    private static void recordLoaded(
+        ComponentDefinition definition, Set<String> features, List<LoadedComponent> loaded) {
       loaded.add(
           new LoadedComponent(
-              definition.name(),
-              definition.type(),
-              definition.version(),
-              List.copyOf(component.features())));
+              definition.name(), definition.type(), definition.version(), List.copyOf(features)));
       LOG.log(System.Logger.Level.INFO, "loaded " + definition);
     }
 
