@@ -110,6 +110,26 @@ pub unsafe fn decode<Req: Message + Default>(ptr: u32, len: u32) -> Result<Req, 
     })
 }
 
+/// Decodes a `GetRequest` that carries only its key, the common case on the hot path, without the general decoder;
+/// `None` for anything else (the caller then decodes normally).
+pub fn key_only_get_request(bytes: &[u8]) -> Option<crate::state::GetRequest> {
+    // Field 1 (key), wire type 2, then a length of one or two varint bytes, then exactly that many bytes.
+    let (&tag, rest) = bytes.split_first()?;
+    if tag != 0x0a {
+        return None;
+    }
+    let (len, rest) = match rest {
+        [l, tail @ ..] if *l < 0x80 => (*l as usize, tail),
+        [l0, l1, tail @ ..] if *l0 >= 0x80 && *l1 < 0x80 => (((*l0 & 0x7f) as usize) | ((*l1 as usize) << 7), tail),
+        _ => return None,
+    };
+    if rest.len() != len {
+        return None;
+    }
+    let key = std::str::from_utf8(rest).ok()?;
+    Some(crate::state::GetRequest { key: key.to_string(), ..Default::default() })
+}
+
 /// Decodes the request, runs `f`, and encodes its result or error: the body of every exported method.
 ///
 /// # Safety
@@ -127,5 +147,29 @@ where
     match f(req) {
         Ok(resp) => respond(&resp),
         Err(e) => error(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::state::{GetRequest, GetStateOption};
+
+    #[test]
+    fn key_only_requests_decode_like_prost() {
+        for key in ["k", "orders||order-1", &"x".repeat(200)] {
+            let request = GetRequest { key: key.to_string(), ..Default::default() };
+            let bytes = request.encode_to_vec();
+            assert_eq!(key_only_get_request(&bytes), Some(request));
+        }
+        let with_options = GetRequest {
+            key: "k".into(),
+            options: Some(GetStateOption { consistency: "strong".into() }),
+            ..Default::default()
+        };
+        assert_eq!(key_only_get_request(&with_options.encode_to_vec()), None);
+        assert_eq!(key_only_get_request(&[]), None);
+        assert_eq!(key_only_get_request(&[0x0a, 5, b'a']), None);
+        assert_eq!(key_only_get_request(&[0x0a, 1, 0xff]), None);
     }
 }

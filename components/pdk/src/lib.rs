@@ -155,10 +155,14 @@ macro_rules! export_state_store {
 
         #[no_mangle]
         pub unsafe extern "C" fn store_get(ptr: u32, len: u32) -> u64 {
-            let req: $crate::state::GetRequest = match $crate::abi::decode(ptr, len) {
-                Ok(req) => req,
-                Err(packed_error) => return packed_error,
-            };
+            let req: $crate::state::GetRequest =
+                match $crate::abi::key_only_get_request($crate::abi::request(ptr, len)) {
+                    Some(req) => req,
+                    None => match $crate::abi::decode(ptr, len) {
+                        Ok(req) => req,
+                        Err(packed_error) => return packed_error,
+                    },
+                };
             pillion_with_store(|s| {
                 match $crate::StateStore::get_encoded(s, &req) {
                     Ok(Some(encoded)) => return $crate::abi::respond_bytes(encoded),
