@@ -7,8 +7,8 @@ import java.util.Objects;
  * Resource limits of one component. Immutable; build with {@link #builder()}.
  *
  * <p>Defaults: 1024 memory pages (64 MiB), a 5 s per-call timeout, 4 MiB per request or response
- * (like daprd's default {@code --max-body-size}), a pool of 4 instances, and 5 s waiting for a free
- * instance.
+ * (like daprd's default {@code --max-body-size}), a pool of 4 instances, 5 s waiting for a free
+ * instance, and 256 KiB/s of log output (bursts of 1 MiB).
  */
 public final class ComponentLimits {
   /** The default limits. */
@@ -19,6 +19,7 @@ public final class ComponentLimits {
   private final int maxMessageBytes;
   private final int poolSize;
   private final Duration poolWait;
+  private final long outputBytesPerSecond;
 
   private ComponentLimits(Builder builder) {
     this.maxMemoryPages = builder.maxMemoryPages;
@@ -26,6 +27,7 @@ public final class ComponentLimits {
     this.maxMessageBytes = builder.maxMessageBytes;
     this.poolSize = builder.poolSize;
     this.poolWait = builder.poolWait;
+    this.outputBytesPerSecond = builder.outputBytesPerSecond;
   }
 
   /**
@@ -48,7 +50,8 @@ public final class ComponentLimits {
         .callTimeout(callTimeout)
         .maxMessageBytes(maxMessageBytes)
         .poolSize(poolSize)
-        .poolWait(poolWait);
+        .poolWait(poolWait)
+        .outputBytesPerSecond(outputBytesPerSecond);
   }
 
   /**
@@ -96,6 +99,26 @@ public final class ComponentLimits {
     return poolWait;
   }
 
+  /**
+   * How many bytes per second the component may write to the logs (stdout, stderr and log calls of
+   * all its instances together); bursts of up to four seconds' worth, at least 1 MiB, pass at once.
+   * Output beyond it is dropped and reported.
+   *
+   * @return the sustained output rate
+   */
+  public long outputBytesPerSecond() {
+    return outputBytesPerSecond;
+  }
+
+  /**
+   * The burst the output budget allows.
+   *
+   * @return bytes that may be written at once
+   */
+  public long outputBurstBytes() {
+    return Math.max(1 << 20, outputBytesPerSecond * 4);
+  }
+
   @Override
   public String toString() {
     return "ComponentLimits{maxMemoryPages="
@@ -108,6 +131,8 @@ public final class ComponentLimits {
         + poolSize
         + ", poolWait="
         + poolWait
+        + ", outputBytesPerSecond="
+        + outputBytesPerSecond
         + '}';
   }
 
@@ -118,6 +143,7 @@ public final class ComponentLimits {
     private int maxMessageBytes = 4 * 1024 * 1024;
     private int poolSize = 4;
     private Duration poolWait = Duration.ofSeconds(5);
+    private long outputBytesPerSecond = 256 * 1024;
 
     private Builder() {}
 
@@ -190,6 +216,21 @@ public final class ComponentLimits {
         throw new IllegalArgumentException("poolWait must not be negative, got " + wait);
       }
       this.poolWait = wait;
+      return this;
+    }
+
+    /**
+     * Sets the output rate limit.
+     *
+     * @param bytesPerSecond a positive rate
+     * @return this builder
+     */
+    public Builder outputBytesPerSecond(long bytesPerSecond) {
+      if (bytesPerSecond < 1) {
+        throw new IllegalArgumentException(
+            "outputBytesPerSecond must be positive, got " + bytesPerSecond);
+      }
+      this.outputBytesPerSecond = bytesPerSecond;
       return this;
     }
 

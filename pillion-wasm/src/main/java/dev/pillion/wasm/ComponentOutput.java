@@ -7,7 +7,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * A guest's stdout or stderr: bytes are collected into lines and each line is logged under the
  * component's logger. A line longer than 8 KiB is split, so a guest cannot make the host buffer
- * without bound.
+ * without bound. Lines beyond the component's {@link OutputBudget} are dropped (and counted).
  */
 final class ComponentOutput extends OutputStream {
   private static final int MAX_LINE = 8192;
@@ -15,12 +15,15 @@ final class ComponentOutput extends OutputStream {
   private final System.Logger logger;
   private final System.Logger.Level level;
   private final String prefix;
+  private final OutputBudget budget;
   private final ByteArrayOutputStream line = new ByteArrayOutputStream();
 
-  ComponentOutput(System.Logger logger, System.Logger.Level level, String prefix) {
+  ComponentOutput(
+      System.Logger logger, System.Logger.Level level, String prefix, OutputBudget budget) {
     this.logger = logger;
     this.level = level;
     this.prefix = prefix;
+    this.budget = budget;
   }
 
   @Override
@@ -50,6 +53,11 @@ final class ComponentOutput extends OutputStream {
   }
 
   private void emit() {
+    int size = line.size();
+    if (!budget.tryAcquire(size)) {
+      line.reset();
+      return;
+    }
     String text = line.toString(StandardCharsets.UTF_8);
     line.reset();
     logger.log(level, prefix + text);

@@ -1,8 +1,10 @@
 package dev.pillion.wasm;
 
 import dev.pillion.abi.ServiceContract;
+import dev.pillion.wasm.capability.LogModule;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -10,7 +12,8 @@ import java.util.Objects;
  * Everything the host needs to load one component. Immutable; build with {@link #builder()}.
  *
  * <p>Defaults: compiled engine, {@link InstanceModel#SINGLE}, {@link ComponentLimits#DEFAULT}, no
- * preopened directories, no instance initializer.
+ * preopened directories, no instance initializer, and one granted capability besides the WASI
+ * sandbox: {@link LogModule log}.
  */
 public final class ComponentSpec {
   private final String name;
@@ -21,6 +24,7 @@ public final class ComponentSpec {
   private final ComponentLimits limits;
   private final Map<String, Path> preopenedDirectories;
   private final InstanceInitializer initializer;
+  private final List<HostModule> grants;
 
   private ComponentSpec(Builder builder) {
     this.name = Objects.requireNonNull(builder.name, "name");
@@ -31,6 +35,7 @@ public final class ComponentSpec {
     this.limits = builder.limits;
     this.preopenedDirectories = Map.copyOf(builder.preopenedDirectories);
     this.initializer = builder.initializer;
+    this.grants = List.copyOf(builder.grants.values());
   }
 
   /**
@@ -56,7 +61,8 @@ public final class ComponentSpec {
             .engine(engine)
             .instanceModel(instanceModel)
             .limits(limits)
-            .initializer(initializer);
+            .initializer(initializer)
+            .grants(grants);
     preopenedDirectories.forEach(builder::preopenDirectory);
     return builder;
   }
@@ -133,6 +139,15 @@ public final class ComponentSpec {
     return initializer;
   }
 
+  /**
+   * The host capabilities granted besides the WASI sandbox, one per import module.
+   *
+   * @return the granted modules
+   */
+  public List<HostModule> grants() {
+    return grants;
+  }
+
   /** Builds a {@link ComponentSpec}. */
   public static final class Builder {
     private String name;
@@ -143,8 +158,11 @@ public final class ComponentSpec {
     private ComponentLimits limits = ComponentLimits.DEFAULT;
     private final Map<String, Path> preopenedDirectories = new LinkedHashMap<>();
     private InstanceInitializer initializer = caller -> {};
+    private final Map<String, HostModule> grants = new LinkedHashMap<>();
 
-    private Builder() {}
+    private Builder() {
+      grant(LogModule.create());
+    }
 
     /**
      * Sets the component's name.
@@ -235,6 +253,34 @@ public final class ComponentSpec {
      */
     public Builder initializer(InstanceInitializer initializer) {
       this.initializer = Objects.requireNonNull(initializer, "initializer");
+      return this;
+    }
+
+    /**
+     * Grants a capability, replacing any granted module with the same import module.
+     *
+     * @param module the capability
+     * @return this builder
+     */
+    public Builder grant(HostModule module) {
+      Objects.requireNonNull(module, "module");
+      if (module.importModule().equals(WasiSandbox.IMPORT_MODULE)) {
+        throw new IllegalArgumentException(
+            "WASI is always granted as a sandbox; grant directories with preopenDirectory");
+      }
+      grants.put(module.importModule(), module);
+      return this;
+    }
+
+    /**
+     * Replaces every granted capability (the default {@code log} included) with these.
+     *
+     * @param modules the capabilities
+     * @return this builder
+     */
+    public Builder grants(List<HostModule> modules) {
+      grants.clear();
+      modules.forEach(this::grant);
       return this;
     }
 

@@ -17,4 +17,17 @@ public class ComponentTimeoutException extends ComponentCallException {
   public ComponentTimeoutException(String component, String method, String problem) {
     super(component, method, problem, null);
   }
+
+  /**
+   * Creates the exception with its cause.
+   *
+   * @param component the component's name
+   * @param method the method called
+   * @param problem what timed out
+   * @param cause what the interrupted call threw
+   */
+  public ComponentTimeoutException(
+      String component, String method, String problem, Throwable cause) {
+    super(component, method, problem, cause);
+  }
 }

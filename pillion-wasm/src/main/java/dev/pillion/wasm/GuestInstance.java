@@ -9,8 +9,6 @@ import com.dylibso.chicory.runtime.ImportValues;
 import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasi.WasiExitException;
-import com.dylibso.chicory.wasi.WasiOptions;
-import com.dylibso.chicory.wasi.WasiPreview1;
 import com.dylibso.chicory.wasm.ChicoryException;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
@@ -18,10 +16,7 @@ import dev.pillion.abi.AbiVersion;
 import dev.pillion.abi.GuestError;
 import dev.pillion.abi.PackedResult;
 import dev.pillion.abi.ServiceContract;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.security.SecureRandom;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -36,7 +31,7 @@ import java.util.Map;
  * call: this saves a {@code malloc} and a {@code free} per call.
  */
 final class GuestInstance implements ComponentCaller {
-  private static final byte[] EMPTY = new byte[0];
+  private static final byte[] EMPTY_BYTES = new byte[0];
   private static final FunctionType METHOD_TYPE =
       FunctionType.of(List.of(ValType.I32, ValType.I32), List.of(ValType.I64));
   private static final FunctionType MALLOC_TYPE =
@@ -49,7 +44,7 @@ final class GuestInstance implements ComponentCaller {
   private final ComponentLimits limits;
   private final long timeoutNanos;
   private final Instance instance;
-  private final WasiPreview1 wasi;
+  private final List<HostModule.Binding> bindings;
   private final Memory memory;
   private final ExportFunction malloc;
   private final ExportFunction free;
@@ -59,66 +54,63 @@ final class GuestInstance implements ComponentCaller {
   private final Watchdog.CallSlot slot;
   private int requestBuffer;
   private int requestBufferCapacity;
-  private boolean broken;
+  private volatile String brokenReason;
 
   private GuestInstance(
       ComponentSpec spec,
       Instance instance,
-      WasiPreview1 wasi,
+      List<HostModule.Binding> bindings,
       Map<String, ExportFunction> methods,
       AbiVersion version,
-      Watchdog watchdog) {
+      Watchdog watchdog,
+      Watchdog.CallSlot slot) {
     this.component = spec.name();
     this.limits = spec.limits();
     this.timeoutNanos = spec.limits().callTimeout().toNanos();
     this.instance = instance;
-    this.wasi = wasi;
+    this.bindings = bindings;
     this.memory = instance.memory();
     this.malloc = instance.export("malloc");
     this.free = instance.export("free");
     this.methods = methods;
     this.version = version;
     this.watchdog = watchdog;
-    this.slot = watchdog.newSlot();
+    this.slot = slot;
   }
 
   /**
-   * Instantiates the module, runs its start function, checks exports and ABI version, then runs the
-   * spec's initializer. Any failure is a {@link ComponentLoadException}.
+   * Instantiates the module with the WASI sandbox and the granted capabilities, runs its start
+   * function under the call timeout, checks exports and ABI version, then runs the spec's
+   * initializer. Any failure is a {@link ComponentLoadException}.
    */
-  static GuestInstance create(ComponentSpec spec, PreparedModule prepared, Watchdog watchdog) {
+  static GuestInstance create(
+      ComponentSpec spec, PreparedModule prepared, Watchdog watchdog, OutputBudget output) {
     String name = spec.name();
     System.Logger logger = System.getLogger("dev.pillion.component." + name);
-    WasiOptions.Builder options =
-        WasiOptions.builder()
-            .withStdout(new ComponentOutput(logger, System.Logger.Level.INFO, "[stdout] "))
-            .withStderr(new ComponentOutput(logger, System.Logger.Level.WARNING, "[stderr] "))
-            .withStdin(InputStream.nullInputStream())
-            .withClock(Clock.systemUTC())
-            .withRandom(new SecureRandom());
-    spec.preopenedDirectories().forEach(options::withDirectory);
-    WasiPreview1 wasi = WasiPreview1.builder().withOptions(options.build()).build();
-    List<ImportFunction> functions = new ArrayList<>(List.of(wasi.toHostFunctions()));
-    functions.addAll(HostImports.envFunctions(logger));
-    Instance instance;
+    HostModuleContext context = new HostModuleContext(spec, logger, output);
+    List<HostModule.Binding> bindings = new ArrayList<>();
+    Watchdog.CallSlot slot = watchdog.newSlot();
     try {
-      instance =
-          Instance.builder(prepared.module())
-              .withImportValues(ImportValues.builder().withFunctions(functions).build())
-              .withMachineFactory(prepared.machineFactory())
-              .withMemoryLimits(prepared.memoryLimits())
-              .withMemoryFactory(ByteArrayMemory::new)
-              .withStart(false)
-              .build();
-      runStart(name, instance);
-    } catch (ComponentLoadException e) {
-      wasi.close();
-      throw e;
-    } catch (ChicoryException | StackOverflowError e) {
-      wasi.close();
-      throw new ComponentLoadException(name, "cannot be instantiated: " + e.getMessage(), e);
-    }
-    try {
+      List<ImportFunction> functions = new ArrayList<>();
+      bindings.add(WasiSandbox.INSTANCE.bind(context));
+      for (HostModule grant : spec.grants()) {
+        bindings.add(grant.bind(context));
+      }
+      bindings.forEach(binding -> functions.addAll(binding.functions()));
+      Instance instance;
+      try {
+        instance =
+            Instance.builder(prepared.module())
+                .withImportValues(ImportValues.builder().withFunctions(functions).build())
+                .withMachineFactory(prepared.machineFactory())
+                .withMemoryLimits(prepared.memoryLimits())
+                .withMemoryFactory(ByteArrayMemory::new)
+                .withStart(false)
+                .build();
+      } catch (ChicoryException | StackOverflowError e) {
+        throw new ComponentLoadException(name, "cannot be instantiated: " + e.getMessage(), e);
+      }
+      runStart(name, instance, slot, spec.limits());
       ServiceContract contract = spec.contract();
       requireFunction(name, instance, "malloc", MALLOC_TYPE);
       requireFunction(name, instance, "free", FREE_TYPE);
@@ -137,7 +129,8 @@ final class GuestInstance implements ComponentCaller {
         }
       }
       GuestInstance guest =
-          new GuestInstance(spec, instance, wasi, Map.copyOf(methods), version, watchdog);
+          new GuestInstance(
+              spec, instance, List.copyOf(bindings), Map.copyOf(methods), version, watchdog, slot);
       try {
         spec.initializer().initialize(guest);
       } catch (RuntimeException e) {
@@ -145,13 +138,15 @@ final class GuestInstance implements ComponentCaller {
         throw e;
       }
       return guest;
-    } catch (RuntimeException e) {
-      wasi.close();
+    } catch (RuntimeException | Error e) {
+      watchdog.release(slot);
+      bindings.forEach(HostModule.Binding::close);
       throw e;
     }
   }
 
-  private static void runStart(String name, Instance instance) {
+  private static void runStart(
+      String name, Instance instance, Watchdog.CallSlot slot, ComponentLimits limits) {
     String entry =
         hasExport(instance, "_initialize")
             ? "_initialize"
@@ -161,18 +156,27 @@ final class GuestInstance implements ComponentCaller {
     if (entry == null) {
       return;
     }
+    slot.begin(limits.callTimeout().toNanos());
     try {
       instance.export(entry).apply();
     } catch (ExecutionCompletedException e) {
       // proc_exit(0) from a WASI command's _start: a normal exit, the exports stay usable.
     } catch (WasiExitException e) {
+      slot.end();
       throw new ComponentLoadException(
           name,
           entry + " exited with code " + e.exitCode() + " (a WASI command must exit with 0)",
           e);
-    } catch (ChicoryException | StackOverflowError e) {
-      throw new ComponentLoadException(name, entry + " failed: " + e.getMessage(), e);
+    } catch (RuntimeException | StackOverflowError | OutOfMemoryError e) {
+      boolean timedOut = slot.end();
+      throw new ComponentLoadException(
+          name,
+          timedOut
+              ? entry + " ran past the call timeout of " + limits.callTimeout().toMillis() + " ms"
+              : entry + " failed: " + e,
+          e);
     }
+    slot.end();
   }
 
   private static boolean hasExport(Instance instance, String export) {
@@ -250,9 +254,20 @@ final class GuestInstance implements ComponentCaller {
     return methods.containsKey(method);
   }
 
-  /** Whether a trap or timeout left this instance unusable. */
+  /** Whether a trap, timeout or host fault left this instance unusable. */
   boolean broken() {
-    return broken;
+    return brokenReason != null;
+  }
+
+  /** Why the instance is unusable, for the log line of its discard. */
+  String brokenReason() {
+    return brokenReason;
+  }
+
+  private void markBroken(String reason) {
+    if (brokenReason == null) {
+      brokenReason = reason;
+    }
   }
 
   int memoryPages() {
@@ -276,54 +291,73 @@ final class GuestInstance implements ComponentCaller {
               + limits.maxMessageBytes()
               + " bytes");
     }
-    long packed;
+    Response response;
+    // Everything that runs guest code, the response's free included, runs under the deadline, and
+    // whatever it throws ends the slot: an interrupt can never outlive its call.
     slot.begin(timeoutNanos);
-    boolean timedOut;
     try {
       int pointer = request.length == 0 ? 0 : writeRequest(request);
-      packed = function.apply(pointer, request.length)[0];
-    } catch (ChicoryInterruptedException e) {
-      timedOut = slot.end();
-      broken = true;
-      if (timedOut) {
-        throw new ComponentTimeoutException(
-            component,
-            method,
-            "call exceeded the timeout of "
-                + limits.callTimeout().toMillis()
-                + " ms; the instance was discarded and will be replaced");
+      long packed = function.apply(pointer, request.length)[0];
+      response = takeResponse(method, packed);
+    } catch (Throwable t) {
+      boolean timedOut = slot.end();
+      throw fault(method, t, timedOut);
+    }
+    // The watchdog may fire just as the call returns: the result is complete, so keep it (end()
+    // clears the interrupt it sent).
+    slot.end();
+    return response.unwrap(this, method);
+  }
+
+  private static HostCallException hostFault(Throwable t) {
+    for (Throwable cause = t; cause != null; cause = cause.getCause()) {
+      if (cause instanceof HostCallException host) {
+        return host;
       }
-      Thread.currentThread().interrupt();
-      throw new ComponentCallException(component, method, "the calling thread was interrupted", e);
-    } catch (WasiExitException e) {
-      slot.end();
-      broken = true;
-      throw new ComponentTrapException(
-          component, method, "guest exited with code " + e.exitCode(), e);
-    } catch (ChicoryException
-        | StackOverflowError
-        | ArithmeticException
-        | IndexOutOfBoundsException e) {
-      // The guest's state is unknown after a trap: the instance is discarded, not reused.
-      timedOut = slot.end();
-      broken = true;
-      if (timedOut) {
-        throw new ComponentTimeoutException(
-            component,
-            method,
-            "call exceeded the timeout of " + limits.callTimeout().toMillis() + " ms");
-      }
-      throw new ComponentTrapException(
+    }
+    return null;
+  }
+
+  /** Turns anything thrown inside a call into that call's error, discarding the instance. */
+  private RuntimeException fault(String method, Throwable t, boolean timedOut) {
+    if (timedOut) {
+      markBroken("call to " + method + " timed out");
+      return new ComponentTimeoutException(
           component,
           method,
-          "guest trapped: " + e + "; the instance was discarded and will be replaced",
-          e);
+          "call exceeded the timeout of "
+              + limits.callTimeout().toMillis()
+              + " ms; the instance was discarded and will be replaced",
+          t);
     }
-    if (slot.end()) {
-      // The watchdog fired just as the call returned: the result is complete, so keep it.
-      Thread.interrupted();
+    if (t instanceof ChicoryInterruptedException) {
+      markBroken("the calling thread was interrupted during " + method);
+      // Not our interrupt: it belongs to the application, so it stays set.
+      Thread.currentThread().interrupt();
+      return new ComponentCallException(component, method, "the calling thread was interrupted", t);
     }
-    return readResponse(method, packed);
+    if (t instanceof ComponentTrapException trap) {
+      markBroken(trap.getMessage());
+      return trap;
+    }
+    String problem;
+    HostCallException hostFault = hostFault(t);
+    if (hostFault != null) {
+      problem = "guest misused a host function: " + hostFault.getMessage();
+    } else if (t instanceof WasiExitException exit) {
+      problem = "guest exited with code " + exit.exitCode();
+    } else if (t instanceof ExecutionCompletedException) {
+      problem = "guest exited (proc_exit) in the middle of a call";
+    } else if (t instanceof OutOfMemoryError) {
+      problem = "the host ran out of memory during the call (" + t.getMessage() + ")";
+    } else if (t instanceof StackOverflowError) {
+      problem = "guest exhausted the stack";
+    } else {
+      problem = "guest trapped: " + t;
+    }
+    markBroken(method + ": " + problem);
+    return new ComponentTrapException(
+        component, method, problem + "; the instance was discarded and will be replaced", t);
   }
 
   private int writeRequest(byte[] request) {
@@ -346,9 +380,14 @@ final class GuestInstance implements ComponentCaller {
     return requestBuffer;
   }
 
-  private byte[] readResponse(String method, long packed) {
+  /**
+   * Copies the response block out and frees it, inside the call's deadline. Errors of the guest's
+   * own making (an error message, a response over the size limit) come back as values, so they end
+   * the call without discarding the instance.
+   */
+  private Response takeResponse(String method, long packed) {
     if (packed == 0) {
-      return EMPTY;
+      return Response.EMPTY;
     }
     int pointer = PackedResult.pointer(packed);
     long length = PackedResult.length(packed, version);
@@ -356,7 +395,6 @@ final class GuestInstance implements ComponentCaller {
     long end = Integer.toUnsignedLong(pointer) + length;
     long memoryBytes = (long) memory.pages() * Memory.PAGE_SIZE;
     if (end > memoryBytes) {
-      broken = true;
       throw new ComponentTrapException(
           component,
           method,
@@ -371,22 +409,11 @@ final class GuestInstance implements ComponentCaller {
     }
     if (length > limits.maxMessageBytes()) {
       releaseResponse(pointer);
-      throw new MessageTooLargeException(
-          component,
-          method,
-          "response of "
-              + length
-              + " bytes exceeds the limit of "
-              + limits.maxMessageBytes()
-              + " bytes");
+      return new Response(null, false, length);
     }
     byte[] bytes = memory.readBytes(pointer, (int) length);
     releaseResponse(pointer);
-    if (error) {
-      throw new GuestErrorException(
-          component, method, GuestError.parse(new String(bytes, StandardCharsets.UTF_8)));
-    }
-    return bytes;
+    return new Response(bytes, error, length);
   }
 
   private void releaseResponse(int pointer) {
@@ -395,8 +422,31 @@ final class GuestInstance implements ComponentCaller {
     }
   }
 
+  /** A response taken out of the guest: bytes, an error message, or a block over the limit. */
+  private record Response(byte[] bytes, boolean error, long length) {
+    static final Response EMPTY = new Response(EMPTY_BYTES, false, 0);
+
+    byte[] unwrap(GuestInstance guest, String method) {
+      if (bytes == null) {
+        throw new MessageTooLargeException(
+            guest.component,
+            method,
+            "response of "
+                + length
+                + " bytes exceeds the limit of "
+                + guest.limits.maxMessageBytes()
+                + " bytes");
+      }
+      if (error) {
+        throw new GuestErrorException(
+            guest.component, method, GuestError.parse(new String(bytes, StandardCharsets.UTF_8)));
+      }
+      return bytes;
+    }
+  }
+
   void close() {
     watchdog.release(slot);
-    wasi.close();
+    bindings.forEach(HostModule.Binding::close);
   }
 }

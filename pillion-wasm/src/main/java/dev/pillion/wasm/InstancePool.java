@@ -12,6 +12,8 @@ import java.util.function.Supplier;
  * closed, not returned, and a new one is created on demand.
  */
 final class InstancePool implements AutoCloseable {
+  private static final System.Logger LOG = System.getLogger(InstancePool.class.getName());
+
   private final String component;
   private final int size;
   private final long waitNanos;
@@ -19,12 +21,26 @@ final class InstancePool implements AutoCloseable {
   private final ConcurrentLinkedDeque<GuestInstance> idle = new ConcurrentLinkedDeque<>();
   private final Supplier<GuestInstance> factory;
   private final AtomicInteger live = new AtomicInteger();
+  private final AtomicInteger discarded = new AtomicInteger();
+  private final long closeWaitNanos;
   private volatile boolean closed;
 
-  InstancePool(String component, int size, long waitNanos, Supplier<GuestInstance> factory) {
+  /**
+   * A pool.
+   *
+   * @param closeWaitNanos how long {@link #close()} waits for calls in flight; every guest call
+   *     runs under a deadline, so the call timeout plus a margin is enough
+   */
+  InstancePool(
+      String component,
+      int size,
+      long waitNanos,
+      long closeWaitNanos,
+      Supplier<GuestInstance> factory) {
     this.component = component;
     this.size = size;
     this.waitNanos = waitNanos;
+    this.closeWaitNanos = closeWaitNanos;
     this.permits = new Semaphore(size);
     this.factory = factory;
   }
@@ -76,6 +92,19 @@ final class InstancePool implements AutoCloseable {
   void release(GuestInstance instance) {
     if (instance.broken() || closed) {
       live.decrementAndGet();
+      if (instance.broken()) {
+        discarded.incrementAndGet();
+        // Instances hold no data a component may lose (docs/decisions.md), but a discard means
+        // the guest failed: say so, and why.
+        LOG.log(
+            System.Logger.Level.WARNING,
+            () ->
+                "component '"
+                    + component
+                    + "': discarded an instance ("
+                    + instance.brokenReason()
+                    + "); a new one serves the next call");
+      }
       instance.close();
     } else {
       idle.push(instance);
@@ -87,16 +116,42 @@ final class InstancePool implements AutoCloseable {
     return live.get();
   }
 
+  int discardedInstances() {
+    return discarded.get();
+  }
+
+  /**
+   * Closes the idle instances after waiting, for a bounded time, for calls in flight to hand theirs
+   * back; an instance still busy after that is closed when its call ends. Never blocks longer than
+   * the close wait, whatever the guests do.
+   */
   @Override
   public void close() {
     closed = true;
-    // Wait for calls in flight to hand their instances back, then close everything.
-    permits.acquireUninterruptibly(size);
+    boolean quiet;
+    try {
+      quiet = permits.tryAcquire(size, closeWaitNanos, TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      quiet = false;
+    }
+    if (!quiet) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          () ->
+              "component '"
+                  + component
+                  + "': calls still running after "
+                  + TimeUnit.NANOSECONDS.toMillis(closeWaitNanos)
+                  + " ms; closing without waiting for them");
+    }
     GuestInstance instance;
     while ((instance = idle.poll()) != null) {
       instance.close();
       live.decrementAndGet();
     }
-    permits.release(size);
+    if (quiet) {
+      permits.release(size);
+    }
   }
 }

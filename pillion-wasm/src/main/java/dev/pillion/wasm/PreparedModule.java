@@ -4,9 +4,16 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Machine;
 import com.dylibso.chicory.wasm.WasmModule;
 import com.dylibso.chicory.wasm.types.ExternalType;
+import com.dylibso.chicory.wasm.types.FunctionImport;
+import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.Import;
 import com.dylibso.chicory.wasm.types.MemoryLimits;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * A parsed module whose imports were checked, with its machine factory and memory limits:
@@ -15,8 +22,14 @@ import java.util.function.Function;
 record PreparedModule(
     WasmModule module, Function<Instance, Machine> machineFactory, MemoryLimits memoryLimits) {
 
-  /** Refuses imports the host does not grant, naming the first one. */
-  static void checkImports(String component, WasmModule module) {
+  /**
+   * Refuses, naming the first one, imports that are not functions of the WASI sandbox or of a
+   * granted capability, or whose type differs from the host function's.
+   */
+  static void checkImports(String component, WasmModule module, List<HostModule> grants) {
+    Map<String, HostModule> byModule = new LinkedHashMap<>();
+    byModule.put(WasiSandbox.IMPORT_MODULE, WasiSandbox.INSTANCE);
+    grants.forEach(grant -> byModule.put(grant.importModule(), grant));
     var imports = module.importSection();
     for (int i = 0; i < imports.importCount(); i++) {
       Import imported = imports.getImport(i);
@@ -31,22 +44,41 @@ record PreparedModule(
                 + "', but the host only provides functions",
             null);
       }
-      boolean granted =
-          (HostImports.WASI_MODULE.equals(imported.module())
-                  && HostImports.WASI_FUNCTIONS.contains(imported.name()))
-              || (HostImports.ENV_MODULE.equals(imported.module())
-                  && HostImports.ENV_FUNCTIONS.contains(imported.name()));
-      if (!granted) {
+      HostModule granted = byModule.get(imported.module());
+      FunctionType provided = granted == null ? null : granted.functions().get(imported.name());
+      if (provided == null) {
         throw new ComponentLoadException(
             component,
             "imports function '"
                 + qualified
-                + "', which the host does not provide (allowed: "
-                + HostImports.allowedDescription()
+                + "', which no capability granted to it provides (granted: "
+                + describe(byModule.values())
                 + ")",
             null);
       }
+      FunctionType wanted = module.typeSection().getType(((FunctionImport) imported).typeIndex());
+      if (!wanted.typesMatch(provided)) {
+        throw new ComponentLoadException(
+            component,
+            "imports function '"
+                + qualified
+                + "' as "
+                + wanted.params()
+                + " -> "
+                + wanted.returns()
+                + ", but the host's has type "
+                + provided.params()
+                + " -> "
+                + provided.returns(),
+            null);
+      }
     }
+  }
+
+  private static String describe(Collection<HostModule> modules) {
+    return modules.stream()
+        .map(m -> m.capability() + " (" + m.importModule() + ".*)")
+        .collect(Collectors.joining(", "));
   }
 
   /** The module's own memory limits, capped at {@code maxPages}. */

@@ -83,6 +83,16 @@ public final class WasmComponent implements ComponentCaller, AutoCloseable {
     return pool.liveInstances();
   }
 
+  /**
+   * How many instances were discarded after a trap, timeout or host fault since the component was
+   * loaded.
+   *
+   * @return the number of discarded instances
+   */
+  public int discardedInstances() {
+    return pool.discardedInstances();
+  }
+
   @Override
   public byte[] call(String method, byte[] request) {
     GuestInstance instance = pool.acquire(method);

@@ -75,14 +75,21 @@ public final class WasmHost implements AutoCloseable {
   public WasmComponent load(ComponentSpec spec) {
     long start = System.nanoTime();
     PreparedModule prepared = prepare(spec);
-    GuestInstance first = GuestInstance.create(spec, prepared, watchdog);
+    OutputBudget output =
+        OutputBudget.create(
+            spec.name(),
+            System.getLogger("dev.pillion.component." + spec.name()),
+            spec.limits().outputBytesPerSecond(),
+            spec.limits().outputBurstBytes());
+    GuestInstance first = GuestInstance.create(spec, prepared, watchdog, output);
     int size = spec.instanceModel() == InstanceModel.SINGLE ? 1 : spec.limits().poolSize();
     InstancePool pool =
         new InstancePool(
             spec.name(),
             size,
             spec.limits().poolWait().toNanos(),
-            () -> newInstance(spec, prepared));
+            spec.limits().callTimeout().plusSeconds(1).toNanos(),
+            () -> newInstance(spec, prepared, output));
     pool.seed(first);
     Set<String> methods = new HashSet<>(spec.contract().requiredMethods());
     for (String method : spec.contract().optionalMethods()) {
@@ -103,9 +110,10 @@ public final class WasmHost implements AutoCloseable {
     return new WasmComponent(spec, pool, first.version(), methods, loadTime);
   }
 
-  private GuestInstance newInstance(ComponentSpec spec, PreparedModule prepared) {
+  private GuestInstance newInstance(
+      ComponentSpec spec, PreparedModule prepared, OutputBudget output) {
     try {
-      return GuestInstance.create(spec, prepared, watchdog);
+      return GuestInstance.create(spec, prepared, watchdog, output);
     } catch (ComponentLoadException e) {
       throw new ComponentCallException(spec.name(), "new instance", e.getMessage(), e);
     }
@@ -118,6 +126,7 @@ public final class WasmHost implements AutoCloseable {
     Function<Instance, Machine> factory;
     if (precompiled.isPresent()) {
       module = precompiled.get().wasmModule();
+      PreparedModule.checkImports(name, module, spec.grants());
       factory =
           spec.engine() == Engine.INTERPRETER
               ? InterpreterMachine::new
@@ -125,6 +134,8 @@ public final class WasmHost implements AutoCloseable {
     } else {
       byte[] bytes = read(spec);
       WasmModule parsed = parse(name, spec.source(), bytes);
+      // Before compiling: a module that asks for what it was not granted costs nothing to refuse.
+      PreparedModule.checkImports(name, parsed, spec.grants());
       if (spec.engine() == Engine.INTERPRETER) {
         module = parsed;
         factory = InterpreterMachine::new;
@@ -134,7 +145,6 @@ public final class WasmHost implements AutoCloseable {
         factory = entry.factory();
       }
     }
-    PreparedModule.checkImports(name, module);
     return new PreparedModule(
         module, factory, PreparedModule.cappedMemory(name, module, spec.limits().maxMemoryPages()));
   }
