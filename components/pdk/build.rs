@@ -3,12 +3,14 @@ fn main() {
     let proto_dir = "../../proto";
     let state = format!("{}/state/state.proto", proto_dir);
     let pubsub = format!("{}/pubsub/pubsub.proto", proto_dir);
+    let keyvalue = format!("{}/keyvalue/keyvalue.proto", proto_dir);
     println!("cargo:rerun-if-changed={}", state);
     println!("cargo:rerun-if-changed={}", pubsub);
+    println!("cargo:rerun-if-changed={}", keyvalue);
     if std::env::var_os("PROTOC").is_none() {
         std::env::set_var("PROTOC", "/usr/bin/protoc");
     }
     prost_build::Config::new()
-        .compile_protos(&[state.as_str(), pubsub.as_str()], &[proto_dir])
+        .compile_protos(&[state.as_str(), pubsub.as_str(), keyvalue.as_str()], &[proto_dir])
         .expect("compiling the contracts in proto/ (needs protoc: apt-get install protobuf-compiler)");
 }

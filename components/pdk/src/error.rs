@@ -14,6 +14,9 @@ pub enum Error {
     InvalidArgument(String),
     /// The operation or option is not supported by this component.
     NotSupported(String),
+    /// A limit refused the request (the store's capacity, a size or count limit); the text names the limit. Nothing
+    /// was changed.
+    ResourceExhausted(String),
     /// Anything else (a backend failure, ...).
     Internal(String),
 }
@@ -36,6 +39,7 @@ impl Error {
             Error::EtagInvalid(_) => Some("ETAG_INVALID"),
             Error::InvalidArgument(_) => Some("INVALID_ARGUMENT"),
             Error::NotSupported(_) => Some("NOT_SUPPORTED"),
+            Error::ResourceExhausted(_) => Some("RESOURCE_EXHAUSTED"),
             Error::Internal(_) => None,
         }
     }
@@ -47,6 +51,7 @@ impl Error {
             | Error::EtagInvalid(t)
             | Error::InvalidArgument(t)
             | Error::NotSupported(t)
+            | Error::ResourceExhausted(t)
             | Error::Internal(t) => t,
         }
     }
@@ -81,6 +86,7 @@ mod tests {
         assert_eq!(Error::InvalidArgument("bad".into()).to_abi_message(), "INVALID_ARGUMENT: bad");
         assert_eq!(Error::NotSupported("no".into()).to_abi_message(), "NOT_SUPPORTED: no");
         assert_eq!(Error::Internal("boom".into()).to_abi_message(), "boom");
+        assert_eq!(Error::ResourceExhausted("full".into()).to_abi_message(), "RESOURCE_EXHAUSTED: full");
         assert_eq!(Error::etag_invalid("k", "x").code(), Some("ETAG_INVALID"));
     }
 }

@@ -24,6 +24,7 @@
 
 pub mod abi;
 mod error;
+pub mod keyvalue;
 pub mod log;
 pub mod metadata;
 mod pubsub_component;
@@ -35,6 +36,12 @@ pub use pubsub_component::PubSubComponent;
 #[allow(missing_docs)]
 pub mod pubsub {
     include!(concat!(env!("OUT_DIR"), "/pubsub.rs"));
+}
+
+/// The key-value capability's messages, generated from `proto/keyvalue/keyvalue.proto`.
+#[allow(missing_docs)]
+pub mod keyvalue_messages {
+    include!(concat!(env!("OUT_DIR"), "/keyvalue.rs"));
 }
 
 /// The state contract's messages, generated from `proto/state/state.proto`.

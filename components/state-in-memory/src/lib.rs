@@ -1,73 +1,34 @@
 //! The in-memory state store, with the semantics of Dapr's `state.in-memory`: opaque etags that change on every
 //! write, first-write and last-write concurrency, TTL (`ttlInSeconds`, `ttlExpireTime`), atomic bulk writes and
-//! transactions. Its data lives in the instance's linear memory, so the host runs it as a single instance.
+//! transactions.
+//!
+//! Its items live in the host, behind the `keyvalue` capability, not in this instance's memory: an instance holds
+//! nothing but buffers, so the host can pool instances and discard any of them (after a trap or a timeout) without
+//! losing an item. The guest owns Dapr's semantics: it turns each request into one all-or-nothing batch of
+//! conditional writes (etag = the host's item version, first-write = "absent", TTL = an absolute expiry), so every
+//! request costs one host call and work linear in its size, and concurrent instances never lose an update.
 
+use pillion_pdk::keyvalue::{self, Condition, HostKeyValue, KeyValue, WriteError};
+use pillion_pdk::keyvalue_messages::{Operation, WriteBatch};
 use pillion_pdk::metadata::{rfc3339_utc, ttl_seconds, TTL_EXPIRE_TIME};
 use pillion_pdk::state::*;
 use pillion_pdk::{export_state_store, Error, StateStore};
 use prost::Message;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 const FEATURES: [&str; 3] = ["ETAG", "TRANSACTIONAL", "TTL"];
 
-/// A stored item. Its `GetResponse` is encoded once, when written, so a read is a lookup and one copy.
-#[derive(Clone, Debug)]
-struct Item {
-    encoded: Vec<u8>,
-    etag: String,
-    expires_at_ms: Option<i64>,
-}
+/// Field 2 (`etag`) of `GetResponse`, wire type 2.
+const ETAG_TAG: u8 = 0x12;
 
-impl Item {
-    fn expired(&self, now_ms: i64) -> bool {
-        matches!(self.expires_at_ms, Some(at) if at <= now_ms)
-    }
-}
-
-/// Pending changes of one request: the new item, or `None` for a delete, by key, in order.
-type Overlay = Vec<(String, Option<Item>)>;
-
-/// The multiply-rotate hash of rustc's FxHasher. Keys are the application's own (prefixed) keys, not attacker
-/// controlled across a network boundary, and SipHash costs several hundred nanoseconds per lookup in Wasm.
+/// The store. Generic over the key-value capability so the unit tests can run it on the build machine.
 #[derive(Default)]
-struct FxHasher {
-    hash: u64,
-}
-
-impl FxHasher {
-    fn add(&mut self, word: u64) {
-        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        for &byte in chunks.remainder() {
-            self.add(u64::from(byte));
-        }
-    }
-
-    fn finish(&self) -> u64 {
-        self.hash
-    }
-}
-
-type Items = HashMap<String, Item, BuildHasherDefault<FxHasher>>;
-
-/// The store. Public so the host-target unit tests can drive it with a chosen clock.
-#[derive(Default)]
-pub struct InMemoryStore {
+pub struct InMemoryStore<K: KeyValue = HostKeyValue> {
     name: String,
-    items: Items,
-    last_etag: u64,
+    kv: K,
+    /// The stored value of the last get, then its response: reused so a get allocates nothing.
+    response: Vec<u8>,
 }
 
 fn now_ms() -> i64 {
@@ -98,209 +59,213 @@ fn check_options(key: &str, concurrency: &str, consistency: &str) -> Result<(), 
     Ok(())
 }
 
-impl InMemoryStore {
-    fn live(&self, key: &str, now: i64) -> Option<&Item> {
-        self.items.get(key).filter(|item| !item.expired(now))
-    }
-
-    /// The item as earlier operations of the same request leave it.
-    fn current<'a>(&'a self, key: &str, overlay: &'a Overlay, now: i64) -> Option<&'a Item> {
-        match overlay.iter().rev().find(|(k, _)| k == key) {
-            Some((_, pending)) => pending.as_ref(),
-            None => self.live(key, now),
+/// What a write's etag and concurrency require of the stored item.
+fn condition(etag: &str, concurrency: &str) -> (Condition, u64) {
+    if etag.is_empty() {
+        if concurrency == "first-write" {
+            (Condition::Absent, 0)
+        } else {
+            (Condition::Any, 0)
+        }
+    } else {
+        // Etags are the host's versions in decimal; any other text can match no item.
+        match etag.parse::<u64>() {
+            Ok(version) if version > 0 => (Condition::Version, version),
+            _ => (Condition::Version, 0),
         }
     }
+}
 
-    fn check_etag(key: &str, etag: &str, concurrency: &str, current: Option<&Item>) -> Result<(), Error> {
-        if etag.is_empty() {
-            if concurrency == "first-write" && current.is_some() {
-                return Err(Error::etag_mismatch(key, "item already exists and no etag was given (first-write)"));
-            }
+/// The message of a failed condition, as Dapr's in-memory store words it.
+fn mismatch(key: &str, etag: &str) -> Error {
+    if etag.is_empty() {
+        Error::etag_mismatch(key, "item already exists and no etag was given (first-write)")
+    } else {
+        Error::etag_mismatch(key, "etag does not match the stored item")
+    }
+}
+
+/// A batch operation with what to say if its condition fails.
+struct Staged {
+    operation: Operation,
+    key: String,
+    etag: String,
+}
+
+fn stage_set(request: SetRequest, now: i64) -> Result<Staged, Error> {
+    require_key(&request.key)?;
+    let options = request.options.unwrap_or_default();
+    check_options(&request.key, &options.concurrency, &options.consistency)?;
+    let ttl = ttl_seconds(&request.metadata)?;
+    let expires_at_ms = match ttl {
+        Some(seconds) if seconds > 0 => now.saturating_add(seconds.saturating_mul(1000)),
+        _ => 0,
+    };
+    let mut metadata = HashMap::new();
+    if expires_at_ms > 0 {
+        metadata.insert(TTL_EXPIRE_TIME.to_string(), rfc3339_utc(expires_at_ms.div_euclid(1000)));
+    }
+    // The stored value is the item's GetResponse without its etag, which is the version the host gives the write;
+    // a get appends it (protobuf fields may come in any order).
+    let value = GetResponse { data: request.data, etag: String::new(), metadata, content_type: request.content_type }
+        .encode_to_vec();
+    let (condition, version) = condition(&request.etag, &options.concurrency);
+    Ok(Staged {
+        operation: keyvalue::put(request.key.as_bytes(), value, expires_at_ms, condition, version),
+        key: request.key,
+        etag: request.etag,
+    })
+}
+
+fn stage_delete(request: DeleteRequest) -> Result<Staged, Error> {
+    require_key(&request.key)?;
+    let options = request.options.unwrap_or_default();
+    check_options(&request.key, &options.concurrency, &options.consistency)?;
+    let (condition, version) = condition(&request.etag, &options.concurrency);
+    Ok(Staged {
+        operation: keyvalue::delete(request.key.as_bytes(), condition, version),
+        key: request.key,
+        etag: request.etag,
+    })
+}
+
+fn check_get(request: &GetRequest) -> Result<(), Error> {
+    require_key(&request.key)?;
+    if let Some(options) = request.options.as_ref() {
+        check_options(&request.key, "", &options.consistency)?;
+    }
+    Ok(())
+}
+
+/// Appends the etag field for `version` to an encoded `GetResponse`.
+fn append_etag(response: &mut Vec<u8>, version: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut rest = version;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    response.push(ETAG_TAG);
+    response.push((digits.len() - at) as u8);
+    response.extend_from_slice(&digits[at..]);
+}
+
+impl<K: KeyValue> InMemoryStore<K> {
+    /// A store over a given key-value capability (the tests' in-process one).
+    pub fn with_key_value(kv: K) -> Self {
+        InMemoryStore { name: String::new(), kv, response: Vec::new() }
+    }
+
+    /// Applies staged operations as one batch: all or none.
+    fn apply(&self, staged: Vec<Staged>) -> Result<(), Error> {
+        if staged.is_empty() {
             return Ok(());
         }
-        match current {
-            Some(item) if item.etag == etag => Ok(()),
-            _ => Err(Error::etag_mismatch(key, "etag does not match the stored item")),
+        let mut operations = Vec::with_capacity(staged.len());
+        let mut labels = Vec::with_capacity(staged.len());
+        for item in staged {
+            operations.push(item.operation);
+            labels.push((item.key, item.etag));
         }
-    }
-
-    fn stage_set(&mut self, request: SetRequest, overlay: &mut Overlay, now: i64) -> Result<(), Error> {
-        require_key(&request.key)?;
-        let options = request.options.unwrap_or_default();
-        check_options(&request.key, &options.concurrency, &options.consistency)?;
-        let ttl = ttl_seconds(&request.metadata)?;
-        Self::check_etag(
-            &request.key,
-            &request.etag,
-            &options.concurrency,
-            self.current(&request.key, overlay, now),
-        )?;
-        self.last_etag += 1;
-        let etag = self.last_etag.to_string();
-        let expires_at_ms = match ttl {
-            Some(seconds) if seconds > 0 => Some(now.saturating_add(seconds.saturating_mul(1000))),
-            _ => None,
-        };
-        let mut metadata = HashMap::new();
-        if let Some(at) = expires_at_ms {
-            metadata.insert(TTL_EXPIRE_TIME.to_string(), rfc3339_utc(at.div_euclid(1000)));
-        }
-        let encoded = GetResponse {
-            data: request.data,
-            etag: etag.clone(),
-            metadata,
-            content_type: request.content_type,
-        }
-        .encode_to_vec();
-        overlay.push((request.key, Some(Item { encoded, etag, expires_at_ms })));
-        Ok(())
-    }
-
-    fn stage_delete(&mut self, request: DeleteRequest, overlay: &mut Overlay, now: i64) -> Result<(), Error> {
-        require_key(&request.key)?;
-        let options = request.options.unwrap_or_default();
-        check_options(&request.key, &options.concurrency, &options.consistency)?;
-        Self::check_etag(
-            &request.key,
-            &request.etag,
-            &options.concurrency,
-            self.current(&request.key, overlay, now),
-        )?;
-        overlay.push((request.key, None));
-        Ok(())
-    }
-
-    fn commit(&mut self, overlay: Overlay, now: i64) {
-        for (key, pending) in overlay {
-            match pending {
-                Some(item) => {
-                    self.items.insert(key, item);
-                }
-                None => {
-                    self.items.remove(&key);
-                }
+        match self.kv.write(&WriteBatch { operations }) {
+            Ok(()) => Ok(()),
+            Err(WriteError::ConditionFailed(index)) => {
+                let (key, etag) = labels.get(index).map(|(k, e)| (k.as_str(), e.as_str())).unwrap_or(("", ""));
+                Err(mismatch(key, etag))
             }
+            Err(WriteError::Refused(reason)) => Err(Error::ResourceExhausted(reason)),
         }
-        self.evict_some_expired(now);
-    }
-
-    /// Drops a few expired items per write so a store whose keys are never read again does not grow forever.
-    fn evict_some_expired(&mut self, now: i64) {
-        if self.last_etag % 64 != 0 {
-            return;
-        }
-        self.items.retain(|_, item| !item.expired(now));
-    }
-
-    fn response(item: &Item) -> GetResponse {
-        // Decoding what this store encoded itself cannot fail.
-        GetResponse::decode(item.encoded.as_slice()).unwrap_or_default()
-    }
-
-    fn check_get(request: &GetRequest) -> Result<(), Error> {
-        require_key(&request.key)?;
-        if let Some(options) = request.options.as_ref() {
-            check_options(&request.key, "", &options.consistency)?;
-        }
-        Ok(())
     }
 
     /// The encoded `GetResponse` of a key at a given time; empty for a missing key.
-    pub fn get_encoded_at(&mut self, request: &GetRequest, now: i64) -> Result<&[u8], Error> {
-        Self::check_get(request)?;
-        Ok(self.live(&request.key, now).map(|item| item.encoded.as_slice()).unwrap_or(&[]))
+    pub fn get_encoded_at(&mut self, request: &GetRequest, _now: i64) -> Result<&[u8], Error> {
+        check_get(request)?;
+        match self.kv.get_into(request.key.as_bytes(), &mut self.response) {
+            Some(header) => {
+                append_etag(&mut self.response, header.version);
+                Ok(self.response.as_slice())
+            }
+            None => Ok(&[]),
+        }
     }
 
     /// `get` at a given time.
     pub fn get_at(&mut self, request: GetRequest, now: i64) -> Result<GetResponse, Error> {
-        Self::check_get(&request)?;
-        Ok(self.live(&request.key, now).map(Self::response).unwrap_or_default())
+        let encoded = self.get_encoded_at(&request, now)?;
+        GetResponse::decode(encoded).map_err(|e| Error::Internal(format!("stored item of '{}': {}", request.key, e)))
     }
 
     /// `set` at a given time.
     pub fn set_at(&mut self, request: SetRequest, now: i64) -> Result<(), Error> {
-        self.stage_all(vec![request], now, Self::stage_set)
+        self.apply(vec![stage_set(request, now)?])
     }
 
     /// `delete` at a given time.
-    pub fn delete_at(&mut self, request: DeleteRequest, now: i64) -> Result<(), Error> {
-        self.stage_all(vec![request], now, Self::stage_delete)
-    }
-
-    /// Stages every request against the store as the earlier ones leave it, then commits all, or none.
-    fn stage_all<T>(
-        &mut self,
-        requests: Vec<T>,
-        now: i64,
-        stage: fn(&mut Self, T, &mut Overlay, i64) -> Result<(), Error>,
-    ) -> Result<(), Error> {
-        let mut overlay = Overlay::with_capacity(requests.len());
-        for request in requests {
-            stage(self, request, &mut overlay, now)?;
-        }
-        self.commit(overlay, now);
-        Ok(())
+    pub fn delete_at(&mut self, request: DeleteRequest, _now: i64) -> Result<(), Error> {
+        self.apply(vec![stage_delete(request)?])
     }
 
     /// `bulk_set` at a given time: every item or none.
     pub fn bulk_set_at(&mut self, request: BulkSetRequest, now: i64) -> Result<(), Error> {
-        self.stage_all(request.items, now, Self::stage_set)
+        let staged = request.items.into_iter().map(|set| stage_set(set, now)).collect::<Result<Vec<_>, _>>()?;
+        self.apply(staged)
     }
 
     /// `bulk_delete` at a given time: every item or none.
-    pub fn bulk_delete_at(&mut self, request: BulkDeleteRequest, now: i64) -> Result<(), Error> {
-        self.stage_all(request.items, now, Self::stage_delete)
+    pub fn bulk_delete_at(&mut self, request: BulkDeleteRequest, _now: i64) -> Result<(), Error> {
+        let staged = request.items.into_iter().map(stage_delete).collect::<Result<Vec<_>, _>>()?;
+        self.apply(staged)
     }
 
     /// `transact` at a given time: operations in order, all or nothing.
     pub fn transact_at(&mut self, request: TransactRequest, now: i64) -> Result<(), Error> {
-        let mut overlay = Overlay::with_capacity(request.operations.len());
+        let mut staged = Vec::with_capacity(request.operations.len());
         for (index, operation) in request.operations.into_iter().enumerate() {
-            match operation.operation {
-                Some(transact_operation::Operation::Set(set)) => self.stage_set(set, &mut overlay, now)?,
-                Some(transact_operation::Operation::Delete(delete)) => {
-                    self.stage_delete(delete, &mut overlay, now)?
-                }
+            staged.push(match operation.operation {
+                Some(transact_operation::Operation::Set(set)) => stage_set(set, now)?,
+                Some(transact_operation::Operation::Delete(delete)) => stage_delete(delete)?,
                 None => {
                     return Err(Error::InvalidArgument(format!(
                         "transaction operation {} has neither set nor delete",
                         index
                     )))
                 }
-            }
+            });
         }
-        self.commit(overlay, now);
-        Ok(())
+        self.apply(staged)
     }
 
     /// `bulk_get` at a given time.
     pub fn bulk_get_at(&mut self, request: BulkGetRequest, now: i64) -> BulkGetResponse {
-        let items = request
-            .items
-            .into_iter()
-            .map(|get| match self.live(&get.key, now) {
-                Some(item) => {
-                    let r = Self::response(item);
-                    BulkGetItem {
-                        key: get.key,
-                        data: r.data,
-                        etag: r.etag,
-                        metadata: r.metadata,
-                        content_type: r.content_type,
-                        error: String::new(),
-                    }
-                }
-                None => BulkGetItem { key: get.key, ..Default::default() },
-            })
-            .collect();
+        let mut items = Vec::with_capacity(request.items.len());
+        for get in request.items {
+            let key = get.key.clone();
+            items.push(match self.get_at(get, now) {
+                Ok(r) => BulkGetItem {
+                    key,
+                    data: r.data,
+                    etag: r.etag,
+                    metadata: r.metadata,
+                    content_type: r.content_type,
+                    error: String::new(),
+                },
+                Err(e) => BulkGetItem { key, error: e.to_abi_message(), ..Default::default() },
+            });
+        }
         BulkGetResponse { items }
     }
 }
 
-impl StateStore for InMemoryStore {
+impl<K: KeyValue> StateStore for InMemoryStore<K> {
     fn init(&mut self, metadata: Metadata) -> Result<(), Error> {
         self.name = metadata.name;
-        pillion_pdk::log::info(&format!("in-memory state store '{}' initialized", self.name));
+        // Instances come and go (pool growth, replacement after a fault); the items do not, so this is not news.
+        pillion_pdk::log::debug(&format!("in-memory state store '{}': instance ready", self.name));
         Ok(())
     }
 

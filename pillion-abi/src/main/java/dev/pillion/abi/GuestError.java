@@ -24,6 +24,9 @@ public record GuestError(Optional<String> code, String text) {
   /** The guest does not support the operation or option. */
   public static final String NOT_SUPPORTED = "NOT_SUPPORTED";
 
+  /** A limit (a store's capacity, a size) refused the request; nothing was changed. */
+  public static final String RESOURCE_EXHAUSTED = "RESOURCE_EXHAUSTED";
+
   private static final Pattern CODED = Pattern.compile("^([A-Z][A-Z0-9_]*): (.*)$", Pattern.DOTALL);
   private static final Pattern KEY = Pattern.compile("^key '([^']*)'(: )?");
 

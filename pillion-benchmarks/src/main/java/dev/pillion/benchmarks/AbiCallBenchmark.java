@@ -9,6 +9,8 @@ import dev.pillion.bundled.BundledComponents;
 import dev.pillion.wasm.ComponentSpec;
 import dev.pillion.wasm.WasmComponent;
 import dev.pillion.wasm.WasmHost;
+import dev.pillion.wasm.capability.KeyValueModule;
+import dev.pillion.wasm.capability.KeyValueStore;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -51,6 +53,7 @@ public class AbiCallBenchmark {
                 .name("abi")
                 .contract(StateStoreContract.CONTRACT)
                 .source(BundledComponents.stateInMemory())
+                .grant(KeyValueModule.create(KeyValueStore.builder("abi").build()))
                 .initializer(instance -> instance.call(StateStoreContract.INIT, init))
                 .build());
     component.call(

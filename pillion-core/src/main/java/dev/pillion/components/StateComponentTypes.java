@@ -3,7 +3,10 @@ package dev.pillion.components;
 import dev.pillion.bundled.BundledComponents;
 import dev.pillion.state.spi.StateComponent;
 import dev.pillion.state.wasm.WasmStateComponent;
+import dev.pillion.wasm.ComponentSpec;
+import dev.pillion.wasm.InstanceModel;
 import dev.pillion.wasm.WasmHost;
+import dev.pillion.wasm.capability.KeyValueModule;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -84,16 +87,20 @@ public final class StateComponentTypes {
     boolean interpreted =
         "interpreter"
             .equalsIgnoreCase(definition.metadata().getOrDefault("wasm.engine", "").trim());
-    return WasmStateComponent.load(
-        host,
+    // The items live in the host (the keyvalue capability), so instances hold no data: they are
+    // pooled, and any of them can be discarded after a fault without losing an item.
+    ComponentSpec.Builder spec =
         WasmSettings.spec(
                 definition,
                 interpreted
                     ? BundledComponents.stateInMemoryWasm()
                     : BundledComponents.stateInMemory())
             .contract(dev.pillion.abi.StateStoreContract.CONTRACT)
-            .build(),
-        WasmSettings.guestProperties(definition));
+            .grant(KeyValueModule.create(WasmSettings.keyValueStore(definition, false)));
+    if (!definition.metadata().containsKey("wasm.instances")) {
+      spec.instanceModel(InstanceModel.POOLED);
+    }
+    return WasmStateComponent.load(host, spec.build(), WasmSettings.guestProperties(definition));
   }
 
   private static StateComponent wasmFromUrl(ComponentDefinition definition, WasmHost host) {

@@ -3,10 +3,16 @@ package dev.pillion.components;
 import dev.pillion.wasm.ComponentLimits;
 import dev.pillion.wasm.ComponentSpec;
 import dev.pillion.wasm.Engine;
+import dev.pillion.wasm.HostModule;
 import dev.pillion.wasm.InstanceModel;
 import dev.pillion.wasm.ModuleSource;
+import dev.pillion.wasm.capability.KeyValueModule;
+import dev.pillion.wasm.capability.KeyValueStore;
+import dev.pillion.wasm.capability.LogModule;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
@@ -26,6 +32,9 @@ import java.util.Map;
  *   <tr><td>wasm.callTimeout</td><td>per-call timeout</td><td>5s</td></tr>
  *   <tr><td>wasm.maxMessageBytes</td><td>largest request or response</td><td>4194304</td></tr>
  *   <tr><td>wasm.preopens</td><td>directories the guest may open: {@code /guest=hostdir,...}, relative to the YAML</td><td>none</td></tr>
+ *   <tr><td>wasm.capabilities</td><td>host capabilities granted besides WASI: {@code log}, {@code keyvalue}</td><td>log (bundled types add what they need)</td></tr>
+ *   <tr><td>wasm.keyvalue.maxBytes</td><td>capacity of the {@code keyvalue} store: keys, values and 96 bytes per item</td><td>a quarter of the JVM's max heap</td></tr>
+ *   <tr><td>wasm.keyvalue.maxItems</td><td>capacity of the {@code keyvalue} store in items</td><td>unlimited</td></tr>
  * </table>
  */
 public final class WasmSettings {
@@ -35,7 +44,56 @@ public final class WasmSettings {
   /** Prefix of host settings. */
   public static final String PREFIX = "wasm.";
 
+  /** Host capabilities granted besides WASI. */
+  public static final String CAPABILITIES = "wasm.capabilities";
+
+  /** Capacity of the key-value store in bytes. */
+  public static final String KEYVALUE_MAX_BYTES = "wasm.keyvalue.maxBytes";
+
+  /** Capacity of the key-value store in items. */
+  public static final String KEYVALUE_MAX_ITEMS = "wasm.keyvalue.maxItems";
+
   private WasmSettings() {}
+
+  /**
+   * The key-value store a component's {@code keyvalue} capability serves, sized from its metadata.
+   *
+   * @param definition the component's definition
+   * @param ordered whether the store must be able to scan keys in order
+   * @return a new, empty store
+   */
+  public static KeyValueStore keyValueStore(ComponentDefinition definition, boolean ordered) {
+    KeyValueStore.Builder store = KeyValueStore.builder(definition.name()).ordered(ordered);
+    Map<String, String> metadata = definition.metadata();
+    try {
+      if (metadata.containsKey(KEYVALUE_MAX_BYTES)) {
+        store.maxBytes(Long.parseLong(metadata.get(KEYVALUE_MAX_BYTES).trim()));
+      }
+      if (metadata.containsKey(KEYVALUE_MAX_ITEMS)) {
+        store.maxItems(Long.parseLong(metadata.get(KEYVALUE_MAX_ITEMS).trim()));
+      }
+    } catch (IllegalArgumentException e) {
+      throw new ComponentConfigException(
+          definition + ": invalid metadata wasm.keyvalue.*: " + e.getMessage(), e);
+    }
+    return store.build();
+  }
+
+  private static List<HostModule> capabilities(ComponentDefinition definition, String value) {
+    List<HostModule> modules = new ArrayList<>();
+    for (String name : value.split(",")) {
+      switch (name.trim()) {
+        case "" -> {}
+        case LogModule.CAPABILITY -> modules.add(LogModule.create());
+        case KeyValueModule.CAPABILITY ->
+            modules.add(KeyValueModule.create(keyValueStore(definition, true)));
+        default ->
+            throw new IllegalArgumentException(
+                "unknown capability '" + name.trim() + "' (known: log, keyvalue)");
+      }
+    }
+    return modules;
+  }
 
   /**
    * Builds the spec for a component from its metadata.
@@ -65,6 +123,13 @@ public final class WasmSettings {
           case "wasm.callTimeout" -> limits.callTimeout(Durations.parse(value));
           case "wasm.maxMessageBytes" -> limits.maxMessageBytes(Integer.parseInt(value));
           case "wasm.preopens" -> preopens(definition, value).forEach(spec::preopenDirectory);
+          case CAPABILITIES -> spec.grants(capabilities(definition, value));
+          case KEYVALUE_MAX_BYTES, KEYVALUE_MAX_ITEMS -> {
+            // Read by keyValueStore(); checked here so a typo fails the load either way.
+            if (Long.parseLong(value) < 1) {
+              throw new IllegalArgumentException("must be a positive number");
+            }
+          }
           default ->
               throw new ComponentConfigException(
                   definition
@@ -72,7 +137,7 @@ public final class WasmSettings {
                       + key
                       + "' (host settings are wasm.engine, wasm.instances, "
                       + "wasm.poolSize, wasm.poolWait, wasm.maxMemoryPages, wasm.callTimeout, wasm.maxMessageBytes, "
-                      + "wasm.preopens)");
+                      + "wasm.preopens, wasm.capabilities, wasm.keyvalue.maxBytes, wasm.keyvalue.maxItems)");
         }
       } catch (IllegalArgumentException e) {
         throw new ComponentConfigException(

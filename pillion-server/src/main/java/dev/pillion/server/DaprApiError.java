@@ -5,6 +5,7 @@ import dev.pillion.state.EtagInvalidException;
 import dev.pillion.state.EtagMismatchException;
 import dev.pillion.state.InvalidStateRequestException;
 import dev.pillion.state.StateException;
+import dev.pillion.state.StateLimitException;
 import dev.pillion.state.StateNotSupportedException;
 import dev.pillion.state.StateStoreNotFoundException;
 import io.grpc.Status;
@@ -253,6 +254,15 @@ public record DaprApiError(
             message);
       }
       return new DaprApiError(400, code, Status.Code.INVALID_ARGUMENT, code, message);
+    }
+    if (error instanceof StateLimitException) {
+      // Refused whole and changed nothing: the client may retry a smaller request.
+      return new DaprApiError(413, code, Status.Code.RESOURCE_EXHAUSTED, code, message);
+    }
+    if (error instanceof BulkStateException bulk
+        && !bulk.failures().isEmpty()
+        && bulk.failures().stream().allMatch(f -> f.error() instanceof StateLimitException)) {
+      return new DaprApiError(413, code, Status.Code.RESOURCE_EXHAUSTED, code, message);
     }
     if (error instanceof BulkStateException bulk
         && !bulk.failures().isEmpty()

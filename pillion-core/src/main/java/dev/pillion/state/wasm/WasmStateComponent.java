@@ -28,12 +28,14 @@ import dev.pillion.state.EtagMismatchException;
 import dev.pillion.state.InvalidStateRequestException;
 import dev.pillion.state.StateException;
 import dev.pillion.state.StateFeature;
+import dev.pillion.state.StateLimitException;
 import dev.pillion.state.StateNotSupportedException;
 import dev.pillion.state.spi.StateComponent;
 import dev.pillion.wasm.ComponentCallException;
 import dev.pillion.wasm.ComponentCaller;
 import dev.pillion.wasm.ComponentSpec;
 import dev.pillion.wasm.GuestErrorException;
+import dev.pillion.wasm.MessageTooLargeException;
 import dev.pillion.wasm.WasmComponent;
 import dev.pillion.wasm.WasmHost;
 import java.util.List;
@@ -217,6 +219,9 @@ public final class WasmStateComponent implements StateComponent {
       return component.call(method, request.toByteArray());
     } catch (GuestErrorException e) {
       throw translate(name, e, key);
+    } catch (MessageTooLargeException e) {
+      throw new StateLimitException(
+          name, e.getMessage() + " (raise the component's wasm.maxMessageBytes)", e);
     } catch (ComponentCallException e) {
       throw new StateException(name, e.getMessage(), e);
     }
@@ -237,6 +242,9 @@ public final class WasmStateComponent implements StateComponent {
     }
     if (error.is(GuestError.NOT_SUPPORTED)) {
       return new StateNotSupportedException(name, error.text());
+    }
+    if (error.is(GuestError.RESOURCE_EXHAUSTED)) {
+      return new StateLimitException(name, error.text(), e);
     }
     return new StateException(name, e.getMessage(), e);
   }

@@ -6,8 +6,11 @@ import dev.pillion.state.spi.StateComponent;
 import dev.pillion.state.wasm.WasmStateComponent;
 import dev.pillion.wasm.ComponentSpec;
 import dev.pillion.wasm.Engine;
+import dev.pillion.wasm.InstanceModel;
 import dev.pillion.wasm.ModuleSource;
 import dev.pillion.wasm.WasmHost;
+import dev.pillion.wasm.capability.KeyValueModule;
+import dev.pillion.wasm.capability.KeyValueStore;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,6 +41,10 @@ class WasmInMemoryStateConformanceTest {
             .contract(StateStoreContract.CONTRACT)
             .source(source)
             .engine(engine)
+            // As the runtime loads it: items in the host, instances pooled.
+            .grant(
+                KeyValueModule.create(KeyValueStore.builder(StateConformanceSuite.STORE).build()))
+            .instanceModel(InstanceModel.POOLED)
             .build(),
         Map.of());
   }
