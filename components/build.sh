@@ -21,14 +21,19 @@ for crate in state-in-memory pubsub-in-memory; do
 done
 
 # C fixtures: each fixtures/<name>.c becomes fixtures/<name>.wasm. The first line of each source names its exec
-# model ("// exec-model: command" or "// exec-model: reactor").
+# model ("// exec-model: command" or "// exec-model: reactor"); a second line "// allocator: own" means the source
+# exports its own malloc and free, so wasi-libc's are not exported.
 for src in fixtures/*.c; do
   name=${src%.c}
   model=$(sed -n '1s|^// exec-model: *||p' "$src")
   model=${model:-reactor}
+  allocator=(-Wl,--export=malloc -Wl,--export=free)
+  if sed -n '2p' "$src" | grep -q '^// allocator: own'; then
+    allocator=()
+  fi
   clang --target=wasm32-wasi -mexec-model="$model" -O2 -g0 -nostdlib++ \
     -ffile-prefix-map="$here=/pillion/components" \
-    -Wall -Werror -Wl,--strip-all -Wl,--export=malloc -Wl,--export=free \
+    -Wall -Werror -Wl,--strip-all "${allocator[@]}" \
     -o "$name.wasm" "$src"
   echo "built $name.wasm ($(stat -c %s "$name.wasm") bytes)"
 done

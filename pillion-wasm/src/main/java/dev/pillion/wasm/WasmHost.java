@@ -202,6 +202,11 @@ public final class WasmHost implements AutoCloseable {
     }
   }
 
+  /** Guest calls in flight (or whose slot was left running: never, by construction). */
+  int activeCalls() {
+    return watchdog.activeSlots();
+  }
+
   /** Stops the watchdog. Close the host's components first. */
   @Override
   public void close() {

@@ -33,6 +33,17 @@ final class Watchdog implements AutoCloseable {
     slots.remove(slot);
   }
 
+  /** Slots whose call has not ended: zero whenever no guest call is in flight. */
+  int activeSlots() {
+    int active = 0;
+    for (CallSlot slot : slots) {
+      if (slot.state.get() != CallSlot.IDLE) {
+        active++;
+      }
+    }
+    return active;
+  }
+
   private void run() {
     while (running) {
       try {

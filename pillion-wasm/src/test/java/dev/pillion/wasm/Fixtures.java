@@ -13,6 +13,8 @@ final class Fixtures {
   static final String MISSING_EXPORT = "missing-export-state";
   static final String FORBIDDEN_IMPORT = "forbidden-import-state";
   static final String EXIT_NONZERO = "exit-nonzero-command";
+  static final String HOSTILE_ABI = "hostile-abi-state";
+  static final String HOST_FAULT = "host-fault-state";
 
   private Fixtures() {}
 
