@@ -62,6 +62,52 @@ class RuntimeConfigurationTest {
     }
   }
 
+  /** A user's module built with the PDK's key-value bindings: the capability is granted by YAML. */
+  private void writeKeyValueModule(String capabilities) throws IOException {
+    try (var in =
+        getClass()
+            .getClassLoader()
+            .getResourceAsStream("dev/pillion/components/state-in-memory.wasm")) {
+      Files.write(resources.resolve("kv-store.wasm"), in.readAllBytes());
+    }
+    write(
+        "kv.yaml",
+        yaml(
+            "kv",
+            "state.wasm",
+            "  metadata:\n  - name: url\n    value: file://kv-store.wasm\n"
+                + "  - name: wasm.instances\n    value: pooled\n"
+                + capabilities));
+  }
+
+  @Test
+  void aModuleGrantedTheKeyValueCapabilityByYamlLoadsAndStores() throws IOException {
+    writeKeyValueModule("  - name: wasm.capabilities\n    value: log, keyvalue\n");
+    try (Pillion runtime = Pillion.builder().resourcesPath(resources).build()) {
+      runtime.state("kv").save("k", "v");
+      assertThat(runtime.state("kv").get("k")).map(i -> i.valueAsString()).contains("v");
+    }
+  }
+
+  @Test
+  void aModuleImportingACapabilityItWasNotGrantedIsRefusedNamingIt() throws IOException {
+    writeKeyValueModule("");
+    assertThatThrownBy(() -> Pillion.builder().resourcesPath(resources).build())
+        .hasMessageContaining("'kv'")
+        .hasMessageContaining("pillion_keyvalue_v1.")
+        .hasMessageContaining("no capability granted to it provides")
+        .hasMessageContaining("log (env.*)");
+    write(
+        "kv.yaml",
+        yaml(
+            "kv",
+            "state.wasm",
+            "  metadata:\n  - name: wasm.capabilities\n    value: disk\n  - name: url\n    value: file://kv-store.wasm\n"));
+    assertThatThrownBy(() -> Pillion.builder().resourcesPath(resources).build())
+        .hasMessageContaining("wasm.capabilities")
+        .hasMessageContaining("unknown capability 'disk'");
+  }
+
   @Test
   void badYamlFailsTheRuntimeNamingTheFile() throws IOException {
     write("broken.yaml", "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: [\n");

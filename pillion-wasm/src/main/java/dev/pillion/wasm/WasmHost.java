@@ -202,6 +202,11 @@ public final class WasmHost implements AutoCloseable {
     }
   }
 
+  /** How many modules this host compiled at load time. */
+  int compiledModules() {
+    return compiled.size();
+  }
+
   /** Guest calls in flight (or whose slot was left running: never, by construction). */
   int activeCalls() {
     return watchdog.activeSlots();

@@ -137,10 +137,52 @@ class WasmHostTest {
   }
 
   @Test
-  void rejectsImportsTheHostDoesNotGrant() {
-    assertThatThrownBy(() -> load(Fixtures.spec(Fixtures.FORBIDDEN_IMPORT)))
+  void rejectsImportsTheHostDoesNotGrantBeforeCompiling() {
+    try (WasmHost fresh = WasmHost.create()) {
+      assertThatThrownBy(() -> fresh.load(Fixtures.spec(Fixtures.FORBIDDEN_IMPORT).build()))
+          .isInstanceOf(ComponentLoadException.class)
+          .hasMessageContaining("imports function 'env.pillion_v1_spawn_process'")
+          .hasMessageContaining("granted: wasi (wasi_snapshot_preview1.*), log (env.*)");
+      assertThat(fresh.compiledModules()).isZero();
+    }
+  }
+
+  @Test
+  void grantsAreDenyByDefaultAndCheckedWithTheirTypes() {
+    // hostile-abi-state imports only WASI; host-fault-state imports pillion_test.fault, which
+    // only a test grant provides.
+    assertThatThrownBy(() -> load(Fixtures.spec(Fixtures.HOST_FAULT)))
         .isInstanceOf(ComponentLoadException.class)
-        .hasMessageContaining("imports function 'env.pillion_v1_spawn_process'");
+        .hasMessageContaining("imports function 'pillion_test.fault'");
+    HostModule wrongType =
+        new HostModule() {
+          @Override
+          public String capability() {
+            return "wrong";
+          }
+
+          @Override
+          public String importModule() {
+            return "pillion_test";
+          }
+
+          @Override
+          public java.util.Map<String, com.dylibso.chicory.wasm.types.FunctionType> functions() {
+            return java.util.Map.of(
+                "fault",
+                com.dylibso.chicory.wasm.types.FunctionType.of(
+                    java.util.List.of(), java.util.List.of()));
+          }
+
+          @Override
+          public Binding bind(HostModuleContext context) {
+            throw new AssertionError("never bound: the type check refuses the module first");
+          }
+        };
+    assertThatThrownBy(() -> load(Fixtures.spec(Fixtures.HOST_FAULT).grant(wrongType)))
+        .isInstanceOf(ComponentLoadException.class)
+        .hasMessageContaining("imports function 'pillion_test.fault' as [I32] -> []")
+        .hasMessageContaining("but the host's has type [] -> []");
   }
 
   @Test
