@@ -20,9 +20,12 @@ import dev.pillion.abi.pubsub.SubscribeRequest;
 import dev.pillion.wasm.ComponentSpec;
 import dev.pillion.wasm.Engine;
 import dev.pillion.wasm.GuestErrorException;
+import dev.pillion.wasm.InstanceModel;
 import dev.pillion.wasm.ModuleSource;
 import dev.pillion.wasm.WasmComponent;
 import dev.pillion.wasm.WasmHost;
+import dev.pillion.wasm.capability.KeyValueModule;
+import dev.pillion.wasm.capability.KeyValueStore;
 import java.util.List;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -45,6 +48,8 @@ class PubSubInMemoryComponentTest {
             .contract(PubSubComponentContract.CONTRACT)
             .source(source)
             .engine(engine)
+            .grant(KeyValueModule.create(KeyValueStore.builder("pubsub").ordered(true).build()))
+            .instanceModel(InstanceModel.POOLED)
             .initializer(instance -> instance.call(PubSubComponentContract.INIT, init))
             .build());
   }

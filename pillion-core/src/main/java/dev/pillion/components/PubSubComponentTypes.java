@@ -4,7 +4,10 @@ import dev.pillion.abi.PubSubComponentContract;
 import dev.pillion.bundled.BundledComponents;
 import dev.pillion.pubsub.spi.PubSubComponent;
 import dev.pillion.pubsub.wasm.WasmPubSubComponent;
+import dev.pillion.wasm.ComponentSpec;
+import dev.pillion.wasm.InstanceModel;
 import dev.pillion.wasm.WasmHost;
+import dev.pillion.wasm.capability.KeyValueModule;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -75,16 +78,21 @@ public final class PubSubComponentTypes {
     boolean interpreted =
         "interpreter"
             .equalsIgnoreCase(definition.metadata().getOrDefault("wasm.engine", "").trim());
-    return WasmPubSubComponent.load(
-        host,
+    // The queues live in the host (the keyvalue capability, ordered so a pull can scan a queue), so
+    // instances hold no messages: they are pooled, and any of them can be discarded after a fault
+    // without losing a message, a lease or a subscription.
+    ComponentSpec.Builder spec =
         WasmSettings.spec(
                 definition,
                 interpreted
                     ? BundledComponents.pubsubInMemoryWasm()
                     : BundledComponents.pubsubInMemory())
             .contract(PubSubComponentContract.CONTRACT)
-            .build(),
-        WasmSettings.guestProperties(definition));
+            .grant(KeyValueModule.create(WasmSettings.keyValueStore(definition, true)));
+    if (!definition.metadata().containsKey("wasm.instances")) {
+      spec.instanceModel(InstanceModel.POOLED);
+    }
+    return WasmPubSubComponent.load(host, spec.build(), WasmSettings.guestProperties(definition));
   }
 
   private static PubSubComponent wasmFromUrl(ComponentDefinition definition, WasmHost host) {

@@ -25,7 +25,7 @@ import java.util.Map;
  *   <tr><th>key</th><th>meaning</th><th>default</th></tr>
  *   <tr><td>url</td><td>{@code file://path.wasm}, relative to the YAML file, or {@code file:///absolute}</td><td>required for *.wasm types</td></tr>
  *   <tr><td>wasm.engine</td><td>compiled or interpreter</td><td>compiled</td></tr>
- *   <tr><td>wasm.instances</td><td>single (calls serialized, data in memory) or pooled (stateless)</td><td>single</td></tr>
+ *   <tr><td>wasm.instances</td><td>single (calls serialized, data in memory) or pooled (stateless)</td><td>single; pooled for the bundled in-memory types</td></tr>
  *   <tr><td>wasm.poolSize</td><td>instances of a pooled component</td><td>4</td></tr>
  *   <tr><td>wasm.poolWait</td><td>how long a call waits for a free instance</td><td>5s</td></tr>
  *   <tr><td>wasm.maxMemoryPages</td><td>memory cap, 64 KiB pages</td><td>1024</td></tr>

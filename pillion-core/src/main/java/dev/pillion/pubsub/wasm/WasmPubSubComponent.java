@@ -22,6 +22,7 @@ import dev.pillion.abi.pubsub.SubscribeRequest;
 import dev.pillion.abi.pubsub.UnsubscribeRequest;
 import dev.pillion.pubsub.InvalidPublishException;
 import dev.pillion.pubsub.PubSubException;
+import dev.pillion.pubsub.PubSubLimitException;
 import dev.pillion.pubsub.spi.PubSubComponent;
 import dev.pillion.wasm.ComponentCallException;
 import dev.pillion.wasm.ComponentSpec;
@@ -101,6 +102,9 @@ public final class WasmPubSubComponent implements PubSubComponent {
     } catch (GuestErrorException e) {
       if (e.error().is(GuestError.INVALID_ARGUMENT)) {
         throw new InvalidPublishException(name, e.error().text());
+      }
+      if (e.error().is(GuestError.RESOURCE_EXHAUSTED)) {
+        throw new PubSubLimitException(name, e.error().text(), e);
       }
       throw new PubSubException(name, e.getMessage(), e);
     } catch (ComponentCallException e) {
