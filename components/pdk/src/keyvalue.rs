@@ -164,7 +164,9 @@ impl KeyValue for HostKeyValue {
             host_scan(encoded.as_ptr(), encoded.len(), ptr, cap)
         });
         match found {
-            Some(_) => ScanResponse::decode(scratch.as_slice()).unwrap_or_default(),
+            // The host encoded it; a page that does not decode means this instance's memory is corrupt, so trap (the host
+            // discards the instance) rather than read it as "no keys".
+            Some(_) => ScanResponse::decode(scratch.as_slice()).expect("the host's ScanResponse does not decode"),
             None => ScanResponse::default(),
         }
     }
