@@ -6,15 +6,19 @@ import dev.pillion.wasm.Engine;
 import dev.pillion.wasm.HostModule;
 import dev.pillion.wasm.InstanceModel;
 import dev.pillion.wasm.ModuleSource;
+import dev.pillion.wasm.Preopen;
 import dev.pillion.wasm.capability.KeyValueModule;
 import dev.pillion.wasm.capability.KeyValueStore;
 import dev.pillion.wasm.capability.LogModule;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The host-side settings of a Wasm component, read from its metadata. Keys starting with {@code
@@ -31,7 +35,9 @@ import java.util.Map;
  *   <tr><td>wasm.maxMemoryPages</td><td>memory cap, 64 KiB pages</td><td>1024</td></tr>
  *   <tr><td>wasm.callTimeout</td><td>per-call timeout</td><td>5s</td></tr>
  *   <tr><td>wasm.maxMessageBytes</td><td>largest request or response</td><td>4194304</td></tr>
- *   <tr><td>wasm.preopens</td><td>directories the guest may open: {@code /guest=hostdir,...}, relative to the YAML</td><td>none</td></tr>
+ *   <tr><td>wasm.outputBytesPerSecond</td><td>log output (stdout, stderr, log calls) per second, bytes or {@code Ki}/{@code Mi}/{@code Gi}; bursts of 4 s (at least 1 MiB) pass, the rest is dropped and reported</td><td>256Ki</td></tr>
+ *   <tr><td>wasm.preopens</td><td>directories the guest may open: {@code /guest=hostdir,...}, relative to the YAML; read-only, or writable with {@code /guest=hostdir:rw} ({@code :ro} is the default)</td><td>none</td></tr>
+ *   <tr><td>wasm.preopenQuota</td><td>bytes the component may write into each writable preopen, bytes or {@code Ki}/{@code Mi}/{@code Gi} (see {@link Preopen})</td><td>64Mi</td></tr>
  *   <tr><td>wasm.capabilities</td><td>host capabilities granted besides WASI: {@code log}, {@code keyvalue}</td><td>log (bundled types add what they need)</td></tr>
  *   <tr><td>wasm.keyvalue.maxBytes</td><td>capacity of the {@code keyvalue} store: keys, values and 96 bytes per item</td><td>a quarter of the JVM's max heap</td></tr>
  *   <tr><td>wasm.keyvalue.maxItems</td><td>capacity of the {@code keyvalue} store in items</td><td>unlimited</td></tr>
@@ -52,6 +58,11 @@ public final class WasmSettings {
 
   /** Capacity of the key-value store in items. */
   public static final String KEYVALUE_MAX_ITEMS = "wasm.keyvalue.maxItems";
+
+  /** The write quota of a writable preopen when {@code wasm.preopenQuota} is not set: 64 MiB. */
+  public static final long DEFAULT_PREOPEN_QUOTA = 64L << 20;
+
+  private static final Pattern BYTES = Pattern.compile("(\\d+)(Ki|Mi|Gi)?");
 
   private WasmSettings() {}
 
@@ -106,6 +117,8 @@ public final class WasmSettings {
     Map<String, String> metadata = definition.metadata();
     ComponentLimits.Builder limits = ComponentLimits.builder();
     ComponentSpec.Builder spec = ComponentSpec.builder().name(definition.name()).source(source);
+    List<Grant> preopens = List.of();
+    Long quota = null;
     for (Map.Entry<String, String> entry : metadata.entrySet()) {
       String key = entry.getKey();
       if (!key.startsWith(PREFIX)) {
@@ -122,7 +135,6 @@ public final class WasmSettings {
           case "wasm.maxMemoryPages" -> limits.maxMemoryPages(Integer.parseInt(value));
           case "wasm.callTimeout" -> limits.callTimeout(Durations.parse(value));
           case "wasm.maxMessageBytes" -> limits.maxMessageBytes(Integer.parseInt(value));
-          case "wasm.preopens" -> preopens(definition, value).forEach(spec::preopenDirectory);
           case CAPABILITIES -> spec.grants(capabilities(definition, value));
           case KEYVALUE_MAX_BYTES, KEYVALUE_MAX_ITEMS -> {
             // Read by keyValueStore(); checked here so a typo fails the load either way.
@@ -130,6 +142,9 @@ public final class WasmSettings {
               throw new IllegalArgumentException("must be a positive number");
             }
           }
+          case "wasm.outputBytesPerSecond" -> limits.outputBytesPerSecond(bytes(value));
+          case "wasm.preopens" -> preopens = preopens(definition, value);
+          case "wasm.preopenQuota" -> quota = bytes(value);
           default ->
               throw new ComponentConfigException(
                   definition
@@ -137,13 +152,27 @@ public final class WasmSettings {
                       + key
                       + "' (host settings are wasm.engine, wasm.instances, "
                       + "wasm.poolSize, wasm.poolWait, wasm.maxMemoryPages, wasm.callTimeout, wasm.maxMessageBytes, "
-                      + "wasm.preopens, wasm.capabilities, wasm.keyvalue.maxBytes, wasm.keyvalue.maxItems)");
+                      + "wasm.outputBytesPerSecond, wasm.preopens, wasm.preopenQuota, wasm.capabilities, "
+                      + "wasm.keyvalue.maxBytes, wasm.keyvalue.maxItems)");
         }
       } catch (IllegalArgumentException e) {
         throw new ComponentConfigException(
             definition + ": invalid metadata '" + key + "' = '" + value + "': " + e.getMessage(),
             e);
       }
+    }
+    long writeQuota = quota == null ? DEFAULT_PREOPEN_QUOTA : quota;
+    for (Grant grant : preopens) {
+      spec.preopen(
+          grant.writable()
+              ? Preopen.writable(grant.guestPath(), grant.hostDirectory(), writeQuota)
+              : Preopen.readOnly(grant.guestPath(), grant.hostDirectory()));
+    }
+    if (quota != null && preopens.stream().noneMatch(Grant::writable)) {
+      throw new ComponentConfigException(
+          definition
+              + ": metadata 'wasm.preopenQuota' is set, but no directory of 'wasm.preopens' is"
+              + " writable (grant one as /guest=hostdir:rw)");
     }
     return spec.limits(limits.build());
   }
@@ -187,20 +216,64 @@ public final class WasmSettings {
     return ModuleSource.file(resolve(definition, url.substring("file://".length())));
   }
 
-  private static Map<String, Path> preopens(ComponentDefinition definition, String value) {
-    Map<String, Path> dirs = new LinkedHashMap<>();
+  /** One entry of {@code wasm.preopens}. */
+  private record Grant(String guestPath, Path hostDirectory, boolean writable) {}
+
+  private static List<Grant> preopens(ComponentDefinition definition, String value) {
+    Map<String, Grant> grants = new LinkedHashMap<>();
     for (String pair : value.split(",")) {
       String[] parts = pair.trim().split("=", 2);
-      if (parts.length != 2 || !parts[0].startsWith("/") || parts[1].isBlank()) {
-        throw new IllegalArgumentException("expected /guest=hostdir pairs separated by commas");
+      if (parts.length != 2 || !parts[0].trim().startsWith("/") || parts[1].isBlank()) {
+        throw new IllegalArgumentException(
+            "expected /guest=hostdir pairs separated by commas, each optionally ending in :ro"
+                + " (read-only, the default) or :rw (writable), got '"
+                + pair.trim()
+                + "'");
       }
-      Path host = resolve(definition, parts[1].trim());
-      if (!java.nio.file.Files.isDirectory(host)) {
+      String guest = parts[0].trim();
+      String directory = parts[1].trim();
+      boolean writable = false;
+      if (directory.endsWith(":rw")) {
+        writable = true;
+        directory = directory.substring(0, directory.length() - 3);
+      } else if (directory.endsWith(":ro")) {
+        directory = directory.substring(0, directory.length() - 3);
+      }
+      Path host = resolve(definition, directory);
+      if (!Files.isDirectory(host)) {
         throw new IllegalArgumentException("host directory " + host + " does not exist");
       }
-      dirs.put(parts[0].trim(), host);
+      if (grants.put(guest, new Grant(guest, host, writable)) != null) {
+        throw new IllegalArgumentException("guest path " + guest + " is granted twice");
+      }
     }
-    return dirs;
+    return List.copyOf(grants.values());
+  }
+
+  /** A byte count: digits, optionally followed by Ki, Mi or Gi. */
+  private static long bytes(String value) {
+    Matcher matcher = BYTES.matcher(value);
+    if (!matcher.matches()) {
+      throw new IllegalArgumentException(
+          "'" + value + "' is not a byte count (use digits, optionally with Ki, Mi or Gi: 64Mi)");
+    }
+    int shift =
+        matcher.group(2) == null
+            ? 0
+            : switch (matcher.group(2)) {
+              case "Ki" -> 10;
+              case "Mi" -> 20;
+              default -> 30;
+            };
+    try {
+      long number = Long.parseLong(matcher.group(1));
+      if (number > Long.MAX_VALUE >> shift) {
+        throw new NumberFormatException();
+      }
+      return number << shift;
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + value + "' is too large", e);
+    }
   }
 
   private static Path resolve(ComponentDefinition definition, String path) {

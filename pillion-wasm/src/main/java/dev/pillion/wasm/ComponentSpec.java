@@ -22,7 +22,7 @@ public final class ComponentSpec {
   private final Engine engine;
   private final InstanceModel instanceModel;
   private final ComponentLimits limits;
-  private final Map<String, Path> preopenedDirectories;
+  private final List<Preopen> preopens;
   private final InstanceInitializer initializer;
   private final List<HostModule> grants;
 
@@ -33,7 +33,7 @@ public final class ComponentSpec {
     this.engine = builder.engine;
     this.instanceModel = builder.instanceModel;
     this.limits = builder.limits;
-    this.preopenedDirectories = Map.copyOf(builder.preopenedDirectories);
+    this.preopens = List.copyOf(builder.preopens.values());
     this.initializer = builder.initializer;
     this.grants = List.copyOf(builder.grants.values());
   }
@@ -63,7 +63,7 @@ public final class ComponentSpec {
             .limits(limits)
             .initializer(initializer)
             .grants(grants);
-    preopenedDirectories.forEach(builder::preopenDirectory);
+    preopens.forEach(builder::preopen);
     return builder;
   }
 
@@ -122,12 +122,12 @@ public final class ComponentSpec {
   }
 
   /**
-   * Directories the guest may open, guest path to host path. Empty means no file system.
+   * Directories the guest may open, in the order they were granted. Empty means no file system.
    *
-   * @return an unmodifiable map
+   * @return an unmodifiable list
    */
-  public Map<String, Path> preopenedDirectories() {
-    return preopenedDirectories;
+  public List<Preopen> preopens() {
+    return preopens;
   }
 
   /**
@@ -156,7 +156,7 @@ public final class ComponentSpec {
     private Engine engine = Engine.COMPILED;
     private InstanceModel instanceModel = InstanceModel.SINGLE;
     private ComponentLimits limits = ComponentLimits.DEFAULT;
-    private final Map<String, Path> preopenedDirectories = new LinkedHashMap<>();
+    private final Map<String, Preopen> preopens = new LinkedHashMap<>();
     private InstanceInitializer initializer = caller -> {};
     private final Map<String, HostModule> grants = new LinkedHashMap<>();
 
@@ -234,14 +234,25 @@ public final class ComponentSpec {
     }
 
     /**
-     * Grants the guest a directory.
+     * Grants the guest a directory, read-only.
      *
      * @param guestPath the path the guest sees, e.g. {@code /data}
      * @param hostPath the host directory behind it
      * @return this builder
      */
     public Builder preopenDirectory(String guestPath, Path hostPath) {
-      preopenedDirectories.put(Objects.requireNonNull(guestPath), Objects.requireNonNull(hostPath));
+      return preopen(Preopen.readOnly(guestPath, hostPath));
+    }
+
+    /**
+     * Grants the guest a directory, read-only or writable with a quota, replacing an earlier grant
+     * of the same guest path.
+     *
+     * @param preopen the grant
+     * @return this builder
+     */
+    public Builder preopen(Preopen preopen) {
+      preopens.put(Objects.requireNonNull(preopen, "preopen").guestPath(), preopen);
       return this;
     }
 

@@ -21,6 +21,21 @@ public final class GuestMemory {
   }
 
   /**
+   * Whether {@code [pointer, pointer + length)} lies inside the memory, both read as unsigned.
+   *
+   * @param memory the guest's memory, or null if it has none
+   * @param pointer the guest pointer (unsigned i32)
+   * @param length the length (unsigned i32, or any non-negative long)
+   * @return true if every byte of the range is inside the memory
+   */
+  public static boolean contains(Memory memory, long pointer, long length) {
+    if (memory == null || length < 0) {
+      return false;
+    }
+    return (pointer & 0xFFFF_FFFFL) + length <= size(memory);
+  }
+
+  /**
    * Checks that {@code [pointer, pointer + length)} lies inside the memory, both read as unsigned.
    *
    * @param memory the guest's memory

@@ -15,6 +15,7 @@ final class Fixtures {
   static final String EXIT_NONZERO = "exit-nonzero-command";
   static final String HOSTILE_ABI = "hostile-abi-state";
   static final String HOST_FAULT = "host-fault-state";
+  static final String HOSTILE_WASI = "hostile-wasi-state";
 
   private Fixtures() {}
 

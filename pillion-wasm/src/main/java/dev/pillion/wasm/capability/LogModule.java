@@ -67,10 +67,11 @@ public final class LogModule implements HostModule {
             TYPE,
             (Instance instance, long... args) -> {
               int length = (int) Math.min(args[2] & 0xFFFF_FFFFL, MAX_LOG_BYTES);
-              byte[] bytes =
-                  GuestMemory.read(
-                      instance.memory(), IMPORT_MODULE + "." + LOG_V1, "message", args[1], length);
-              if (context.output().tryAcquire(bytes.length)) {
+              GuestMemory.check(
+                  instance.memory(), IMPORT_MODULE + "." + LOG_V1, "message", args[1], length);
+              // Over the budget, the message is dropped before it is copied or decoded.
+              if (context.output().tryAcquire(length)) {
+                byte[] bytes = instance.memory().readBytes((int) args[1], length);
                 logger.log(level((int) args[0]), new String(bytes, StandardCharsets.UTF_8));
               }
               return null;
