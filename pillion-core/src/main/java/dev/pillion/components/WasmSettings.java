@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
  *   <tr><td>wasm.preopens</td><td>directories the guest may open: {@code /guest=hostdir,...}, relative to the YAML; read-only, or writable with {@code /guest=hostdir:rw} ({@code :ro} is the default)</td><td>none</td></tr>
  *   <tr><td>wasm.preopenQuota</td><td>bytes the component may write into each writable preopen, bytes or {@code Ki}/{@code Mi}/{@code Gi} (see {@link Preopen})</td><td>64Mi</td></tr>
  *   <tr><td>wasm.capabilities</td><td>host capabilities granted besides WASI: {@code log}, {@code keyvalue}</td><td>log (bundled types add what they need)</td></tr>
- *   <tr><td>wasm.keyvalue.maxBytes</td><td>capacity of the {@code keyvalue} store: keys, values and 96 bytes per item</td><td>a quarter of the JVM's max heap</td></tr>
+ *   <tr><td>wasm.keyvalue.maxBytes</td><td>capacity of the {@code keyvalue} store: keys, values and 96 bytes per item, bytes or {@code Ki}/{@code Mi}/{@code Gi}</td><td>a quarter of the JVM's max heap</td></tr>
  *   <tr><td>wasm.keyvalue.maxItems</td><td>capacity of the {@code keyvalue} store in items</td><td>unlimited</td></tr>
  * </table>
  */
@@ -78,7 +78,7 @@ public final class WasmSettings {
     Map<String, String> metadata = definition.metadata();
     try {
       if (metadata.containsKey(KEYVALUE_MAX_BYTES)) {
-        store.maxBytes(Long.parseLong(metadata.get(KEYVALUE_MAX_BYTES).trim()));
+        store.maxBytes(bytes(metadata.get(KEYVALUE_MAX_BYTES).trim()));
       }
       if (metadata.containsKey(KEYVALUE_MAX_ITEMS)) {
         store.maxItems(Long.parseLong(metadata.get(KEYVALUE_MAX_ITEMS).trim()));
@@ -136,12 +136,9 @@ public final class WasmSettings {
           case "wasm.callTimeout" -> limits.callTimeout(Durations.parse(value));
           case "wasm.maxMessageBytes" -> limits.maxMessageBytes(Integer.parseInt(value));
           case CAPABILITIES -> spec.grants(capabilities(definition, value));
-          case KEYVALUE_MAX_BYTES, KEYVALUE_MAX_ITEMS -> {
-            // Read by keyValueStore(); checked here so a typo fails the load either way.
-            if (Long.parseLong(value) < 1) {
-              throw new IllegalArgumentException("must be a positive number");
-            }
-          }
+          // Read by keyValueStore(); checked here so a typo fails the load either way.
+          case KEYVALUE_MAX_BYTES -> positive(bytes(value));
+          case KEYVALUE_MAX_ITEMS -> positive(Long.parseLong(value));
           case "wasm.outputBytesPerSecond" -> limits.outputBytesPerSecond(bytes(value));
           case "wasm.preopens" -> preopens = preopens(definition, value);
           case "wasm.preopenQuota" -> quota = bytes(value);
@@ -248,6 +245,12 @@ public final class WasmSettings {
       }
     }
     return List.copyOf(grants.values());
+  }
+
+  private static void positive(long value) {
+    if (value < 1) {
+      throw new IllegalArgumentException("must be positive");
+    }
   }
 
   /** A byte count: digits, optionally followed by Ki, Mi or Gi. */

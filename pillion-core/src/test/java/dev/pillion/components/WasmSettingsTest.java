@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pillion.abi.StateStoreContract;
 import dev.pillion.wasm.ComponentSpec;
+import dev.pillion.wasm.HostModule;
 import dev.pillion.wasm.ModuleSource;
 import dev.pillion.wasm.Preopen;
+import dev.pillion.wasm.capability.KeyValueStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,5 +107,32 @@ class WasmSettingsTest {
     assertThat(spec("wasm.outputBytesPerSecond", "1000").limits().outputBytesPerSecond())
         .isEqualTo(1000);
     assertThat(spec().limits().outputBytesPerSecond()).isEqualTo(256 * 1024);
+  }
+
+  @Test
+  void capabilitiesAndKeyValueCapacityAreGrantedByMetadata() {
+    assertThat(spec().grants()).extracting(HostModule::capability).containsExactly("log");
+    assertThat(spec("wasm.capabilities", "keyvalue, log").grants())
+        .extracting(HostModule::capability)
+        .containsExactly("keyvalue", "log");
+    assertThat(spec("wasm.capabilities", "").grants()).isEmpty();
+    ComponentDefinition sized =
+        ComponentDefinition.builder("store", "state.wasm")
+            .metadata("wasm.keyvalue.maxBytes", "2Mi")
+            .metadata("wasm.keyvalue.maxItems", "10")
+            .build();
+    KeyValueStore store = WasmSettings.keyValueStore(sized, false);
+    assertThat(store.maxBytes()).isEqualTo(2L << 20);
+    assertThat(store.maxItems()).isEqualTo(10);
+    assertThatThrownBy(() -> spec("wasm.capabilities", "log,network"))
+        .isInstanceOf(ComponentConfigException.class)
+        .hasMessageContaining("component 'store'")
+        .hasMessageContaining("unknown capability 'network'");
+    assertThatThrownBy(() -> spec("wasm.keyvalue.maxBytes", "0"))
+        .isInstanceOf(ComponentConfigException.class)
+        .hasMessageContaining("wasm.keyvalue.maxBytes");
+    assertThatThrownBy(() -> spec("wasm.keyvalue.maxItems", "many"))
+        .isInstanceOf(ComponentConfigException.class)
+        .hasMessageContaining("wasm.keyvalue.maxItems");
   }
 }
