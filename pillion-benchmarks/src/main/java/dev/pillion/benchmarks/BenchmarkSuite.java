@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -157,6 +159,38 @@ public final class BenchmarkSuite {
                 wasm && java != null ? String.format(Locale.ROOT, "%.1f×", p50 / java) : ""));
       }
     }
+
+    out.append(
+        "\n### State throughput by threads, 100-byte value, embedded API (operations/s, JMH"
+            + " throughput mode)\n\n");
+    out.append("| operation | store | 1 thread | 2 threads | 4 threads | 2 / 1 | 4 / 1 |\n");
+    out.append("|---|---|---|---|---|---|---|\n");
+    Map<String, Map<Integer, Double>> throughput = new LinkedHashMap<>();
+    for (int threads : new int[] {1, 2, 4}) {
+      for (RunResult r :
+          run(
+              options(StateBenchmark.class.getName())
+                  .threads(threads)
+                  .mode(Mode.Throughput)
+                  .timeUnit(TimeUnit.SECONDS)
+                  .param("store", "wasm-compiled", "java-reference"))) {
+        throughput
+            .computeIfAbsent(method(r) + " | " + param(r, "store"), k -> new LinkedHashMap<>())
+            .put(threads, r.getPrimaryResult().getScore());
+      }
+    }
+    throughput.forEach(
+        (row, byThreads) ->
+            out.append(
+                String.format(
+                    Locale.ROOT,
+                    "| %s | %.0f | %.0f | %.0f | %.2f× | %.2f× |%n",
+                    row,
+                    byThreads.get(1),
+                    byThreads.get(2),
+                    byThreads.get(4),
+                    byThreads.get(2) / byThreads.get(1),
+                    byThreads.get(4) / byThreads.get(1))));
 
     out.append("\n### Where a Wasm get's time goes (ns, 1 thread)\n\n");
     out.append("| call | p50 | p99 |\n|---|---|---|\n");
