@@ -23,6 +23,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
@@ -142,8 +143,11 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
    */
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof IOException) {
-      // The connection broke (reset by the client): nothing to answer.
+    if (cause instanceof IOException
+        || cause instanceof PrematureChannelClosureException
+        || !ctx.channel().isActive()) {
+      // The connection is over (reset by the client, or closed while a request was still
+      // arriving, after a 408 say): there is no one to answer.
       ctx.close();
       return;
     }
