@@ -294,6 +294,29 @@ class HttpApiTest {
   }
 
   @Test
+  void aContentTypeWithControlCharactersIsRefusedOverGrpcToo() throws Exception {
+    try (DaprClient client = grpcClient(null)) {
+      assertThatThrownBy(
+              () ->
+                  client
+                      .saveState(
+                          "statestore",
+                          "ct",
+                          null,
+                          "v",
+                          java.util.Map.of("contentType", "text/plain\r\nX-Injected: yes"),
+                          null)
+                      .block())
+          .isInstanceOfSatisfying(
+              DaprException.class,
+              e -> {
+                assertThat(e.getErrorCode()).isEqualTo("INVALID_ARGUMENT");
+                assertThat(e.getMessage()).contains("metadata.contentType of key 'ct'");
+              });
+    }
+  }
+
+  @Test
   void aStoredContentTypeThatCannotBeAHeaderIsA500NotASilentConnection() throws Exception {
     // Saved through the embedded API, which has no HTTP rules.
     runtime
