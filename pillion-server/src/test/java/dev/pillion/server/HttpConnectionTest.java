@@ -82,12 +82,15 @@ class HttpConnectionTest {
   void theReadBufferSizeMovesBothLimits() throws Exception {
     start(PillionServer.builder().readBufferSize(16 * 1024));
     try (RawHttp http = connect()) {
-      // 12 KB of headers: over the default limit, under this one.
-      http.request("GET", "/v1.0/healthz", null);
+      // 12 KB of headers and a 12 KB target: over the default limits, under these.
       http.send(
           "GET /v1.0/healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + "x".repeat(12_000) + "\r\n\r\n");
       assertThat(http.read().status()).isEqualTo(204);
+      http.request("GET", "/v1.0/state/statestore/" + "k".repeat(12_000), null);
       assertThat(http.read().status()).isEqualTo(204);
+      // Past them, the same answers as with the defaults.
+      http.request("GET", "/v1.0/state/statestore/" + "k".repeat(21_000), null);
+      assertThat(http.read().status()).isEqualTo(414);
     }
   }
 
@@ -166,7 +169,8 @@ class HttpConnectionTest {
 
   @Test
   void anIdleConnectionIsClosed() throws Exception {
-    start(PillionServer.builder().idleTimeout(Duration.ofMillis(300)));
+    // Long enough for the request below to arrive first even on a loaded machine.
+    start(PillionServer.builder().idleTimeout(Duration.ofSeconds(1)));
     try (RawHttp http = connect()) {
       http.request("GET", "/v1.0/healthz", null);
       assertThat(http.read().status()).isEqualTo(204);
