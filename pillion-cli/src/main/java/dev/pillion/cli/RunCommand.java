@@ -4,22 +4,27 @@ import dev.pillion.Pillion;
 import dev.pillion.abi.PillionException;
 import dev.pillion.components.ComponentDefinition;
 import dev.pillion.server.PillionServer;
+import dev.pillion.server.http.HttpLimits;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -33,7 +38,8 @@ import picocli.CommandLine.Spec;
     description = {
       "Starts the Dapr API (HTTP and gRPC) with the components of a resources folder, then, if given, runs the"
           + " application command with DAPR_HTTP_PORT, DAPR_GRPC_PORT and APP_ID in its environment. The runtime"
-          + " stops when the application exits; the exit code is the application's.",
+          + " stops when the application exits; the exit code is the application's, also when"
+          + " pillion is stopped by SIGTERM or SIGINT (they are forwarded to the application).",
       "Without --resources-path, a default in-memory state store named 'statestore' is loaded."
     })
 final class RunCommand implements Callable<Integer> {
@@ -77,9 +83,67 @@ final class RunCommand implements Callable<Integer> {
 
   @Option(
       names = "--max-body-size",
-      defaultValue = "4194304",
-      description = "Largest request body in bytes (default ${DEFAULT-VALUE}).")
-  int maxBodyBytes;
+      paramLabel = "SIZE",
+      converter = CliValues.Bytes.class,
+      description =
+          "Largest request body of the HTTP and gRPC APIs, as daprd's: bytes or a quantity such as"
+              + " 512Ki or 4Mi (default 4Mi). A larger HTTP body is answered 413.")
+  Integer maxBodySize;
+
+  @Option(
+      names = "--dapr-http-max-request-size",
+      paramLabel = "MB",
+      description =
+          "Largest request body in MB, as dapr run's flag of that name (instead of"
+              + " --max-body-size).")
+  Integer maxRequestSizeMb;
+
+  @Option(
+      names = "--read-buffer-size",
+      paramLabel = "SIZE",
+      converter = CliValues.Bytes.class,
+      description =
+          "As daprd's: the HTTP request line and the request headers may each be up to this plus"
+              + " 4 KiB (default 4Ki); a longer line is answered 414, larger headers 431.")
+  Integer readBufferSize;
+
+  @Option(
+      names = "--dapr-http-read-buffer-size",
+      paramLabel = "KB",
+      description =
+          "The read buffer size in KB, as dapr run's flag of that name (instead of"
+              + " --read-buffer-size).")
+  Integer readBufferSizeKb;
+
+  @Option(
+      names = "--dapr-http-read-timeout",
+      paramLabel = "DURATION",
+      converter = CliValues.GoDuration.class,
+      defaultValue = "60s",
+      description =
+          "How long an HTTP request may take to arrive completely, from its first byte to the end"
+              + " of its body (default ${DEFAULT-VALUE}; 0 disables). A request still incomplete"
+              + " then is answered 408 and its connection closed.")
+  Duration readTimeout;
+
+  @Option(
+      names = "--dapr-http-idle-timeout",
+      paramLabel = "DURATION",
+      converter = CliValues.GoDuration.class,
+      defaultValue = "5m",
+      description =
+          "How long an HTTP connection may stay open with no request in progress before it is"
+              + " closed (default ${DEFAULT-VALUE}; 0 disables).")
+  Duration idleTimeout;
+
+  @Option(
+      names = "--dapr-http-max-connections",
+      paramLabel = "N",
+      description =
+          "Most HTTP connections open at once; a connection past it is closed as soon as it is"
+              + " accepted, and the open ones keep working (default 4096, or half the process's"
+              + " file descriptor limit when lower; 0 for no cap).")
+  Integer maxConnections;
 
   @Parameters(
       arity = "0..*",
@@ -97,6 +161,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    checkOptions();
     String token = System.getenv("DAPR_API_TOKEN");
     PillionServer server;
     try {
@@ -121,12 +186,7 @@ final class RunCommand implements Callable<Integer> {
               appId, server.httpPort(), server.grpcPort(), server.runtime().stateStoreNames());
       out().flush();
       if (command.isEmpty()) {
-        Thread hook = new Thread(server::close, "pillion-signal");
-        Runtime.getRuntime().addShutdownHook(hook);
-        server.awaitShutdown();
-        removeHook(hook);
-        out().println("✓ Pillion stopped");
-        return 0;
+        return serveUntilStopped(server);
       }
       return runApplication(server, token);
     } finally {
@@ -134,6 +194,53 @@ final class RunCommand implements Callable<Integer> {
       out().flush();
       err().flush();
     }
+  }
+
+  /** Usage errors in the HTTP limits (exit code 2), found before anything starts. */
+  private void checkOptions() {
+    if (maxBodySize != null && maxRequestSizeMb != null) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "give the body size limit once: --max-body-size or --dapr-http-max-request-size");
+    }
+    if (readBufferSize != null && readBufferSizeKb != null) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "give the read buffer size once: --read-buffer-size or --dapr-http-read-buffer-size");
+    }
+    if (maxRequestSizeMb != null && (maxRequestSizeMb < 1 || maxRequestSizeMb > 2047)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--dapr-http-max-request-size must be 1..2047 (MB), got " + maxRequestSizeMb);
+    }
+    if (readBufferSizeKb != null && (readBufferSizeKb < 1 || readBufferSizeKb > 1024 * 1024)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--dapr-http-read-buffer-size must be 1..1048576 (KB), got " + readBufferSizeKb);
+    }
+    if (readBufferSize != null && readBufferSize > 1 << 30) {
+      throw new ParameterException(
+          spec.commandLine(), "--read-buffer-size must be at most 1Gi, got " + readBufferSize);
+    }
+    if (maxConnections != null && maxConnections < 0) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--dapr-http-max-connections must be 0 (no cap) or more, got " + maxConnections);
+    }
+  }
+
+  private int bodyLimit() {
+    if (maxRequestSizeMb != null) {
+      return maxRequestSizeMb << 20;
+    }
+    return maxBodySize != null ? maxBodySize : HttpLimits.DEFAULT.maxBodyBytes();
+  }
+
+  private int readBufferLimit() {
+    if (readBufferSizeKb != null) {
+      return readBufferSizeKb << 10;
+    }
+    return readBufferSize != null ? readBufferSize : HttpLimits.DEFAULT.readBufferBytes();
   }
 
   private PillionServer startServer(String token) {
@@ -153,7 +260,13 @@ final class RunCommand implements Callable<Integer> {
             .bindAddress(bindAddress)
             .httpPort(httpPort)
             .grpcPort(grpcPort)
-            .maxBodyBytes(maxBodyBytes);
+            .maxBodyBytes(bodyLimit())
+            .readBufferSize(readBufferLimit())
+            .readTimeout(readTimeout)
+            .idleTimeout(idleTimeout);
+    if (maxConnections != null) {
+      server.maxConnections(maxConnections);
+    }
     if (token != null && !token.isEmpty()) {
       server.apiToken(token);
     }
@@ -168,21 +281,28 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * Polls {@code /v1.0/healthz} until it answers 204. Each probe is one request on its own
+   * connection, closed afterwards ({@code Connection: close}), so the check leaves no pooled
+   * connection behind to count against {@code --dapr-http-max-connections}.
+   */
   private boolean waitHealthy(PillionServer server, String token) throws InterruptedException {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-    String host = bindAddress.equals("0.0.0.0") ? "127.0.0.1" : bindAddress;
-    HttpRequest.Builder request =
-        HttpRequest.newBuilder(
-                URI.create("http://" + host + ":" + server.httpPort() + "/v1.0/healthz"))
-            .timeout(Duration.ofSeconds(2));
-    if (token != null && !token.isEmpty()) {
-      request.header("dapr-api-token", token);
-    }
+    String host =
+        bindAddress.equals("0.0.0.0")
+            ? "127.0.0.1"
+            : bindAddress.equals("::") ? "::1" : bindAddress;
+    String request =
+        "GET /v1.0/healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+            + (token != null && !token.isEmpty() ? "dapr-api-token: " + token + "\r\n" : "")
+            + "\r\n";
     long deadline = System.nanoTime() + HEALTH_TIMEOUT.toNanos();
     while (System.nanoTime() < deadline) {
-      try {
-        if (http.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode()
-            == 204) {
+      try (Socket socket = new Socket()) {
+        socket.connect(new InetSocketAddress(host, server.httpPort()), 2000);
+        socket.setSoTimeout(2000);
+        socket.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+        byte[] response = socket.getInputStream().readAllBytes();
+        if (new String(response, StandardCharsets.ISO_8859_1).startsWith("HTTP/1.1 204")) {
           return true;
         }
       } catch (IOException e) {
@@ -191,6 +311,39 @@ final class RunCommand implements Callable<Integer> {
       Thread.sleep(50);
     }
     return false;
+  }
+
+  /**
+   * Without an application: serves until SIGTERM/SIGINT (or a shutdown call), then stops gracefully
+   * and exits 0, as daprd does. A second signal while stopping ends the process at once.
+   */
+  private int serveUntilStopped(PillionServer server) throws InterruptedException {
+    AtomicBoolean stopping = new AtomicBoolean();
+    Optional<Runnable> restore =
+        Signals.onTermination(
+            signal -> {
+              if (stopping.getAndSet(true)) {
+                Runtime.getRuntime().halt(Signals.exitCode(signal));
+              }
+              out().println("✓ received SIG" + signal + "; stopping Pillion");
+              out().flush();
+              server.close();
+            });
+    Thread hook = null;
+    if (restore.isEmpty()) {
+      hook = new Thread(server::close, "pillion-signal");
+      Runtime.getRuntime().addShutdownHook(hook);
+    }
+    try {
+      server.awaitShutdown();
+    } finally {
+      restore.ifPresent(Runnable::run);
+      if (hook != null) {
+        removeHook(hook);
+      }
+    }
+    out().println("✓ Pillion stopped");
+    return 0;
   }
 
   private int runApplication(PillionServer server, String token) throws InterruptedException {
@@ -205,39 +358,98 @@ final class RunCommand implements Callable<Integer> {
     if (token != null && !token.isEmpty()) {
       env.put("DAPR_API_TOKEN", token);
     }
+    // SIGTERM/SIGINT to this process are forwarded to the application (SIGTERM, then SIGKILL after
+    // 5 s, or at once on a second signal); this process then exits with the application's code.
+    // Installed before the application starts, so no signal can orphan it.
+    AtomicReference<Process> started = new AtomicReference<>();
+    AtomicInteger signals = new AtomicInteger();
+    Optional<Runnable> restore =
+        Signals.onTermination(
+            signal -> {
+              int count = signals.incrementAndGet();
+              Process app = started.get();
+              if (app != null) {
+                stopApplication(app, signal, count);
+              }
+            });
     Process app;
     try {
       app = builder.start();
     } catch (IOException e) {
+      restore.ifPresent(Runnable::run);
       err().println("✗ cannot start the application " + command + ": " + e.getMessage());
       return PillionCli.EXIT_RUNTIME;
     }
+    started.set(app);
     out()
         .println("✓ started the application (pid " + app.pid() + "): " + String.join(" ", command));
     out().flush();
-    // A signal to this process goes on to the application (SIGTERM, then SIGKILL after 5 s), then
-    // the runtime stops.
-    Thread forward =
-        new Thread(
-            () -> {
-              if (app.isAlive()) {
-                app.destroy();
-                try {
-                  if (!app.waitFor(5, TimeUnit.SECONDS)) {
-                    app.destroyForcibly();
-                  }
-                } catch (InterruptedException e) {
-                  app.destroyForcibly();
-                }
-              }
-              server.close();
-            },
-            "pillion-signal");
-    Runtime.getRuntime().addShutdownHook(forward);
-    int exit = app.waitFor();
-    removeHook(forward);
+    Thread hook = null;
+    if (restore.isEmpty()) {
+      // No signal handling on this JVM: stop the application from a shutdown hook (the exit code
+      // is then the JVM's, 128 + the signal).
+      hook =
+          new Thread(
+              () -> {
+                stopApplication(app, "TERM", 1);
+                waitQuietly(app);
+                server.close();
+              },
+              "pillion-signal");
+      Runtime.getRuntime().addShutdownHook(hook);
+    } else if (signals.get() > 0) {
+      // A signal came while the application was starting.
+      stopApplication(app, "TERM", signals.get());
+    }
+    int exit;
+    try {
+      exit = app.waitFor();
+    } finally {
+      restore.ifPresent(Runnable::run);
+      if (hook != null) {
+        removeHook(hook);
+      }
+    }
     out().println("✓ the application exited with code " + exit + "; stopping Pillion");
     return exit;
+  }
+
+  private void stopApplication(Process app, String signal, int count) {
+    if (!app.isAlive()) {
+      return;
+    }
+    if (count > 1) {
+      app.destroyForcibly();
+      return;
+    }
+    out().println("✓ received SIG" + signal + "; stopping the application (pid " + app.pid() + ")");
+    out().flush();
+    app.destroy();
+    Thread killer =
+        new Thread(
+            () -> {
+              try {
+                if (!app.waitFor(5, TimeUnit.SECONDS)) {
+                  app.destroyForcibly();
+                }
+              } catch (InterruptedException e) {
+                app.destroyForcibly();
+              }
+            },
+            "pillion-app-killer");
+    killer.setDaemon(true);
+    killer.start();
+  }
+
+  private static void waitQuietly(Process app) {
+    try {
+      if (!app.waitFor(6, TimeUnit.SECONDS)) {
+        app.destroyForcibly();
+      }
+    } catch (InterruptedException e) {
+      app.destroyForcibly();
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static void removeHook(Thread hook) {

@@ -80,6 +80,219 @@ class RunCommandTest {
     }
   }
 
+  private static String testClasses() {
+    return Path.of("target", "test-classes").toAbsolutePath().toString();
+  }
+
+  /** {@code pillion run} in a JVM of its own, so it can be sent signals. */
+  private Process pillion(Path log, String... args) throws IOException {
+    List<String> command =
+        new java.util.ArrayList<>(
+            List.of(
+                java(), "-cp", System.getProperty("java.class.path"), PillionCli.class.getName()));
+    command.addAll(List.of(args));
+    return new ProcessBuilder(command)
+        .redirectErrorStream(true)
+        .redirectOutput(log.toFile())
+        .start();
+  }
+
+  /** Waits for a file the other process writes when it is ready (a positive signal, bounded). */
+  private static void awaitFile(Path file, Process process, Path log) throws Exception {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+    while (!Files.exists(file) && process.isAlive() && System.nanoTime() < deadline) {
+      Thread.sleep(50);
+    }
+    assertThat(Files.exists(file)).as("%s not written; pillion log:%n%s", file, read(log)).isTrue();
+  }
+
+  private static String read(Path file) throws IOException {
+    return Files.exists(file) ? Files.readString(file) : "";
+  }
+
+  @Test
+  void sigtermIsForwardedToTheApplicationAndPillionExitsWithItsCode() throws Exception {
+    Path log = dir.resolve("pillion.log");
+    Path ready = dir.resolve("ready");
+    Path stopped = dir.resolve("stopped");
+    Process pillion =
+        pillion(
+            log,
+            "run",
+            "--app-id",
+            "sig-app",
+            "-H",
+            "0",
+            "-G",
+            "0",
+            "--",
+            java(),
+            "-cp",
+            testClasses(),
+            TermProbe.class.getName(),
+            ready.toString(),
+            stopped.toString(),
+            "7");
+    try {
+      awaitFile(ready, pillion, log);
+      assertThat(Files.readString(ready)).isEqualTo("saved=204");
+      pillion.destroy(); // SIGTERM
+      assertThat(pillion.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(pillion.exitValue()).as(read(log)).isEqualTo(7);
+      assertThat(Files.readString(stopped)).isEqualTo("stopped");
+      assertThat(read(log)).contains("received SIGTERM", "exited with code 7");
+    } finally {
+      pillion.destroyForcibly();
+    }
+  }
+
+  @Test
+  void withoutAnApplicationSigtermStopsPillionGracefully() throws Exception {
+    Path log = dir.resolve("pillion.log");
+    Process pillion = pillion(log, "run", "--app-id", "alone", "-H", "0", "-G", "0");
+    try {
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+      while (!read(log).contains("Pillion is up")
+          && pillion.isAlive()
+          && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      assertThat(read(log)).contains("Pillion is up");
+      pillion.destroy(); // SIGTERM
+      assertThat(pillion.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+      assertThat(pillion.exitValue()).as(read(log)).isZero();
+      assertThat(read(log)).contains("received SIGTERM", "Pillion stopped");
+    } finally {
+      pillion.destroyForcibly();
+    }
+  }
+
+  @Test
+  void theHttpLimitsFromTheCommandLineAreEnforced() throws Exception {
+    Path report = dir.resolve("report.txt");
+    Result result =
+        run(
+            "run",
+            "--app-id",
+            "limits",
+            "-H",
+            "0",
+            "-G",
+            "0",
+            "--max-body-size",
+            "1Ki",
+            "--read-buffer-size",
+            "1Ki",
+            "--dapr-http-read-timeout",
+            "300ms",
+            "--",
+            java(),
+            "-cp",
+            testClasses(),
+            RawProbe.class.getName(),
+            report.toString(),
+            "2000:POST /v1.0/state/statestore HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 2000\\r\\n\\r\\n",
+            "0:GET /v1.0/healthz HTTP/1.1\\r\\nHost: x\\r\\nX-Big: "
+                + "h".repeat(6000)
+                + "\\r\\n\\r\\n",
+            "0:GET /v1.0/healthz HTTP/1.1\\r\\nHost: x\\r\\n",
+            "0:GET /v1.0/healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n");
+    assertThat(result.exit()).as(result.err()).isZero();
+    List<String> lines = Files.readAllLines(report);
+    assertThat(lines).hasSize(4);
+    assertThat(lines.get(0)).startsWith("HTTP/1.1 413").contains("1024 bytes");
+    assertThat(lines.get(1)).startsWith("HTTP/1.1 431").contains("5120 bytes");
+    assertThat(lines.get(2)).startsWith("HTTP/1.1 408").contains("300 ms");
+    assertThat(lines.get(3)).startsWith("HTTP/1.1 204");
+  }
+
+  @Test
+  void daprRunsSpellingsOfTheLimitsWorkToo() throws Exception {
+    Path report = dir.resolve("report.txt");
+    Result result =
+        run(
+            "run",
+            "--app-id",
+            "limits",
+            "-H",
+            "0",
+            "-G",
+            "0",
+            "--dapr-http-max-request-size",
+            "1",
+            "--dapr-http-read-buffer-size",
+            "2",
+            "--",
+            java(),
+            "-cp",
+            testClasses(),
+            RawProbe.class.getName(),
+            report.toString(),
+            "0:POST /v1.0/state/statestore HTTP/1.1\\r\\nHost: x\\r\\n"
+                + "Content-Length: 1048577\\r\\n\\r\\n",
+            "0:GET /v1.0/healthz HTTP/1.1\\r\\nHost: x\\r\\nX-Big: "
+                + "h".repeat(7000)
+                + "\\r\\n\\r\\n");
+    assertThat(result.exit()).as(result.err()).isZero();
+    List<String> lines = Files.readAllLines(report);
+    assertThat(lines).hasSize(2);
+    assertThat(lines.get(0)).startsWith("HTTP/1.1 413").contains("1048576 bytes");
+    assertThat(lines.get(1)).startsWith("HTTP/1.1 431").contains("6144 bytes");
+  }
+
+  @Test
+  void theConnectionCapFromTheCommandLineRefusesExtraConnections() throws Exception {
+    Path report = dir.resolve("report.txt");
+    String healthz = "0:GET /v1.0/healthz HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n";
+    Result result =
+        run(
+            "run",
+            "--app-id",
+            "cap",
+            "-H",
+            "0",
+            "-G",
+            "0",
+            "--dapr-http-max-connections",
+            "2",
+            "--",
+            java(),
+            "-cp",
+            testClasses(),
+            RawProbe.class.getName(),
+            report.toString(),
+            healthz,
+            healthz,
+            healthz);
+    assertThat(result.exit()).as(result.err()).isZero();
+    // The probe keeps its connections open: the third is one too many.
+    assertThat(Files.readAllLines(report))
+        .satisfiesExactly(
+            first -> assertThat(first).startsWith("HTTP/1.1 204"),
+            second -> assertThat(second).startsWith("HTTP/1.1 204"),
+            third -> assertThat(third).isEqualTo("closed"));
+  }
+
+  @Test
+  void badHttpLimitsAreUsageErrors() {
+    Result conflicting =
+        run("run", "--app-id", "x", "--max-body-size", "4Mi", "--dapr-http-max-request-size", "4");
+    assertThat(conflicting.exit()).isEqualTo(2);
+    assertThat(conflicting.err()).contains("--max-body-size or --dapr-http-max-request-size");
+
+    Result badSize = run("run", "--app-id", "x", "--max-body-size", "4XB");
+    assertThat(badSize.exit()).isEqualTo(2);
+    assertThat(badSize.err()).contains("--max-body-size", "'4XB' is not a size");
+
+    Result badDuration = run("run", "--app-id", "x", "--dapr-http-idle-timeout", "5 minutes");
+    assertThat(badDuration.exit()).isEqualTo(2);
+    assertThat(badDuration.err()).contains("--dapr-http-idle-timeout", "is not a duration");
+
+    Result negative = run("run", "--app-id", "x", "--dapr-http-max-connections", "-1");
+    assertThat(negative.exit()).isEqualTo(2);
+    assertThat(negative.err()).contains("--dapr-http-max-connections must be 0");
+  }
+
   @Test
   void aBadResourcesFolderIsAClearErrorAndNonZeroExit() throws IOException {
     Files.writeString(
@@ -157,7 +370,18 @@ class RunCommandTest {
     Result result = run("run", "--help");
     assertThat(result.exit()).isZero();
     assertThat(result.out())
-        .contains("--resources-path", "--dapr-http-port", "--dapr-grpc-port", "--app-port");
+        .contains(
+            "--resources-path",
+            "--dapr-http-port",
+            "--dapr-grpc-port",
+            "--app-port",
+            "--max-body-size",
+            "--dapr-http-max-request-size",
+            "--read-buffer-size",
+            "--dapr-http-read-buffer-size",
+            "--dapr-http-read-timeout",
+            "--dapr-http-idle-timeout",
+            "--dapr-http-max-connections");
     assertThat(List.of(result.out().split("\n"))).isNotEmpty();
   }
 }

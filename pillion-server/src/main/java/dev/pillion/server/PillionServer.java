@@ -5,8 +5,11 @@ import dev.pillion.abi.PillionException;
 import dev.pillion.server.grpc.ApiTokenInterceptor;
 import dev.pillion.server.grpc.DaprGrpcService;
 import dev.pillion.server.grpc.DaprServiceDefinition;
+import dev.pillion.server.http.ConnectionLimiter;
 import dev.pillion.server.http.HttpApiHandler;
 import dev.pillion.server.http.HttpAppChannel;
+import dev.pillion.server.http.HttpLimits;
+import dev.pillion.server.http.HttpServerPipeline;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -19,9 +22,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -55,6 +55,8 @@ public final class PillionServer implements AutoCloseable {
   private final int requestedGrpcPort;
   private final Optional<String> apiToken;
   private final int maxBodyBytes;
+  private final HttpLimits httpLimits;
+  private final int maxConnections;
   private final Duration gracePeriod;
   private final boolean closeRuntime;
   private final Optional<Integer> appPort;
@@ -75,6 +77,13 @@ public final class PillionServer implements AutoCloseable {
     this.requestedGrpcPort = builder.grpcPort;
     this.apiToken = builder.apiToken;
     this.maxBodyBytes = builder.maxBodyBytes;
+    this.httpLimits =
+        new HttpLimits(
+            builder.maxBodyBytes,
+            builder.readBufferBytes,
+            builder.readTimeout,
+            builder.idleTimeout);
+    this.maxConnections = builder.maxConnections;
     this.gracePeriod = builder.gracePeriod;
     this.closeRuntime = builder.closeRuntime;
     this.appPort = builder.appPort;
@@ -127,11 +136,11 @@ public final class PillionServer implements AutoCloseable {
     }
     HttpApiHandler handler =
         new HttpApiHandler(
-            gateway, new PubSubGateway(runtime), apiToken, shutdown, RUNTIME_VERSION);
+            gateway, new PubSubGateway(runtime), apiToken, shutdown, RUNTIME_VERSION, httpLimits);
     boss = new NioEventLoopGroup(1);
     workers = new NioEventLoopGroup();
     try {
-      httpChannel =
+      ServerBootstrap bootstrap =
           new ServerBootstrap()
               .group(boss, workers)
               .channel(NioServerSocketChannel.class)
@@ -140,17 +149,14 @@ public final class PillionServer implements AutoCloseable {
                   new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel channel) {
-                      channel
-                          .pipeline()
-                          .addLast(new HttpServerCodec())
-                          .addLast(new HttpServerKeepAliveHandler())
-                          .addLast(new HttpObjectAggregator(maxBodyBytes))
-                          .addLast(handler);
+                      HttpServerPipeline.configure(channel.pipeline(), httpLimits, handler);
                     }
-                  })
-              .bind(new InetSocketAddress(bindAddress, requestedHttpPort))
-              .sync()
-              .channel();
+                  });
+      if (maxConnections > 0) {
+        bootstrap.handler(new ConnectionLimiter(maxConnections));
+      }
+      httpChannel =
+          bootstrap.bind(new InetSocketAddress(bindAddress, requestedHttpPort)).sync().channel();
     } catch (Exception e) {
       grpcServer.shutdownNow();
       boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -313,7 +319,11 @@ public final class PillionServer implements AutoCloseable {
     private int httpPort = 3500;
     private int grpcPort = 50001;
     private Optional<String> apiToken = Optional.empty();
-    private int maxBodyBytes = 4 * 1024 * 1024;
+    private int maxBodyBytes = HttpLimits.DEFAULT.maxBodyBytes();
+    private int readBufferBytes = HttpLimits.DEFAULT.readBufferBytes();
+    private Duration readTimeout = HttpLimits.DEFAULT.readTimeout();
+    private Duration idleTimeout = HttpLimits.DEFAULT.idleTimeout();
+    private int maxConnections = defaultMaxConnections();
     private Duration gracePeriod = Duration.ofSeconds(5);
     private boolean closeRuntime;
     private Optional<Integer> appPort = Optional.empty();
@@ -409,6 +419,72 @@ public final class PillionServer implements AutoCloseable {
     }
 
     /**
+     * Sets the read buffer size, like daprd's {@code --read-buffer-size} (default 4 KiB): the HTTP
+     * request line and the request headers may each be up to this plus 4 KiB, as Go's HTTP server
+     * (which daprd uses) allows. A longer request line is answered 414, larger headers 431.
+     *
+     * @param bytes the size
+     * @return this builder
+     */
+    public Builder readBufferSize(int bytes) {
+      if (bytes < 1 || bytes > Integer.MAX_VALUE / 2) {
+        throw new IllegalArgumentException("the read buffer size must be positive, got " + bytes);
+      }
+      this.readBufferBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Sets how long an HTTP request may take to arrive completely, from its first byte to the end
+     * of its body (default 60 s). A request still incomplete then is answered 408 and its
+     * connection closed, so a client that stops sending cannot hold a connection. Zero disables the
+     * limit.
+     *
+     * @param timeout the timeout
+     * @return this builder
+     */
+    public Builder readTimeout(Duration timeout) {
+      this.readTimeout = nonNegative(timeout, "read timeout");
+      return this;
+    }
+
+    /**
+     * Sets how long an HTTP connection may stay open with no request in progress (default 5
+     * minutes); then it is closed. Zero disables the limit.
+     *
+     * @param timeout the timeout
+     * @return this builder
+     */
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeout = nonNegative(timeout, "idle timeout");
+      return this;
+    }
+
+    /**
+     * Caps the connections open at once on the HTTP port (default 4096, or half the process's file
+     * descriptor limit when that is lower). A connection past the cap is closed as soon as it is
+     * accepted; the open ones keep working. Zero removes the cap.
+     *
+     * @param connections the cap
+     * @return this builder
+     */
+    public Builder maxConnections(int connections) {
+      if (connections < 0) {
+        throw new IllegalArgumentException(
+            "maxConnections must not be negative, got " + connections);
+      }
+      this.maxConnections = connections;
+      return this;
+    }
+
+    private static Duration nonNegative(Duration duration, String what) {
+      if (Objects.requireNonNull(duration, what).isNegative()) {
+        throw new IllegalArgumentException("the " + what + " must not be negative: " + duration);
+      }
+      return duration;
+    }
+
+    /**
      * Sets how long closing waits for calls in flight (default 5 s).
      *
      * @param grace the grace period
@@ -429,6 +505,23 @@ public final class PillionServer implements AutoCloseable {
     public Builder closeRuntime(boolean close) {
       this.closeRuntime = close;
       return this;
+    }
+
+    /**
+     * 4096, or half the file descriptor limit of this process when that is lower, so a flood of
+     * connections to the HTTP port leaves descriptors for the gRPC port, components and files.
+     */
+    static int defaultMaxConnections() {
+      int cap = 4096;
+      java.lang.management.OperatingSystemMXBean os =
+          java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+      if (os instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+        long limit = unix.getMaxFileDescriptorCount();
+        if (limit > 0 && limit / 2 < cap) {
+          cap = (int) Math.max(1, limit / 2);
+        }
+      }
+      return cap;
     }
 
     private static int checkPort(int port) {

@@ -89,6 +89,36 @@ public final class StateGateway {
   }
 
   /**
+   * Checks a content type given with a save: it is sent back as the {@code Content-Type} header of
+   * every HTTP read of the item, so it must be a valid header value (printable ASCII, no line
+   * breaks, not starting with a space). Checked when saving, so a bad one is refused with a 400
+   * instead of breaking every later read.
+   *
+   * @param contentType the content type
+   * @param field its name in the request, for the message
+   * @return the content type
+   * @throws DaprApiException ERR_MALFORMED_REQUEST naming the field
+   */
+  public static String checkContentType(String contentType, String field) {
+    for (int i = 0; i < contentType.length(); i++) {
+      char c = contentType.charAt(i);
+      if (c < 0x20 || c > 0x7e || i == 0 && c == ' ') {
+        throw new DaprApiException(
+            DaprApiError.malformed(
+                field
+                    + " must be a media type of printable ASCII characters (such as"
+                    + " application/json); it has "
+                    + (c < 0x20 || c == 0x7f
+                        ? "the control character 0x" + Integer.toHexString(c)
+                        : c == ' ' ? "a leading space" : "the non-ASCII character '" + c + "'")
+                    + " at index "
+                    + i));
+      }
+    }
+    return contentType;
+  }
+
+  /**
    * Parses Dapr's concurrency value.
    *
    * @param value {@code first-write}, {@code last-write} or empty

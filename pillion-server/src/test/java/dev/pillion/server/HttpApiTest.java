@@ -56,6 +56,8 @@ class HttpApiTest {
       throws IOException, InterruptedException {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + path))
+            // A request the server never answers fails the test instead of hanging it.
+            .timeout(Duration.ofSeconds(30))
             .method(
                 method,
                 body == null
@@ -208,8 +210,223 @@ class HttpApiTest {
   @Test
   void oversizedBodyIsRefused() throws Exception {
     String big = "[{\"key\":\"big\",\"value\":\"" + "x".repeat(100 * 1024) + "\"}]";
-    assertThat(send("POST", "/v1.0/state/statestore", big).statusCode()).isEqualTo(413);
+    HttpResponse<String> refused = send("POST", "/v1.0/state/statestore", big);
+    assertError(refused, 413, "ERR_MALFORMED_REQUEST");
+    assertThat(json(refused).path("message").asText()).contains("65536 bytes", "--max-body-size");
     assertThat(send("GET", "/v1.0/healthz", null).statusCode()).isEqualTo(204);
+  }
+
+  @Test
+  void pathSegmentsAreDecodedExactlyOnce() throws Exception {
+    assertThat(
+            send(
+                    "POST",
+                    "/v1.0/state/statestore",
+                    "[{\"key\":\"a b\",\"value\":1},{\"key\":\"a%20b\",\"value\":2},"
+                        + "{\"key\":\"a/b\",\"value\":3},{\"key\":\"a+b\",\"value\":4}]")
+                .statusCode())
+        .isEqualTo(204);
+    assertThat(send("GET", "/v1.0/state/statestore/a%2520b", null).body()).isEqualTo("2");
+    assertThat(send("GET", "/v1.0/state/statestore/a%20b", null).body()).isEqualTo("1");
+    assertThat(send("GET", "/v1.0/state/statestore/a%2Fb", null).body()).isEqualTo("3");
+    assertThat(send("GET", "/v1.0/state/statestore/a+b", null).body()).isEqualTo("4");
+
+    // Deleting a%2520b deletes the key "a%20b", not "a b".
+    assertThat(send("DELETE", "/v1.0/state/statestore/a%2520b", null).statusCode()).isEqualTo(204);
+    assertThat(send("GET", "/v1.0/state/statestore/a%2520b", null).statusCode()).isEqualTo(204);
+    assertThat(send("GET", "/v1.0/state/statestore/a%20b", null).body()).isEqualTo("1");
+
+    // A key with a slash can be deleted too.
+    assertThat(send("DELETE", "/v1.0/state/statestore/a%2fb", null).statusCode()).isEqualTo(204);
+    assertThat(send("GET", "/v1.0/state/statestore/a%2Fb", null).statusCode()).isEqualTo(204);
+  }
+
+  @Test
+  void undecodableTargetsAre400NamingThePart() throws Exception {
+    try (RawHttp raw = new RawHttp(server.httpPort())) {
+      raw.request("GET", "/v1.0/state/statestore/%zz", null);
+      RawHttp.Response badEscape = raw.read();
+      assertThat(badEscape.status()).isEqualTo(400);
+      assertThat(JSON.readTree(badEscape.body()).path("errorCode").asText())
+          .isEqualTo("ERR_MALFORMED_REQUEST");
+      assertThat(JSON.readTree(badEscape.body()).path("message").asText())
+          .contains("path segment '%zz'", "invalid percent-escape '%zz'");
+
+      raw.request("DELETE", "/v1.0/state/statestore/k%ff", null);
+      RawHttp.Response notUtf8 = raw.read();
+      assertThat(notUtf8.status()).isEqualTo(400);
+      assertThat(notUtf8.body()).contains("UTF-8");
+
+      raw.request("GET", "/v1.0/state/statestore/k?metadata.x=%g1", null);
+      RawHttp.Response badQuery = raw.read();
+      assertThat(badQuery.status()).isEqualTo(400);
+      assertThat(badQuery.body()).contains("query parameter 'metadata.x'");
+
+      raw.request("GET", "/v1.0/state/statestore/a\u0001b", null);
+      assertThat(raw.read().status()).isEqualTo(400);
+
+      // The connection still serves requests afterwards.
+      raw.request("GET", "/v1.0/healthz", null);
+      assertThat(raw.read().status()).isEqualTo(204);
+    }
+  }
+
+  @Test
+  void aContentTypeWithControlCharactersIsRefusedWhenSaved() throws Exception {
+    HttpResponse<String> refused =
+        send(
+            "POST",
+            "/v1.0/state/statestore",
+            "[{\"key\":\"ct\",\"value\":1,"
+                + "\"metadata\":{\"contentType\":\"text/plain\\r\\nX-Injected: yes\"}}]");
+    assertError(refused, 400, "ERR_MALFORMED_REQUEST");
+    assertThat(json(refused).path("message").asText())
+        .contains("[0].metadata.contentType", "control character");
+    assertThat(send("GET", "/v1.0/state/statestore/ct", null).statusCode()).isEqualTo(204);
+
+    // A valid one is sent back as the Content-Type of reads.
+    send(
+        "POST",
+        "/v1.0/state/statestore",
+        "[{\"key\":\"ct\",\"value\":\"x\",\"metadata\":{\"contentType\":\"text/plain\"}}]");
+    assertThat(send("GET", "/v1.0/state/statestore/ct", null).headers().firstValue("Content-Type"))
+        .hasValue("text/plain");
+  }
+
+  @Test
+  void aContentTypeWithControlCharactersIsRefusedOverGrpcToo() throws Exception {
+    try (DaprClient client = grpcClient(null)) {
+      assertThatThrownBy(
+              () ->
+                  client
+                      .saveState(
+                          "statestore",
+                          "ct",
+                          null,
+                          "v",
+                          java.util.Map.of("contentType", "text/plain\r\nX-Injected: yes"),
+                          null)
+                      .block())
+          .isInstanceOfSatisfying(
+              DaprException.class,
+              e -> {
+                assertThat(e.getErrorCode()).isEqualTo("INVALID_ARGUMENT");
+                assertThat(e.getMessage()).contains("metadata.contentType of key 'ct'");
+              });
+    }
+  }
+
+  @Test
+  void aStoredContentTypeThatCannotBeAHeaderIsA500NotASilentConnection() throws Exception {
+    // Saved through the embedded API, which has no HTTP rules.
+    runtime
+        .state("statestore")
+        .save(
+            dev.pillion.state.SaveRequest.builder("evil", "1")
+                .contentType("text/plain\r\nX-Injected: yes")
+                .build());
+    HttpResponse<String> got = send("GET", "/v1.0/state/statestore/evil", null);
+    assertThat(got.statusCode()).isEqualTo(500);
+    assertThat(got.headers().firstValue("X-Injected")).isEmpty();
+    assertThat(json(got).path("errorCode").asText()).isEqualTo("ERR_INTERNAL");
+    assertThat(json(got).path("message").asText()).contains("Content-Type");
+    assertThat(send("GET", "/v1.0/healthz", null).statusCode()).isEqualTo(204);
+  }
+
+  @Test
+  void fieldsOfTheWrongTypeAre400AndChangeNothing() throws Exception {
+    send("POST", "/v1.0/state/statestore", "[{\"key\":\"guarded\",\"value\":1}]");
+    String etag =
+        send("GET", "/v1.0/state/statestore/guarded", null)
+            .headers()
+            .firstValue("ETag")
+            .orElseThrow();
+    String[][] cases = {
+      {"[{\"key\":\"guarded\",\"value\":2,\"etag\":{\"v\":\"999\"}}]", "[0].etag must be a string"},
+      {"[{\"key\":\"guarded\",\"value\":2,\"etag\":[\"999\"]}]", "[0].etag must be a string"},
+      {"[{\"key\":\"guarded\",\"value\":2,\"etag\":999}]", "[0].etag must be a string"},
+      {
+        "[{\"key\":\"guarded\",\"value\":2,\"options\":\"first-write\"}]",
+        "[0].options must be a JSON object"
+      },
+      {
+        "[{\"key\":\"guarded\",\"value\":2,\"options\":{\"concurrency\":1}}]",
+        "[0].options.concurrency must be a string"
+      },
+      {
+        "[{\"key\":\"guarded\",\"value\":2,\"metadata\":{\"ttlInSeconds\":5}}]",
+        "[0].metadata.ttlInSeconds"
+      },
+      {"[{\"key\":7,\"value\":2}]", "[0].key must be a string"},
+      {"[{\"key\":\"guarded\",\"value\":2}] x", "not valid JSON"},
+      {"[{\"key\":\"guarded\",\"value\":2}][]", "more content after its JSON value"},
+    };
+    for (String[] c : cases) {
+      HttpResponse<String> response = send("POST", "/v1.0/state/statestore", c[0]);
+      assertError(response, 400, "ERR_MALFORMED_REQUEST");
+      assertThat(json(response).path("message").asText()).as(c[0]).contains(c[1]);
+    }
+    HttpResponse<String> after = send("GET", "/v1.0/state/statestore/guarded", null);
+    assertThat(after.body()).isEqualTo("1");
+    assertThat(after.headers().firstValue("ETag")).hasValue(etag);
+
+    String[][] others = {
+      {
+        "/v1.0/state/statestore/transaction",
+        "{\"operations\":\"upsert\"}",
+        "operations must be a JSON array"
+      },
+      {
+        "/v1.0/state/statestore/transaction",
+        "{\"operations\":[{\"operation\":\"delete\",\"request\":{\"key\":\"guarded\",\"etag\":{\"v\":1}}}]}",
+        "operations[0].request.etag must be a string"
+      },
+      {
+        "/v1.0/state/statestore/transaction",
+        "{\"operations\":[{\"operation\":\"upsert\",\"request\":{\"key\":\"guarded\",\"value\":3,"
+            + "\"options\":\"first-write\"}}]}",
+        "operations[0].request.options must be a JSON object"
+      },
+      {"/v1.0/state/statestore/transaction", "{\"operations\":[]} {}", "more content"},
+      {"/v1.0/state/statestore/bulk", "{\"keys\":[\"guarded\",1]}", "keys[1] must be a string"},
+      {
+        "/v1.0/state/statestore/bulk",
+        "{\"keys\":[\"guarded\"],\"parallelism\":\"2\"}",
+        "parallelism must be an integer"
+      },
+      {
+        "/v1.0/state/statestore/bulk",
+        "{\"keys\":[],\"metadata\":[]}",
+        "metadata must be a JSON object"
+      },
+    };
+    for (String[] c : others) {
+      HttpResponse<String> response = send("POST", c[0], c[1]);
+      assertError(response, 400, "ERR_MALFORMED_REQUEST");
+      assertThat(json(response).path("message").asText()).as(c[1]).contains(c[2]);
+    }
+    assertThat(send("GET", "/v1.0/state/statestore/guarded", null).body()).isEqualTo("1");
+
+    // null is absent, as in Go; an empty transaction is a no-op.
+    assertThat(
+            send(
+                    "POST",
+                    "/v1.0/state/statestore",
+                    "[{\"key\":\"guarded\",\"value\":5,\"etag\":null,\"options\":null,\"metadata\":null}]")
+                .statusCode())
+        .isEqualTo(204);
+    assertThat(send("POST", "/v1.0/state/statestore/transaction", "{}").statusCode())
+        .isEqualTo(204);
+  }
+
+  @Test
+  void numbersAreStoredAsTheirJsonText() throws Exception {
+    send(
+        "POST",
+        "/v1.0/state/statestore",
+        "[{\"key\":\"n\",\"value\":{\"big\":1e400,\"exact\":0.10,\"int\":12345678901234567890}}]");
+    assertThat(send("GET", "/v1.0/state/statestore/n", null).body())
+        .isEqualTo("{\"big\":1E+400,\"exact\":0.10,\"int\":12345678901234567890}");
   }
 
   @Test

@@ -58,6 +58,7 @@ class HttpPublishTest {
   private HttpResponse<String> post(String path, String body, String contentType) throws Exception {
     HttpRequest.Builder request =
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort() + path))
+            .timeout(java.time.Duration.ofSeconds(30))
             .POST(HttpRequest.BodyPublishers.ofString(body));
     if (contentType != null) {
       request.header("Content-Type", contentType);
@@ -111,5 +112,41 @@ class HttpPublishTest {
     assertThat(badEvent.statusCode()).isEqualTo(400);
     assertThat(JSON.readTree(badEvent.body()).path("errorCode").asText())
         .isEqualTo("ERR_PUBSUB_CLOUD_EVENTS_SER");
+  }
+
+  @Test
+  void bulkEntriesOfTheWrongTypeAre400() throws Exception {
+    String[][] cases = {
+      {
+        "[{\"entryId\":\"1\",\"event\":\"x\",\"contentType\":5}]",
+        "[0].contentType must be a string"
+      },
+      {"[{\"entryId\":1,\"event\":\"x\"}]", "[0].entryId must be a string"},
+      {
+        "[{\"entryId\":\"1\",\"event\":\"x\",\"metadata\":{\"a\":true}}]",
+        "[0].metadata.a must be a string"
+      },
+      {"[{\"entryId\":\"1\",\"event\":\"x\"}] trailing", "not valid JSON"},
+      {"{\"entryId\":\"1\",\"event\":\"x\"}", "the request body must be a JSON array"},
+    };
+    for (String[] c : cases) {
+      HttpResponse<String> response =
+          post("/v1.0-alpha1/publish/bulk/pubsub/orders", c[0], "application/json");
+      assertThat(response.statusCode()).as(c[0]).isEqualTo(400);
+      assertThat(JSON.readTree(response.body()).path("errorCode").asText())
+          .isEqualTo("ERR_MALFORMED_REQUEST");
+      assertThat(JSON.readTree(response.body()).path("message").asText()).as(c[0]).contains(c[1]);
+    }
+    // None of them published anything: the first event to arrive is the next valid one.
+    assertThat(
+            post(
+                    "/v1.0-alpha1/publish/bulk/pubsub/orders",
+                    "[{\"entryId\":\"ok\",\"event\":\"good\",\"contentType\":\"text/plain\"}]",
+                    "application/json")
+                .statusCode())
+        .isEqualTo(200);
+    Event first = received.poll(10, TimeUnit.SECONDS);
+    assertThat(first).isNotNull();
+    assertThat(first.dataAsString()).isEqualTo("good");
   }
 }

@@ -107,7 +107,9 @@ public final class DaprGrpcService implements DaprGrpc.AsyncService {
     }
     String contentType = item.getMetadataMap().get(CONTENT_TYPE);
     if (contentType != null && !contentType.isEmpty()) {
-      save.contentType(contentType);
+      save.contentType(
+          StateGateway.checkContentType(
+              contentType, "metadata.contentType of key '" + item.getKey() + "'"));
     }
     return save.build();
   }

@@ -1,8 +1,6 @@
 package dev.pillion.server.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pillion.Pillion;
@@ -20,10 +18,13 @@ import dev.pillion.state.StateStore;
 import dev.pillion.state.TransactionOperation;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.PrematureChannelClosureException;
+import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -33,25 +34,27 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * Dapr's HTTP API ({@code /v1.0/...}) for the building blocks Pillion has: state, metadata, health
- * and shutdown. Handlers run on the event loop: a state call is microseconds, so handing it to
- * another thread would cost more than it saves. Errors are daprd's JSON body {@code {"errorCode":
- * ..., "message": ...}}.
+ * Dapr's HTTP API ({@code /v1.0/...}) for the building blocks Pillion has: state, pub/sub,
+ * metadata, health and shutdown. Handlers run on the event loop: a state call is microseconds, so
+ * handing it to another thread would cost more than it saves. Errors are daprd's JSON body {@code
+ * {"errorCode": ..., "message": ...}}, and every request gets exactly one response: a request Netty
+ * could not decode is a 400/414/431 that ends the connection, an unexpected failure anywhere is a
+ * 500 (logged at WARNING once per kind), and a response that cannot be sent is replaced by a 500.
  */
 @ChannelHandler.Sharable
 public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final String TOKEN_HEADER = "dapr-api-token";
   private static final String METADATA_PREFIX = "metadata.";
 
@@ -60,6 +63,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
   private final Optional<byte[]> apiToken;
   private final Runnable shutdown;
   private final String runtimeVersion;
+  private final HttpLimits limits;
 
   /**
    * Creates the handler.
@@ -69,18 +73,21 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
    * @param apiToken the token every call but health checks must carry, if any
    * @param shutdown what {@code POST /v1.0/shutdown} triggers (asynchronously)
    * @param runtimeVersion reported by the metadata API
+   * @param limits the limits the pipeline enforces, named in error messages
    */
   public HttpApiHandler(
       StateGateway gateway,
       PubSubGateway pubsub,
       Optional<String> apiToken,
       Runnable shutdown,
-      String runtimeVersion) {
+      String runtimeVersion,
+      HttpLimits limits) {
     this.gateway = gateway;
     this.pubsub = pubsub;
     this.apiToken = apiToken.map(t -> t.getBytes(StandardCharsets.UTF_8));
     this.shutdown = shutdown;
     this.runtimeVersion = runtimeVersion;
+    this.limits = limits;
   }
 
   /** A response before it is written. */
@@ -99,26 +106,90 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
 
   @Override
   protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
+    if (request.decoderResult().isFailure()) {
+      DaprHttpResponses.sendAndClose(
+          ctx, ctx.channel(), undecodable(request.decoderResult().cause()));
+      return;
+    }
     Reply reply;
     boolean shutdownAfter = false;
     try {
-      QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-      List<String> path = segments(uri.path());
+      RequestTarget target = RequestTarget.parse(request.uri());
+      List<String> path = target.segments();
       if (!isHealthCheck(path)) {
         checkToken(request);
       }
       shutdownAfter =
           path.equals(List.of("v1.0", "shutdown")) && request.method().equals(HttpMethod.POST);
-      reply = route(request, uri, path);
+      reply = route(request, target);
     } catch (DaprApiException e) {
       reply = error(e.error());
+      shutdownAfter = false;
     } catch (RuntimeException e) {
+      FailureLog.unexpected("handling " + describe(request), e);
       reply = error(DaprApiError.internal(e));
+      shutdownAfter = false;
     }
-    write(ctx, request, reply);
+    respond(ctx, request, reply);
     if (shutdownAfter) {
       shutdown.run();
     }
+  }
+
+  /**
+   * Anything thrown in this connection's pipeline that no one handled (including errors thrown
+   * while handling a request): the request is answered with a 500 and the connection ends, so it
+   * never goes silent.
+   */
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    if (cause instanceof IOException
+        || cause instanceof PrematureChannelClosureException
+        || !ctx.channel().isActive()) {
+      // The connection is over (reset by the client, or closed while a request was still
+      // arriving, after a 408 say): there is no one to answer.
+      ctx.close();
+      return;
+    }
+    FailureLog.unexpected("in the HTTP pipeline of " + ctx.channel().remoteAddress(), cause);
+    DaprHttpResponses.sendAndClose(
+        ctx,
+        ctx.channel(),
+        DaprHttpResponses.error(
+            HttpResponseStatus.INTERNAL_SERVER_ERROR, "ERR_INTERNAL", String.valueOf(cause), true));
+  }
+
+  /** The answer to a request Netty could not decode: 414, 431 or 400. */
+  private FullHttpResponse undecodable(Throwable cause) {
+    if (cause instanceof TooLongHttpLineException) {
+      return DaprHttpResponses.malformed(
+          HttpResponseStatus.REQUEST_URI_TOO_LONG,
+          "the request line is longer than "
+              + limits.maxRequestLineBytes()
+              + " bytes (--read-buffer-size "
+              + limits.readBufferBytes()
+              + " plus 4 KiB)");
+    }
+    if (cause instanceof TooLongHttpHeaderException) {
+      return DaprHttpResponses.malformed(
+          HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE,
+          "the request headers are larger than "
+              + limits.maxHeaderBytes()
+              + " bytes (--read-buffer-size "
+              + limits.readBufferBytes()
+              + " plus 4 KiB)");
+    }
+    String reason =
+        cause instanceof TooLongFrameException || cause.getMessage() == null
+            ? String.valueOf(cause)
+            : cause.getMessage();
+    return DaprHttpResponses.malformed(
+        HttpResponseStatus.BAD_REQUEST,
+        "the request is not valid HTTP/1.1: " + RequestTarget.printable(reason));
+  }
+
+  private static String describe(FullHttpRequest request) {
+    return request.method() + " " + RequestTarget.printable(request.uri());
   }
 
   private static boolean isHealthCheck(List<String> path) {
@@ -136,20 +207,11 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     }
   }
 
-  private static List<String> segments(String path) {
-    List<String> segments = new ArrayList<>();
-    for (String segment : path.split("/")) {
-      if (!segment.isEmpty()) {
-        segments.add(QueryStringDecoder.decodeComponent(segment));
-      }
-    }
-    return segments;
-  }
-
-  private Reply route(FullHttpRequest request, QueryStringDecoder uri, List<String> path) {
+  private Reply route(FullHttpRequest request, RequestTarget target) {
     HttpMethod method = request.method();
+    List<String> path = target.segments();
     if (path.isEmpty() || !path.get(0).equals("v1.0") && !path.get(0).equals("v1.0-alpha1")) {
-      return notFound(request);
+      return notFound(request, target);
     }
     String api = path.size() > 1 ? path.get(1) : "";
     int rest = path.size() - 2;
@@ -159,21 +221,21 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
             && (rest == 0 || rest == 1 && path.get(2).equals("outbound"))) {
           return Reply.empty(HttpResponseStatus.NO_CONTENT);
         }
-        return notFound(request);
+        return notFound(request, target);
       case "metadata":
         if (method.equals(HttpMethod.GET) && rest == 0) {
           return Reply.json(HttpResponseStatus.OK, metadata());
         }
-        return notFound(request);
+        return notFound(request, target);
       case "shutdown":
         if (method.equals(HttpMethod.POST) && rest == 0) {
           return Reply.empty(HttpResponseStatus.NO_CONTENT);
         }
-        return notFound(request);
+        return notFound(request, target);
       case "state":
-        return state(request, uri, path.subList(2, path.size()));
+        return state(request, target, path.subList(2, path.size()));
       case "publish":
-        return publish(request, uri, path.subList(2, path.size()));
+        return publish(request, target, path.subList(2, path.size()));
       case "bindings",
           "invoke",
           "secrets",
@@ -188,11 +250,11 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
           "subscribe":
         throw new DaprApiException(DaprApiError.notImplemented("the " + api + " API"));
       default:
-        return notFound(request);
+        return notFound(request, target);
     }
   }
 
-  private static Reply notFound(FullHttpRequest request) {
+  private static Reply notFound(FullHttpRequest request, RequestTarget target) {
     return error(
         new DaprApiError(
             404,
@@ -200,9 +262,9 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
             io.grpc.Status.Code.NOT_FOUND,
             "ERR_NOT_FOUND",
             "no route for "
-                + request.method()
+                + RequestTarget.printable(request.method().name())
                 + " "
-                + new QueryStringDecoder(request.uri()).path()));
+                + RequestTarget.printable(target.rawPath())));
   }
 
   /**
@@ -210,12 +272,12 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
    * bulk forms {@code POST /v1.0-alpha1/publish/bulk/{pubsub}/{topic}} and {@code POST
    * /v1.0/publish/bulk/{pubsub}/{topic}} (body: {@code [{entryId, event, contentType, metadata}]}).
    */
-  private Reply publish(FullHttpRequest request, QueryStringDecoder uri, List<String> path) {
+  private Reply publish(FullHttpRequest request, RequestTarget target, List<String> path) {
     if (!request.method().equals(HttpMethod.POST)) {
-      return notFound(request);
+      return notFound(request, target);
     }
     if (!path.isEmpty() && path.get(0).equals("bulk")) {
-      return bulkPublish(request, uri, path.subList(1, path.size()));
+      return bulkPublish(request, target, path.subList(1, path.size()));
     }
     if (path.isEmpty()) {
       throw new DaprApiException(DaprApiError.pubsubNotFound("", true));
@@ -229,39 +291,43 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     dev.pillion.pubsub.PublishRequest.Builder publish =
         dev.pillion.pubsub.PublishRequest.builder(topic, data)
             .contentType(contentType)
-            .metadata(metadata(uri));
+            .metadata(metadata(target));
     Optional.ofNullable(request.headers().get("traceparent")).ifPresent(publish::traceparent);
     pubsub.publish(path.get(0), publish.build());
     return Reply.empty(HttpResponseStatus.NO_CONTENT);
   }
 
-  private Reply bulkPublish(FullHttpRequest request, QueryStringDecoder uri, List<String> path) {
+  private Reply bulkPublish(FullHttpRequest request, RequestTarget target, List<String> path) {
     if (path.isEmpty()) {
       throw new DaprApiException(DaprApiError.pubsubNotFound("", true));
     }
     String topic = path.size() > 1 ? String.join("/", path.subList(1, path.size())) : "";
     List<dev.pillion.pubsub.PubSub.BulkPublishEntry> entries = new ArrayList<>();
     int index = 0;
-    for (JsonNode node : array(body(request), "the request body")) {
-      String field = "entries[" + index++ + "]";
-      ObjectNode entry = object(node, field);
-      String entryId = text(entry.get("entryId"), field + ".entryId");
-      JsonNode event = entry.get("event");
+    for (JsonNode node : JsonBody.array(JsonBody.parse(request.content()), "the request body")) {
+      String field = "[" + index++ + "]";
+      ObjectNode entry = JsonBody.object(node, field);
+      String entryId = JsonBody.requiredString(entry, "entryId", field + ".entryId");
+      JsonNode event = JsonBody.field(entry, "event");
       if (event == null) {
-        throw new DaprApiException(DaprApiError.malformed(field + ".event is missing"));
+        throw JsonBody.malformed(field + ".event is missing");
       }
-      String contentType = entry.path("contentType").asText("");
+      String contentType =
+          JsonBody.optionalString(entry, "contentType", field + ".contentType").orElse("");
       byte[] data =
           event.isTextual() && !contentType.contains("json")
-              ? event.asText().getBytes(StandardCharsets.UTF_8)
+              ? event.textValue().getBytes(StandardCharsets.UTF_8)
               : event.toString().getBytes(StandardCharsets.UTF_8);
       entries.add(
           new dev.pillion.pubsub.PubSub.BulkPublishEntry(
-              entryId, data, contentType, stringMap(entry.get("metadata"), field + ".metadata")));
+              entryId,
+              data,
+              contentType,
+              JsonBody.stringMap(JsonBody.field(entry, "metadata"), field + ".metadata")));
     }
     List<dev.pillion.pubsub.PubSub.BulkPublishFailure> failures =
-        pubsub.bulkPublish(path.get(0), topic, entries, metadata(uri));
-    ObjectNode response = JSON.createObjectNode();
+        pubsub.bulkPublish(path.get(0), topic, entries, metadata(target));
+    ObjectNode response = JsonBody.JSON.createObjectNode();
     ArrayNode failed = response.putArray("failedEntries");
     for (dev.pillion.pubsub.PubSub.BulkPublishFailure failure : failures) {
       failed.addObject().put("entryId", failure.entryId()).put("error", failure.error());
@@ -273,37 +339,38 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     return Reply.json(HttpResponseStatus.OK, response);
   }
 
-  private Reply state(FullHttpRequest request, QueryStringDecoder uri, List<String> path) {
+  private Reply state(FullHttpRequest request, RequestTarget target, List<String> path) {
     HttpMethod method = request.method();
     if (path.isEmpty()) {
-      return notFound(request);
+      return notFound(request, target);
     }
     String storeName = path.get(0);
     if (path.size() == 1 && method.equals(HttpMethod.POST)) {
       StateStore store = gateway.store(storeName);
       List<SaveRequest> saves = new ArrayList<>();
-      for (JsonNode item : array(body(request), "the request body")) {
-        saves.add(toSave(item));
+      int index = 0;
+      for (JsonNode item : JsonBody.array(JsonBody.parse(request.content()), "the request body")) {
+        saves.add(toSave(item, "[" + index++ + "]"));
       }
       gateway.save(store, saves);
       return Reply.empty(HttpResponseStatus.NO_CONTENT);
     }
     if (path.size() == 2 && path.get(1).equals("bulk") && method.equals(HttpMethod.POST)) {
-      return bulkGet(gateway.store(storeName), body(request));
+      return bulkGet(gateway.store(storeName), JsonBody.parse(request.content()));
     }
     if (path.size() == 2 && path.get(1).equals("transaction") && method.equals(HttpMethod.POST)) {
-      return transaction(gateway.store(storeName), body(request));
+      return transaction(gateway.store(storeName), JsonBody.parse(request.content()));
     }
     if (path.size() == 2 && method.equals(HttpMethod.GET)) {
-      return get(gateway.store(storeName), path.get(1), uri);
+      return get(gateway.store(storeName), path.get(1), target);
     }
     if (path.size() == 2 && method.equals(HttpMethod.DELETE)) {
       StateStore store = gateway.store(storeName);
       DeleteRequest.Builder delete =
           DeleteRequest.builder(path.get(1))
-              .concurrency(StateGateway.concurrency(param(uri, "concurrency")))
-              .consistency(StateGateway.consistency(param(uri, "consistency")));
-      metadata(uri).forEach(delete::metadata);
+              .concurrency(StateGateway.concurrency(target.parameter("concurrency")))
+              .consistency(StateGateway.consistency(target.parameter("consistency")));
+      metadata(target).forEach(delete::metadata);
       String ifMatch = request.headers().get(HttpHeaderNames.IF_MATCH);
       if (ifMatch != null && !ifMatch.isEmpty()) {
         delete.etag(unquote(ifMatch));
@@ -317,14 +384,14 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
           });
       return Reply.empty(HttpResponseStatus.NO_CONTENT);
     }
-    return notFound(request);
+    return notFound(request, target);
   }
 
-  private Reply get(StateStore store, String key, QueryStringDecoder uri) {
+  private Reply get(StateStore store, String key, RequestTarget target) {
     GetRequest get =
         GetRequest.builder(key)
-            .consistency(StateGateway.consistency(param(uri, "consistency")))
-            .metadata(metadata(uri))
+            .consistency(StateGateway.consistency(target.parameter("consistency")))
+            .metadata(metadata(target))
             .build();
     Optional<StateItem> item = gateway.run(StateOperation.GET, () -> store.get(get));
     if (item.isEmpty()) {
@@ -332,21 +399,27 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     }
     Map<String, String> headers = new LinkedHashMap<>();
     item.get().etag().ifPresent(etag -> headers.put("ETag", etag));
-    headers.put("Content-Type", item.get().contentType().orElse("application/json"));
+    headers.put(
+        "Content-Type",
+        item.get().contentType().filter(type -> !type.isEmpty()).orElse("application/json"));
     item.get().metadata().forEach((k, v) -> headers.put("metadata." + k, v));
     return new Reply(HttpResponseStatus.OK, item.get().value(), headers);
   }
 
+  /** {@code {keys: [string], metadata: {string: string}, parallelism: int}}. */
   private Reply bulkGet(StateStore store, JsonNode body) {
-    ObjectNode request = object(body, "the request body");
+    ObjectNode request = JsonBody.object(body, "the request body");
     List<String> keys = new ArrayList<>();
-    for (JsonNode key : array(request.path("keys"), "keys")) {
-      keys.add(text(key, "keys[]"));
+    int index = 0;
+    for (JsonNode key : JsonBody.optionalArray(request, "keys", "keys")) {
+      keys.add(JsonBody.string(key, "keys[" + index++ + "]"));
     }
-    Map<String, String> metadata = stringMap(request.get("metadata"), "metadata");
+    Map<String, String> metadata =
+        JsonBody.stringMap(JsonBody.field(request, "metadata"), "metadata");
+    JsonBody.optionalInteger(request, "parallelism", "parallelism");
     List<BulkStateItem> items =
         gateway.run(StateOperation.BULK_GET, () -> store.bulkGet(keys, metadata));
-    ArrayNode response = JSON.createArrayNode();
+    ArrayNode response = JsonBody.JSON.createArrayNode();
     for (BulkStateItem item : items) {
       ObjectNode entry = response.addObject().put("key", item.key());
       item.error().ifPresent(e -> entry.put("error", e));
@@ -364,33 +437,33 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     return Reply.json(HttpResponseStatus.OK, response);
   }
 
+  /**
+   * {@code {operations: [{operation: "upsert"|"delete", request: {...}}], metadata: {...}}}; no
+   * operations is a successful no-op, as in daprd.
+   */
   private Reply transaction(StateStore store, JsonNode body) {
-    ObjectNode request = object(body, "the request body");
+    ObjectNode request = JsonBody.object(body, "the request body");
+    List<JsonNode> given = JsonBody.optionalArray(request, "operations", "operations");
+    Map<String, String> metadata =
+        JsonBody.stringMap(JsonBody.field(request, "metadata"), "metadata");
     List<TransactionOperation> operations = new ArrayList<>();
     int index = 0;
-    for (JsonNode operation : array(request.path("operations"), "operations")) {
+    for (JsonNode operation : given) {
       String field = "operations[" + index++ + "]";
-      String type = text(object(operation, field).get("operation"), field + ".operation");
-      JsonNode item = object(operation.get("request"), field + ".request");
+      ObjectNode entry = JsonBody.object(operation, field);
+      String type = JsonBody.requiredString(entry, "operation", field + ".operation");
+      JsonNode item = JsonBody.field(entry, "request");
       switch (type) {
-        case "upsert" -> operations.add(TransactionOperation.upsert(toSave(item)));
-        case "delete" -> {
-          DeleteRequest.Builder delete =
-              DeleteRequest.builder(text(item.get("key"), field + ".request.key"));
-          if (item.hasNonNull("etag") && !item.get("etag").asText().isEmpty()) {
-            delete.etag(item.get("etag").asText());
-          }
-          stringMap(item.get("metadata"), field + ".request.metadata").forEach(delete::metadata);
-          JsonNode options = item.path("options");
-          delete
-              .concurrency(StateGateway.concurrency(options.path("concurrency").asText("")))
-              .consistency(StateGateway.consistency(options.path("consistency").asText("")));
-          operations.add(TransactionOperation.delete(delete.build()));
-        }
+        case "upsert" ->
+            operations.add(TransactionOperation.upsert(toSave(item, field + ".request")));
+        case "delete" ->
+            operations.add(TransactionOperation.delete(toDelete(item, field + ".request")));
         default -> throw new DaprApiException(DaprApiError.unsupportedOperation(type));
       }
     }
-    Map<String, String> metadata = stringMap(request.get("metadata"), "metadata");
+    if (operations.isEmpty()) {
+      return Reply.empty(HttpResponseStatus.NO_CONTENT);
+    }
     gateway.run(
         StateOperation.TRANSACTION,
         () -> {
@@ -400,30 +473,54 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     return Reply.empty(HttpResponseStatus.NO_CONTENT);
   }
 
+  /** A delete of a transaction: {key, etag, metadata, options{concurrency, consistency}}. */
+  private static DeleteRequest toDelete(JsonNode node, String what) {
+    ObjectNode item = JsonBody.object(node, what);
+    DeleteRequest.Builder delete =
+        DeleteRequest.builder(JsonBody.requiredString(item, "key", what + ".key"));
+    JsonBody.optionalString(item, "etag", what + ".etag")
+        .filter(etag -> !etag.isEmpty())
+        .ifPresent(delete::etag);
+    JsonBody.stringMap(JsonBody.field(item, "metadata"), what + ".metadata")
+        .forEach(delete::metadata);
+    Optional<ObjectNode> options = JsonBody.optionalObject(item, "options", what + ".options");
+    delete
+        .concurrency(StateGateway.concurrency(option(options, "concurrency", what)))
+        .consistency(StateGateway.consistency(option(options, "consistency", what)));
+    return delete.build();
+  }
+
   /**
    * An item of a save or an upsert: {key, value, etag, metadata, options{concurrency,
    * consistency}}.
    */
-  private static SaveRequest toSave(JsonNode node) {
-    ObjectNode item = object(node, "state item");
-    String key = text(item.get("key"), "key");
-    JsonNode value = item.get("value");
-    byte[] bytes =
-        value == null || value.isNull()
-            ? new byte[0]
-            : value.toString().getBytes(StandardCharsets.UTF_8);
+  private static SaveRequest toSave(JsonNode node, String what) {
+    ObjectNode item = JsonBody.object(node, what);
+    String key = JsonBody.requiredString(item, "key", what + ".key");
+    JsonNode value = JsonBody.field(item, "value");
+    byte[] bytes = value == null ? new byte[0] : value.toString().getBytes(StandardCharsets.UTF_8);
     SaveRequest.Builder save = SaveRequest.builder(key, bytes);
-    if (item.hasNonNull("etag") && !item.get("etag").asText().isEmpty()) {
-      save.etag(item.get("etag").asText());
-    }
-    Map<String, String> metadata = stringMap(item.get("metadata"), "metadata of key '" + key + "'");
+    JsonBody.optionalString(item, "etag", what + ".etag")
+        .filter(etag -> !etag.isEmpty())
+        .ifPresent(save::etag);
+    Map<String, String> metadata =
+        JsonBody.stringMap(JsonBody.field(item, "metadata"), what + ".metadata");
     save.metadata(metadata);
-    String contentType = metadata.get("contentType");
-    save.contentType(contentType != null ? contentType : "application/json");
-    JsonNode options = item.path("options");
-    save.concurrency(StateGateway.concurrency(options.path("concurrency").asText("")))
-        .consistency(StateGateway.consistency(options.path("consistency").asText("")));
+    String contentType = metadata.getOrDefault("contentType", "");
+    save.contentType(
+        contentType.isEmpty()
+            ? "application/json"
+            : StateGateway.checkContentType(contentType, what + ".metadata.contentType"));
+    Optional<ObjectNode> options = JsonBody.optionalObject(item, "options", what + ".options");
+    save.concurrency(StateGateway.concurrency(option(options, "concurrency", what)))
+        .consistency(StateGateway.consistency(option(options, "consistency", what)));
     return save.build();
+  }
+
+  private static String option(Optional<ObjectNode> options, String name, String what) {
+    return options
+        .flatMap(o -> JsonBody.optionalString(o, name, what + ".options." + name))
+        .orElse("");
   }
 
   /**
@@ -432,16 +529,19 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
    */
   private static JsonNode valueAsJson(byte[] value) {
     try {
-      return JSON.readTree(value);
-    } catch (java.io.IOException e) {
-      return JSON.getNodeFactory().textNode(new String(value, StandardCharsets.UTF_8));
+      return JsonBody.parse(Unpooled.wrappedBuffer(value));
+    } catch (DaprApiException e) {
+      return JsonBody.JSON.getNodeFactory().textNode(new String(value, StandardCharsets.UTF_8));
     }
   }
 
   private ObjectNode metadata() {
     Pillion runtime = gateway.runtime();
     ObjectNode metadata =
-        JSON.createObjectNode().put("id", runtime.appId()).put("runtimeVersion", runtimeVersion);
+        JsonBody.JSON
+            .createObjectNode()
+            .put("id", runtime.appId())
+            .put("runtimeVersion", runtimeVersion);
     ArrayNode components = metadata.putArray("components");
     for (Pillion.LoadedComponent component : runtime.components()) {
       ObjectNode entry =
@@ -479,69 +579,10 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     return metadata;
   }
 
-  private static JsonNode body(FullHttpRequest request) {
-    ByteBuf content = request.content();
-    byte[] bytes = new byte[content.readableBytes()];
-    content.getBytes(content.readerIndex(), bytes);
-    if (bytes.length == 0) {
-      throw new DaprApiException(DaprApiError.malformed("the request body is empty"));
-    }
-    try {
-      return JSON.readTree(bytes);
-    } catch (JsonProcessingException e) {
-      throw new DaprApiException(
-          DaprApiError.malformed("the request body is not valid JSON: " + e.getOriginalMessage()));
-    } catch (java.io.IOException e) {
-      throw new DaprApiException(
-          DaprApiError.malformed("cannot read the request body: " + e.getMessage()));
-    }
-  }
-
-  private static ArrayNode array(JsonNode node, String field) {
-    if (node instanceof ArrayNode array) {
-      return array;
-    }
-    throw new DaprApiException(DaprApiError.malformed(field + " must be a JSON array"));
-  }
-
-  private static ObjectNode object(JsonNode node, String field) {
-    if (node instanceof ObjectNode object) {
-      return object;
-    }
-    throw new DaprApiException(DaprApiError.malformed(field + " must be a JSON object"));
-  }
-
-  private static String text(JsonNode node, String field) {
-    if (node == null || !node.isTextual() || node.asText().isEmpty()) {
-      throw new DaprApiException(DaprApiError.malformed(field + " must be a non-empty string"));
-    }
-    return node.asText();
-  }
-
-  private static Map<String, String> stringMap(JsonNode node, String field) {
-    Map<String, String> map = new LinkedHashMap<>();
-    if (node == null || node.isNull()) {
-      return map;
-    }
-    ObjectNode object = object(node, field);
-    Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
-    while (fields.hasNext()) {
-      Map.Entry<String, JsonNode> entry = fields.next();
-      map.put(
-          entry.getKey(),
-          entry.getValue().isTextual() ? entry.getValue().asText() : entry.getValue().toString());
-    }
-    return map;
-  }
-
-  private static String param(QueryStringDecoder uri, String name) {
-    List<String> values = uri.parameters().get(name);
-    return values == null || values.isEmpty() ? "" : values.get(0);
-  }
-
-  private static Map<String, String> metadata(QueryStringDecoder uri) {
+  private static Map<String, String> metadata(RequestTarget target) {
     Map<String, String> metadata = new LinkedHashMap<>();
-    uri.parameters()
+    target
+        .parameters()
         .forEach(
             (name, values) -> {
               if (name.startsWith(METADATA_PREFIX) && !values.isEmpty()) {
@@ -559,22 +600,64 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
 
   private static Reply error(DaprApiError error) {
     ObjectNode body =
-        JSON.createObjectNode().put("errorCode", error.errorCode()).put("message", error.message());
+        JsonBody.JSON
+            .createObjectNode()
+            .put("errorCode", error.errorCode())
+            .put("message", error.message());
     return Reply.json(HttpResponseStatus.valueOf(error.httpStatus()), body);
   }
 
-  private static void write(ChannelHandlerContext ctx, FullHttpRequest request, Reply reply) {
+  /**
+   * Writes the reply. A reply that cannot be a valid HTTP response (a stored content type with a
+   * line break, say) becomes a 500 naming the header; a write that fails closes the connection.
+   */
+  private static void respond(ChannelHandlerContext ctx, FullHttpRequest request, Reply reply) {
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    FullHttpResponse response;
+    try {
+      response = toResponse(reply, keepAlive);
+    } catch (IllegalArgumentException e) {
+      FailureLog.unexpected("writing the response to " + describe(request), e);
+      response =
+          toResponse(
+              error(
+                  new DaprApiError(
+                      500,
+                      "ERR_INTERNAL",
+                      io.grpc.Status.Code.INTERNAL,
+                      "ERR_INTERNAL",
+                      "cannot send the response: " + e.getMessage())),
+              keepAlive);
+    }
+    ChannelFuture written = ctx.writeAndFlush(response);
+    written.addListener(
+        keepAlive ? ChannelFutureListener.CLOSE_ON_FAILURE : ChannelFutureListener.CLOSE);
+  }
+
+  private static FullHttpResponse toResponse(Reply reply, boolean keepAlive) {
     FullHttpResponse response =
         new DefaultFullHttpResponse(
             HttpVersion.HTTP_1_1, reply.status(), Unpooled.wrappedBuffer(reply.body()));
-    reply.headers().forEach((name, value) -> response.headers().set(name, value));
-    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().length);
-    boolean keepAlive = HttpUtil.isKeepAlive(request);
-    if (keepAlive) {
-      response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-      ctx.writeAndFlush(response);
-    } else {
-      ctx.writeAndFlush(response).addListener(ChannelFutureListener.CLOSE);
+    for (Map.Entry<String, String> header : reply.headers().entrySet()) {
+      try {
+        response.headers().set(header.getKey(), header.getValue());
+      } catch (IllegalArgumentException e) {
+        response.release();
+        throw new IllegalArgumentException(
+            "the response header '"
+                + RequestTarget.printable(header.getKey())
+                + "' would have the value '"
+                + RequestTarget.printable(header.getValue())
+                + "', which HTTP does not allow",
+            e);
+      }
     }
+    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, reply.body().length);
+    response
+        .headers()
+        .set(
+            HttpHeaderNames.CONNECTION,
+            keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
+    return response;
   }
 }
