@@ -210,6 +210,15 @@ public record DaprApiError(
           "DAPR_PUBSUB_CLOUD_EVENTS_SER",
           error.getMessage());
     }
+    if (error instanceof dev.pillion.pubsub.PubSubLimitException) {
+      // The broker is full: back-pressure, refused whole; the publisher may retry later.
+      return new DaprApiError(
+          429,
+          "ERR_PUBSUB_PUBLISH_MESSAGE",
+          Status.Code.RESOURCE_EXHAUSTED,
+          "DAPR_PUBSUB_PUBLISH_MESSAGE",
+          error.getMessage());
+    }
     return new DaprApiError(
         500,
         "ERR_PUBSUB_PUBLISH_MESSAGE",

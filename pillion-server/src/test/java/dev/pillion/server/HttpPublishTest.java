@@ -81,6 +81,48 @@ class HttpPublishTest {
   }
 
   @Test
+  void aPublishOverTheBrokersLimitIs429AndPublishesNothing() throws Exception {
+    Pillion small =
+        Pillion.builder()
+            .appId("publisher")
+            .component(
+                ComponentDefinition.builder("small", "pubsub.in-memory")
+                    .metadata("maxBytes", "4096")
+                    .build())
+            .build();
+    Subscription held =
+        small
+            .pubsub("small")
+            .subscribe(
+                SubscriptionOptions.builder("held").build(),
+                event -> {
+                  received.add(event);
+                  return DeliveryResult.SUCCESS;
+                });
+    try (PillionServer smallServer =
+        PillionServer.builder().runtime(small).httpPort(0).grpcPort(0).build().start()) {
+      HttpResponse<String> refused =
+          http.send(
+              HttpRequest.newBuilder(
+                      URI.create(
+                          "http://127.0.0.1:"
+                              + smallServer.httpPort()
+                              + "/v1.0/publish/small/held"))
+                  .POST(HttpRequest.BodyPublishers.ofString("x".repeat(8192)))
+                  .header("Content-Type", "text/plain")
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(refused.statusCode()).as(refused.body()).isEqualTo(429);
+      assertThat(JSON.readTree(refused.body()).path("errorCode").asText())
+          .isEqualTo("ERR_PUBSUB_PUBLISH_MESSAGE");
+      assertThat(JSON.readTree(refused.body()).path("message").asText()).contains("maxBytes");
+    } finally {
+      held.close();
+      small.close();
+    }
+  }
+
+  @Test
   void bulkPublishOnBothRoutes() throws Exception {
     String body =
         "[{\"entryId\":\"1\",\"event\":\"first\",\"contentType\":\"text/plain\"},"
