@@ -194,7 +194,8 @@ public final class Pillion implements AutoCloseable {
 
   private Subscription startSubscription(SubscriptionDefinition definition, AppChannel channel) {
     SubscriptionOptions.Builder options = SubscriptionOptions.builder(definition.topic());
-    definition.deadLetterTopic().ifPresent(options::deadLetterTopic);
+    // An empty dead-letter topic (an app's /dapr/subscribe may send one) means none, as in Dapr.
+    definition.deadLetterTopic().filter(t -> !t.isEmpty()).ifPresent(options::deadLetterTopic);
     Subscription subscription =
         pubsub(definition.pubsubName())
             .subscribe(
@@ -223,6 +224,11 @@ public final class Pillion implements AutoCloseable {
       @Override
       public String subscriptionName() {
         return subscription.subscriptionName();
+      }
+
+      @Override
+      public int stuckMessages() {
+        return subscription.stuckMessages();
       }
 
       @Override

@@ -159,9 +159,21 @@ public final class DefaultPubSub implements PubSub, AutoCloseable {
     java.util.Objects.requireNonNull(handler, "handler");
     String subscriptionName =
         options.subscriptionName().orElse(appId.isEmpty() ? "default" : appId);
-    SubscriptionRunner runner =
-        new SubscriptionRunner(this, component, options, handler, subscriptionName);
-    subscriptions.add(runner);
+    SubscriptionRunner runner;
+    synchronized (subscriptions) {
+      // Competing consumers of one group share its stuck-message count.
+      StuckMessages stuck =
+          subscriptions.stream()
+              .filter(
+                  r ->
+                      r.topic().equals(options.topic())
+                          && r.subscriptionName().equals(subscriptionName))
+              .map(SubscriptionRunner::stuck)
+              .findFirst()
+              .orElseGet(StuckMessages::new);
+      runner = new SubscriptionRunner(this, component, options, handler, subscriptionName, stuck);
+      subscriptions.add(runner);
+    }
     try {
       return runner.start();
     } catch (RuntimeException e) {

@@ -8,10 +8,20 @@ import java.util.Optional;
  * How a subscription is delivered. Immutable; build with {@link #builder(String)}.
  *
  * <p>Defaults: subscription name = the app id; concurrency 1 (events of the topic are handled one
- * at a time, in order); 5 retries with exponential backoff from 100 ms to 5 s; a 30 s handler
- * timeout; no dead-letter topic (an event that exhausts its retries is dropped and logged).
+ * at a time, in order); exponential backoff from 100 ms, doubling, capped at 60 s (the cap of
+ * Dapr's resiliency exponential policy); 5 retries before an event goes to the dead-letter topic; a
+ * 30 s handler timeout; no dead-letter topic.
+ *
+ * <p>Without a dead-letter topic an event is never dropped unless the handler answers {@link
+ * DeliveryResult#DROP}: past {@code maxRetries} it keeps being retried at most {@code maxBackoff}
+ * apart and counts as stuck ({@link Subscription#stuckMessages()}, and a warning in the log). With
+ * concurrency 1 a stuck event holds up the events published after it, since the topic is delivered
+ * in order.
  */
 public final class SubscriptionOptions {
+  /** The longest delay the pull/ack contract carries (a uint32 of milliseconds, kept signed). */
+  private static final Duration MAX_DELAY = Duration.ofMillis(Integer.MAX_VALUE);
+
   private final String topic;
   private final String subscriptionName;
   private final int concurrency;
@@ -70,8 +80,9 @@ public final class SubscriptionOptions {
   }
 
   /**
-   * How many times a failed event is retried before it goes to the dead-letter topic (or is
-   * dropped).
+   * How many times a failed event is retried before it goes to the dead-letter topic. Without a
+   * dead-letter topic retries go on past this limit (an event is never dropped unless its handler
+   * says so), and the event counts as stuck ({@link Subscription#stuckMessages()}).
    *
    * @return the retry limit
    */
@@ -89,7 +100,7 @@ public final class SubscriptionOptions {
   }
 
   /**
-   * The longest retry delay.
+   * The longest retry delay: the backoff's cap, and the interval at which stuck events are retried.
    *
    * @return the maximum backoff
    */
@@ -122,7 +133,7 @@ public final class SubscriptionOptions {
     private int concurrency = 1;
     private int maxRetries = 5;
     private Duration initialBackoff = Duration.ofMillis(100);
-    private Duration maxBackoff = Duration.ofSeconds(5);
+    private Duration maxBackoff = Duration.ofSeconds(60);
     private Duration handlerTimeout = Duration.ofSeconds(30);
     private String deadLetterTopic;
 
@@ -159,7 +170,8 @@ public final class SubscriptionOptions {
     }
 
     /**
-     * Sets the retry limit.
+     * Sets the retry limit: the retries before an event goes to the dead-letter topic, or, without
+     * one, before it counts as stuck (it is retried further).
      *
      * @param retries 0 or more
      * @return this builder
@@ -173,15 +185,24 @@ public final class SubscriptionOptions {
     }
 
     /**
-     * Sets the backoff between retries.
+     * Sets the backoff between retries: {@code initial} after the first failure, doubling with each
+     * further one, never more than {@code max}. A zero {@code max} retries at once, forever for an
+     * event that keeps failing without a dead-letter topic; keep it above zero in production.
      *
      * @param initial the first delay
-     * @param max the longest delay
+     * @param max the longest delay (the cap), at most {@link Integer#MAX_VALUE} milliseconds
      * @return this builder
      */
     public Builder backoff(Duration initial, Duration max) {
+      Objects.requireNonNull(initial, "initial backoff");
+      Objects.requireNonNull(max, "max backoff");
       if (initial.isNegative() || max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException("backoff must satisfy 0 <= initial <= max");
+        throw new IllegalArgumentException(
+            "backoff must satisfy 0 <= initial <= max, got initial " + initial + " and max " + max);
+      }
+      if (max.compareTo(MAX_DELAY) > 0) {
+        throw new IllegalArgumentException(
+            "max backoff must be at most " + MAX_DELAY + " (2^31-1 ms), got " + max);
       }
       this.initialBackoff = initial;
       this.maxBackoff = max;
@@ -195,8 +216,13 @@ public final class SubscriptionOptions {
      * @return this builder
      */
     public Builder handlerTimeout(Duration timeout) {
+      Objects.requireNonNull(timeout, "handlerTimeout");
       if (timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("handlerTimeout must be positive");
+        throw new IllegalArgumentException("handlerTimeout must be positive, got " + timeout);
+      }
+      if (timeout.compareTo(MAX_DELAY) > 0) {
+        throw new IllegalArgumentException(
+            "handlerTimeout must be at most " + MAX_DELAY + " (2^31-1 ms), got " + timeout);
       }
       this.handlerTimeout = timeout;
       return this;
@@ -209,7 +235,11 @@ public final class SubscriptionOptions {
      * @return this builder
      */
     public Builder deadLetterTopic(String topic) {
-      this.deadLetterTopic = Objects.requireNonNull(topic);
+      Objects.requireNonNull(topic, "deadLetterTopic");
+      if (topic.isEmpty()) {
+        throw new IllegalArgumentException("deadLetterTopic must not be empty");
+      }
+      this.deadLetterTopic = topic;
       return this;
     }
 

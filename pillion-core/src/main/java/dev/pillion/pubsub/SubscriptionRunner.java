@@ -8,6 +8,7 @@ import dev.pillion.abi.pubsub.PullRequest;
 import dev.pillion.pubsub.spi.PubSubComponent;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -18,10 +19,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Delivers one subscription: a loop thread leases messages from the component (at most as many as
  * there are free handler slots; in order when the concurrency is 1), handler threads run the
- * handler under its timeout, and each message is settled with SUCCESS, DROP, or RETRY with
- * exponential backoff; after the last retry it goes to the dead-letter topic, or is dropped. A
- * message is settled only after its handler finished, so nothing is lost if the process stops: the
- * lease expires and the component delivers it again.
+ * handler under its timeout, and each message is settled with SUCCESS, DROP, or RETRY with capped
+ * exponential backoff.
+ *
+ * <p>A handler that throws, returns null or overruns its timeout counts as RETRY. After {@code
+ * maxRetries} retries a message goes to the dead-letter topic if there is one; without one it is
+ * never dropped (only the handler's DROP discards a message): it keeps being retried at the backoff
+ * cap and counts as stuck ({@link #stuckMessages()}, and a rate-limited warning with the count).
+ *
+ * <p>A RETRY is an acknowledgement: the component releases the lease and holds the message until
+ * the backoff has passed, so no lease runs while a message waits for its retry, however long the
+ * backoff. A message is settled only after its handler finished, so nothing is lost if the process
+ * stops: the lease expires and the component delivers it again.
  */
 final class SubscriptionRunner implements Subscription {
   private static final System.Logger LOG = System.getLogger(SubscriptionRunner.class.getName());
@@ -34,10 +43,16 @@ final class SubscriptionRunner implements Subscription {
   private final SubscriptionOptions options;
   private final EventHandler handler;
   private final String subscriptionName;
+  private final StuckMessages stuck;
   private final Semaphore slots;
   private final ExecutorService handlers;
   private final Thread loop;
   private final Object wake = new Object();
+
+  /** When the earliest retry this runner scheduled is due ({@code nanoTime}); guarded by wake. */
+  private long nextRetryAt;
+
+  private boolean retryPending;
   private volatile boolean running = true;
 
   SubscriptionRunner(
@@ -45,12 +60,14 @@ final class SubscriptionRunner implements Subscription {
       PubSubComponent component,
       SubscriptionOptions options,
       EventHandler handler,
-      String subscriptionName) {
+      String subscriptionName,
+      StuckMessages stuck) {
     this.pubsub = pubsub;
     this.component = component;
     this.options = options;
     this.handler = handler;
     this.subscriptionName = subscriptionName;
+    this.stuck = stuck;
     this.slots = new Semaphore(options.concurrency());
     String prefix = "pillion-" + pubsub.name() + "-" + options.topic() + "-";
     this.handlers =
@@ -86,6 +103,11 @@ final class SubscriptionRunner implements Subscription {
     return options.topic();
   }
 
+  /** The stuck-message tracker, shared with other runners of the same consumer group. */
+  StuckMessages stuck() {
+    return stuck;
+  }
+
   private void run() {
     while (running) {
       try {
@@ -99,9 +121,7 @@ final class SubscriptionRunner implements Subscription {
           handlers.execute(() -> deliver(message));
         }
         if (messages.isEmpty()) {
-          synchronized (wake) {
-            wake.wait(IDLE_POLL_MILLIS);
-          }
+          idle();
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
@@ -112,6 +132,38 @@ final class SubscriptionRunner implements Subscription {
             "subscription " + describe() + ": pull failed; retrying",
             e);
         sleepQuietly(IDLE_POLL_MILLIS * 10);
+      }
+    }
+  }
+
+  /**
+   * Waits for a publish in this process, the next poll, or the retry due soonest, whichever comes
+   * first: a retry after a short backoff does not wait for the poll interval.
+   */
+  private void idle() throws InterruptedException {
+    synchronized (wake) {
+      long wait = TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS);
+      if (retryPending) {
+        long untilDue = nextRetryAt - System.nanoTime();
+        if (untilDue <= 0) {
+          retryPending = false;
+          return;
+        }
+        wait = Math.min(wait, untilDue);
+      }
+      TimeUnit.NANOSECONDS.timedWait(wake, wait);
+    }
+  }
+
+  private void retryScheduled(long delayMillis) {
+    // A millisecond more than the delay: the component's clock counts whole milliseconds.
+    long now = System.nanoTime();
+    long due = now + TimeUnit.MILLISECONDS.toNanos(delayMillis + 1);
+    synchronized (wake) {
+      // Replace a due time that already passed (that retry was pulled) or a later one.
+      if (!retryPending || nextRetryAt - now <= 0 || due - nextRetryAt < 0) {
+        nextRetryAt = due;
+        retryPending = true;
       }
     }
   }
@@ -142,7 +194,7 @@ final class SubscriptionRunner implements Subscription {
               message.getMetadataMap(),
               message.getDeliveryCount());
       DeliveryResult result = invoke(event);
-      settle(message, result);
+      settle(message, event, result);
     } catch (RuntimeException e) {
       LOG.log(
           System.Logger.Level.WARNING,
@@ -157,44 +209,41 @@ final class SubscriptionRunner implements Subscription {
   private DeliveryResult invoke(Event event) {
     Thread thread = Thread.currentThread();
     Object lock = new Object();
-    boolean[] finished = {false};
+    boolean[] state = {false, false}; // finished, timed out
     // The handler runs on this handler thread; a timer interrupts it if it overruns the timeout.
-    // The lock makes sure
-    // the timer cannot interrupt once the handler has returned, so no interrupt leaks into the next
-    // delivery.
+    // The lock makes sure the timer cannot interrupt once the handler has returned, so no
+    // interrupt leaks into the next delivery.
     CompletableFuture<Void> timeout =
         CompletableFuture.runAsync(
             () -> {
               synchronized (lock) {
-                if (!finished[0]) {
+                if (!state[0]) {
+                  state[1] = true;
                   thread.interrupt();
                 }
               }
             },
             CompletableFuture.delayedExecutor(
                 options.handlerTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    // Failures past the retry budget are summarized by the stuck-message warning instead.
+    System.Logger.Level level =
+        Integer.toUnsignedLong(event.deliveryCount()) > options.maxRetries() + 1L
+            ? System.Logger.Level.DEBUG
+            : System.Logger.Level.INFO;
+    DeliveryResult result;
     try {
-      DeliveryResult result = handler.handle(event);
+      result = handler.handle(event);
       if (result == null) {
         LOG.log(
             System.Logger.Level.WARNING,
             "subscription " + describe() + ": handler returned null; retrying");
-        return DeliveryResult.RETRY;
+        result = DeliveryResult.RETRY;
       }
-      return result;
     } catch (InterruptedException e) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "subscription "
-              + describe()
-              + ": handler exceeded "
-              + options.handlerTimeout()
-              + " for event "
-              + event.id());
-      return DeliveryResult.RETRY;
+      result = DeliveryResult.RETRY;
     } catch (Exception e) {
       LOG.log(
-          System.Logger.Level.INFO,
+          level,
           "subscription "
               + describe()
               + ": handler failed for event "
@@ -202,29 +251,77 @@ final class SubscriptionRunner implements Subscription {
               + ": "
               + e
               + "; retrying");
-      return DeliveryResult.RETRY;
+      result = DeliveryResult.RETRY;
+    } catch (Error e) {
+      // An Error from the handler (StackOverflowError, AssertionError, ...) fails this delivery
+      // only: left to escape, it would kill the handler thread and leave the message leased.
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "subscription "
+              + describe()
+              + ": handler threw "
+              + e
+              + " for event "
+              + event.id()
+              + "; retrying",
+          e);
+      result = DeliveryResult.RETRY;
     } finally {
       synchronized (lock) {
-        finished[0] = true;
+        state[0] = true;
       }
       timeout.cancel(false);
       Thread.interrupted();
     }
+    if (state[1]) {
+      // Overran its timeout: the delivery failed, whatever the handler answered late.
+      LOG.log(
+          level == System.Logger.Level.INFO ? System.Logger.Level.WARNING : level,
+          "subscription "
+              + describe()
+              + ": handler exceeded "
+              + options.handlerTimeout()
+              + " for event "
+              + event.id()
+              + (result == DeliveryResult.RETRY ? "" : " (it answered " + result + " late)")
+              + "; retrying");
+      return DeliveryResult.RETRY;
+    }
+    return result;
   }
 
-  private void settle(Message message, DeliveryResult result) {
+  private void settle(Message message, Event event, DeliveryResult result) {
+    long deliveries = Integer.toUnsignedLong(message.getDeliveryCount());
+    boolean overBudget = deliveries > options.maxRetries();
     Ack.Builder ack = Ack.newBuilder().setId(message.getId());
+    String stuckBecause = null;
     switch (result) {
       case SUCCESS -> ack.setOutcome(AckOutcome.SUCCESS);
       case DROP -> ack.setOutcome(AckOutcome.DROP);
       case RETRY -> {
-        if (message.getDeliveryCount() > options.maxRetries()) {
-          ack.setOutcome(giveUp(message));
+        Optional<String> deadLetterTopic = options.deadLetterTopic();
+        if (overBudget
+            && deadLetterTopic.isPresent()
+            && deadLetter(message, deadLetterTopic.get())) {
+          ack.setOutcome(AckOutcome.SUCCESS);
         } else {
           ack.setOutcome(AckOutcome.RETRY)
-              .setRetryAfterMillis(backoffMillis(message.getDeliveryCount()));
+              .setRetryAfterMillis((int) backoffMillis(options, deliveries));
+          if (overBudget) {
+            stuckBecause =
+                deadLetterTopic
+                    .map(topic -> "dead-lettering to '" + topic + "' fails")
+                    .orElse("no dead-letter topic");
+          }
         }
       }
+    }
+    if (stuckBecause != null) {
+      // Recorded before the ack, so the count is visible by the time the message can come back.
+      String because = stuckBecause;
+      stuck
+          .failed(message.getId(), event.id(), deliveries, stuckHorizon())
+          .ifPresent(report -> warnStuck(report, because));
     }
     List<String> unknown =
         component.ack(
@@ -233,6 +330,9 @@ final class SubscriptionRunner implements Subscription {
                 .setSubscription(subscriptionName)
                 .addAcks(ack)
                 .build());
+    if (ack.getOutcome() == AckOutcome.RETRY) {
+      retryScheduled(ack.getRetryAfterMillis());
+    }
     if (!unknown.isEmpty()) {
       LOG.log(
           System.Logger.Level.WARNING,
@@ -242,28 +342,84 @@ final class SubscriptionRunner implements Subscription {
               + message.getId()
               + " had expired before its handler finished; it may be delivered again");
     }
+    if (ack.getOutcome() != AckOutcome.RETRY) {
+      stuck
+          .settled(message.getId())
+          .ifPresent(
+              was ->
+                  LOG.log(
+                      System.Logger.Level.INFO,
+                      "subscription "
+                          + describe()
+                          + ": stuck event "
+                          + event.id()
+                          + " (message "
+                          + message.getId()
+                          + ") was "
+                          + (result == DeliveryResult.SUCCESS
+                              ? "handled"
+                              : result == DeliveryResult.DROP
+                                  ? "dropped by its handler"
+                                  : "dead-lettered")
+                          + " after "
+                          + deliveries
+                          + " deliveries; "
+                          + stuck.count()
+                          + " still stuck"));
+    }
+  }
+
+  private void warnStuck(StuckMessages.Report report, String because) {
+    if (report.oldest() == null) {
+      return;
+    }
+    LOG.log(
+        System.Logger.Level.WARNING,
+        "subscription "
+            + describe()
+            + ": "
+            + report.count()
+            + (report.count() == 1 ? " message has" : " messages have")
+            + " failed more than maxRetries ("
+            + options.maxRetries()
+            + ") deliveries and "
+            + (report.count() == 1 ? "is" : "are")
+            + " still being retried ("
+            + because
+            + "; backoff up to "
+            + options.maxBackoff()
+            + ")"
+            + (report.newSinceLastReport() < report.count()
+                ? ", " + report.newSinceLastReport() + " new since the last report"
+                : "")
+            + "; the oldest, event "
+            + report.oldest().eventId()
+            + " (message "
+            + report.oldest().id()
+            + "), has failed "
+            + report.oldest().deliveries()
+            + " deliveries over "
+            + report.oldestFor().withNanos(0)
+            + (options.concurrency() == 1
+                ? " and holds up the later events of the topic (concurrency 1 keeps order)"
+                : "")
+            + ". The handler's DROP or a dead-letter topic ends the retries.");
   }
 
   /**
-   * The last retry failed: dead-letter the message if a topic is set (retrying if that fails), else
-   * drop it.
+   * How long a stuck message is remembered without failing again: it comes back within a backoff
+   * cap plus, when every handler slot is busy, a handler timeout; twice that, plus the lease
+   * margin, leaves room for a loaded machine.
    */
-  private AckOutcome giveUp(Message message) {
-    if (options.deadLetterTopic().isEmpty()) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "subscription "
-              + describe()
-              + ": message "
-              + message.getId()
-              + " failed "
-              + message.getDeliveryCount()
-              + " deliveries and has no dead-letter topic; dropped");
-      return AckOutcome.DROP;
-    }
+  private Duration stuckHorizon() {
+    return options.maxBackoff().plus(options.handlerTimeout()).multipliedBy(2).plus(LEASE_MARGIN);
+  }
+
+  /** Publishes the message to the dead-letter topic; false (and a warning) if that failed. */
+  private boolean deadLetter(Message message, String topic) {
     try {
-      pubsub.forward(message, options.deadLetterTopic().get());
-      return AckOutcome.SUCCESS;
+      pubsub.forward(message, topic);
+      return true;
     } catch (RuntimeException e) {
       LOG.log(
           System.Logger.Level.WARNING,
@@ -271,16 +427,29 @@ final class SubscriptionRunner implements Subscription {
               + describe()
               + ": dead-lettering message "
               + message.getId()
-              + " failed; retrying",
+              + " to '"
+              + topic
+              + "' failed; retrying",
           e);
-      return AckOutcome.RETRY;
+      return false;
     }
   }
 
-  private int backoffMillis(int deliveryCount) {
-    long initial = options.initialBackoff().toMillis();
-    long delay = initial << Math.min(30, Math.max(0, deliveryCount - 1));
-    return (int) Math.min(Math.min(delay, options.maxBackoff().toMillis()), Integer.MAX_VALUE);
+  /**
+   * The delay before the retry after a failed delivery: {@code initialBackoff} after the first,
+   * doubling with each further failure, capped at {@code maxBackoff}.
+   *
+   * @param options the subscription's options
+   * @param deliveries the failed deliveries so far (1 or more)
+   * @return the delay in milliseconds, at most {@link Integer#MAX_VALUE}
+   */
+  static long backoffMillis(SubscriptionOptions options, long deliveries) {
+    long cap = Math.min(options.maxBackoff().toMillis(), Integer.MAX_VALUE);
+    long delay = Math.min(options.initialBackoff().toMillis(), cap);
+    for (long i = 1; i < deliveries && delay > 0 && delay < cap; i++) {
+      delay = delay > cap / 2 ? cap : delay * 2;
+    }
+    return delay;
   }
 
   private static void sleepQuietly(long millis) {
@@ -303,6 +472,11 @@ final class SubscriptionRunner implements Subscription {
   @Override
   public String subscriptionName() {
     return subscriptionName;
+  }
+
+  @Override
+  public int stuckMessages() {
+    return stuck.count();
   }
 
   @Override
