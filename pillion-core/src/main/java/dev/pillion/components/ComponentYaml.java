@@ -134,26 +134,57 @@ public final class ComponentYaml {
       Path file,
       List<ComponentDefinition> definitions,
       List<dev.pillion.pubsub.SubscriptionDefinition> subscriptions) {
-    Load load = new Load(LoadSettings.builder().setLabel(file.toString()).build());
-    int index = 0;
     try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+      read(reader, file.toString(), file.toAbsolutePath().getParent(), definitions, subscriptions);
+    } catch (IOException e) {
+      throw new ComponentConfigException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * Reads resource documents from text as if from a file (for tests and fuzzing).
+   *
+   * @param yaml the documents
+   * @param label the file name messages use
+   * @param base the directory relative URLs resolve against
+   * @return what the text declares
+   * @throws ComponentConfigException when a document is invalid
+   */
+  Resources loadText(String yaml, String label, Path base) {
+    List<ComponentDefinition> components = new ArrayList<>();
+    List<dev.pillion.pubsub.SubscriptionDefinition> subscriptions = new ArrayList<>();
+    try {
+      read(new java.io.StringReader(yaml), label, base, components, subscriptions);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e); // a StringReader does not fail
+    }
+    return new Resources(List.copyOf(components), List.copyOf(subscriptions));
+  }
+
+  private void read(
+      Reader reader,
+      String label,
+      Path base,
+      List<ComponentDefinition> definitions,
+      List<dev.pillion.pubsub.SubscriptionDefinition> subscriptions)
+      throws IOException {
+    Load load = new Load(LoadSettings.builder().setLabel(label).build());
+    int index = 0;
+    try {
       for (Object document : load.loadAllFromReader(reader)) {
         index++;
         if (document == null) {
           continue;
         }
-        String where = file + (index > 1 ? " (document " + index + ")" : "");
+        String where = label + (index > 1 ? " (document " + index + ")" : "");
         if (document instanceof Map<?, ?> map && "Subscription".equals(map.get("kind"))) {
           subscriptions.add(parseSubscription(map, where));
           continue;
         }
-        parseDocument(document, where, file.toAbsolutePath().getParent())
-            .ifPresent(definitions::add);
+        parseDocument(document, where, base).ifPresent(definitions::add);
       }
-    } catch (IOException e) {
-      throw new ComponentConfigException("cannot read " + file + ": " + e.getMessage(), e);
     } catch (YamlEngineException e) {
-      throw new ComponentConfigException(file + " is not valid YAML: " + e.getMessage(), e);
+      throw new ComponentConfigException(label + " is not valid YAML: " + e.getMessage(), e);
     }
   }
 
@@ -288,12 +319,17 @@ public final class ComponentYaml {
             .baseDirectory(base);
     if (spec.get("initTimeout") != null) {
       String timeout = scalar(spec.get("initTimeout"), at, "spec.initTimeout");
+      Duration parsed;
       try {
-        Duration parsed = Durations.parse(timeout);
-        builder.initTimeout(parsed);
+        parsed = Durations.parse(timeout);
       } catch (IllegalArgumentException e) {
         throw new ComponentConfigException(at + ": spec.initTimeout: " + e.getMessage(), e);
       }
+      if (parsed.isZero() || parsed.isNegative()) {
+        throw new ComponentConfigException(
+            at + ": spec.initTimeout must be positive, got '" + timeout + "'");
+      }
+      builder.initTimeout(parsed);
     }
     if (spec.get("ignoreErrors") != null) {
       Object ignore = spec.get("ignoreErrors");

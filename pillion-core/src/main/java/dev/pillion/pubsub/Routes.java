@@ -7,6 +7,7 @@ import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
+import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
@@ -29,6 +30,8 @@ public final class Routes {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final CelCompiler COMPILER =
       CelCompilerFactory.standardCelCompilerBuilder()
+          // has(), all, exists, exists_one, map, filter: on by default in cel-go, hence in Dapr.
+          .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
           .addVar("event", MapType.create(SimpleType.STRING, SimpleType.DYN))
           .build();
   private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();

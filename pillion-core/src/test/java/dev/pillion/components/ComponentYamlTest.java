@@ -199,6 +199,10 @@ class ComponentYamlTest {
         "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory, version: v1, initTimeout: soon}\n",
         "spec.initTimeout",
         "'soon' is not a duration");
+    // Found by ComponentYamlFuzzTest: the refusal came from the builder, without file or field.
+    assertInvalid(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory, version: v1, initTimeout: 0s}\n",
+        "component 's': spec.initTimeout must be positive, got '0s'");
     assertInvalid(
         "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory, version: v1, ignoreErrors: maybe}\n",
         "spec.ignoreErrors must be true or false");

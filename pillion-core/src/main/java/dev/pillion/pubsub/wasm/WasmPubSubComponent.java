@@ -99,20 +99,29 @@ public final class WasmPubSubComponent implements PubSubComponent {
       String name, WasmComponent component, String method, MessageLite request) {
     try {
       return component.call(method, request.toByteArray());
-    } catch (GuestErrorException e) {
-      if (e.error().is(GuestError.INVALID_ARGUMENT)) {
-        throw new InvalidPublishException(name, e.error().text());
-      }
-      if (e.error().is(GuestError.RESOURCE_EXHAUSTED)) {
-        throw new PubSubLimitException(name, e.error().text(), e);
-      }
-      throw new PubSubException(name, e.getMessage(), e);
     } catch (ComponentCallException e) {
-      throw new PubSubException(name, e.getMessage(), e);
+      throw translate(name, e);
     }
   }
 
-  private static <T> T decode(String name, String method, Parser<T> parser, byte[] bytes) {
+  /**
+   * Maps a failed call to the building block's exception: a guest's {@code INVALID_ARGUMENT} error
+   * to {@link InvalidPublishException}, {@code RESOURCE_EXHAUSTED} to {@link PubSubLimitException},
+   * anything else to {@link PubSubException} with the text.
+   */
+  static PubSubException translate(String name, ComponentCallException e) {
+    if (e instanceof GuestErrorException guest) {
+      if (guest.error().is(GuestError.INVALID_ARGUMENT)) {
+        return new InvalidPublishException(name, guest.error().text());
+      }
+      if (guest.error().is(GuestError.RESOURCE_EXHAUSTED)) {
+        return new PubSubLimitException(name, guest.error().text(), e);
+      }
+    }
+    return new PubSubException(name, e.getMessage(), e);
+  }
+
+  static <T> T decode(String name, String method, Parser<T> parser, byte[] bytes) {
     try {
       return parser.parseFrom(bytes);
     } catch (InvalidProtocolBufferException e) {

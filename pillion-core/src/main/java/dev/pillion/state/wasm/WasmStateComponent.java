@@ -228,7 +228,7 @@ public final class WasmStateComponent implements StateComponent {
   }
 
   /** Maps the guest's error code to the typed exception; bulk errors name their key in the text. */
-  private static StateException translate(String name, GuestErrorException e, String requestKey) {
+  static StateException translate(String name, GuestErrorException e, String requestKey) {
     GuestError error = e.error();
     String key = error.key().orElse(requestKey);
     if (error.is(GuestError.ETAG_MISMATCH)) {
@@ -249,7 +249,7 @@ public final class WasmStateComponent implements StateComponent {
     return new StateException(name, e.getMessage(), e);
   }
 
-  private static <T> T decode(String name, String method, Parser<T> parser, byte[] bytes) {
+  static <T> T decode(String name, String method, Parser<T> parser, byte[] bytes) {
     try {
       // The response array is ours alone: let bytes fields alias it instead of copying.
       CodedInputStream input = CodedInputStream.newInstance(bytes);

@@ -1,0 +1,117 @@
+package dev.pillion.components;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
+import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.pillion.pubsub.Event;
+import dev.pillion.pubsub.SubscriptionDefinition;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * Arbitrary text read as a Dapr resources file: it loads, or it is refused with a {@link
+ * ComponentConfigException} whose message names the file; never another exception, never a hang.
+ * What loads is usable: definitions have a name and a type, and subscription routes pick a route
+ * for an event without throwing.
+ *
+ * <p>{@code mvn verify} runs the seeds in {@code ComponentYamlFuzzTestInputs} (Jazzer's regression
+ * mode); {@code scripts/fuzz.sh} fuzzes (docs/fuzzing.md).
+ */
+class ComponentYamlFuzzTest {
+  private static final String FILE = "fuzz/resources.yaml";
+  private static final ComponentYaml YAML =
+      ComponentYaml.withEnvironment(variable -> variable.equals("SET") ? "from-env" : null);
+  private static final Event EVENT =
+      new Event(
+          "id-1",
+          "shop",
+          "order.created",
+          "1.0",
+          "application/json",
+          "{\"total\":150,\"items\":[1,2]}".getBytes(StandardCharsets.UTF_8),
+          "orders",
+          "pubsub",
+          ("{\"specversion\":\"1.0\",\"id\":\"id-1\",\"source\":\"shop\",\"type\":\"order.created\","
+                  + "\"datacontenttype\":\"application/json\",\"data\":{\"total\":150,\"items\":[1,2]}}")
+              .getBytes(StandardCharsets.UTF_8),
+          Map.of(),
+          1);
+
+  @FuzzTest
+  // One token per entry: Jazzer writes them to a libFuzzer dictionary, one line each.
+  @DictionaryEntries({
+    "apiVersion: ",
+    "dapr.io/v1alpha1",
+    "dapr.io/v2alpha1",
+    "kind: ",
+    "Component",
+    "Subscription",
+    "Resiliency",
+    "metadata:",
+    "name: ",
+    "spec:",
+    "type: ",
+    "state.in-memory",
+    "pubsub.in-memory",
+    "state.wasm",
+    "version: v1",
+    "initTimeout: ",
+    "ignoreErrors: ",
+    "value: ",
+    "envRef: SET",
+    "secretKeyRef",
+    "scopes:",
+    "auth:",
+    "topic: ",
+    "pubsubname: ",
+    "route: ",
+    "routes:",
+    "rules:",
+    "match: ",
+    "path: ",
+    "default: ",
+    "deadLetterTopic: ",
+    "bulkSubscribe:",
+    "enabled: true",
+    "event.data.total > 100",
+    "has(event.data.x)",
+    "- ",
+    "---",
+    "&a ",
+    "*a",
+    "!!binary ",
+    "500ms",
+    "1m30s",
+    "0s"
+  })
+  void loadsOrRefusesWithAConfigError(byte[] input) {
+    String text = new String(input, StandardCharsets.UTF_8);
+    ComponentYaml.Resources resources;
+    try {
+      resources = YAML.loadText(text, FILE, Path.of("fuzz"));
+    } catch (ComponentConfigException e) {
+      assertThat(e.getMessage()).as("the refusal names the file").contains(FILE);
+      return;
+    }
+    for (ComponentDefinition component : resources.components()) {
+      assertThat(component.name()).isNotEmpty();
+      assertThat(component.type()).isNotEmpty();
+      assertThat(component.version()).isNotEmpty();
+      assertThat(component.initTimeout()).isPositive();
+      assertThat(component.origin()).startsWith(FILE);
+      assertThat(component.toString()).contains(component.name());
+      component.buildingBlock();
+      component.inScope("shop");
+    }
+    for (SubscriptionDefinition subscription : resources.subscriptions()) {
+      assertThat(subscription.name()).isNotEmpty();
+      assertThat(subscription.topic()).isNotEmpty();
+      assertThat(subscription.pubsubName()).isNotEmpty();
+      subscription.routes().select(EVENT);
+      assertThat(subscription.routes().paths()).isNotEmpty();
+      subscription.inScope("shop");
+    }
+  }
+}
