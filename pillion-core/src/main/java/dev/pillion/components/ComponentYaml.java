@@ -1,7 +1,6 @@
 package dev.pillion.components;
 
 import java.io.IOException;
-import java.io.Reader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,12 +8,22 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import org.snakeyaml.engine.v2.api.Load;
 import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.api.lowlevel.Compose;
+import org.snakeyaml.engine.v2.api.lowlevel.Parse;
+import org.snakeyaml.engine.v2.constructor.StandardConstructor;
+import org.snakeyaml.engine.v2.events.Event;
+import org.snakeyaml.engine.v2.exceptions.Mark;
 import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /**
  * Reads Dapr resource files: every {@code .yaml}/{@code .yml} file of a folder, each with one or
@@ -35,6 +44,10 @@ public final class ComponentYaml {
       Set.of("apiVersion", "kind", "metadata", "spec", "scopes", "auth");
   private static final Set<String> METADATA_FIELDS =
       Set.of("name", "namespace", "labels", "annotations");
+
+  /** Deeper than any Dapr resource; SnakeYAML recurses per level. */
+  private static final int MAX_DEPTH = 64;
+
   private static final Set<String> SPEC_FIELDS =
       Set.of("type", "version", "metadata", "initTimeout", "ignoreErrors");
 
@@ -134,11 +147,13 @@ public final class ComponentYaml {
       Path file,
       List<ComponentDefinition> definitions,
       List<dev.pillion.pubsub.SubscriptionDefinition> subscriptions) {
-    try (Reader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-      read(reader, file.toString(), file.toAbsolutePath().getParent(), definitions, subscriptions);
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ComponentConfigException("cannot read " + file + ": " + e.getMessage(), e);
     }
+    read(text, file.toString(), file.toAbsolutePath().getParent(), definitions, subscriptions);
   }
 
   /**
@@ -153,30 +168,36 @@ public final class ComponentYaml {
   Resources loadText(String yaml, String label, Path base) {
     List<ComponentDefinition> components = new ArrayList<>();
     List<dev.pillion.pubsub.SubscriptionDefinition> subscriptions = new ArrayList<>();
-    try {
-      read(new java.io.StringReader(yaml), label, base, components, subscriptions);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e); // a StringReader does not fail
-    }
+    read(yaml, label, base, components, subscriptions);
     return new Resources(List.copyOf(components), List.copyOf(subscriptions));
   }
 
+  /**
+   * Reads the documents of one file in three passes: the parser's events, to refuse nesting deeper
+   * than {@link #MAX_DEPTH} (SnakeYAML composes and constructs recursively, so a deep enough
+   * document would overflow the stack); the node graph, to refuse what a resource never needs and
+   * Java collections cannot hold safely (a node containing itself through an alias, a mapping key
+   * that is not a plain value); then the Java objects.
+   */
   private void read(
-      Reader reader,
+      String text,
       String label,
       Path base,
       List<ComponentDefinition> definitions,
-      List<dev.pillion.pubsub.SubscriptionDefinition> subscriptions)
-      throws IOException {
-    Load load = new Load(LoadSettings.builder().setLabel(label).build());
+      List<dev.pillion.pubsub.SubscriptionDefinition> subscriptions) {
+    LoadSettings settings = LoadSettings.builder().setLabel(label).build();
     int index = 0;
     try {
-      for (Object document : load.loadAllFromReader(reader)) {
+      checkDepth(new Parse(settings).parseString(text), label);
+      for (Node node : new Compose(settings).composeAllFromString(text)) {
         index++;
+        String where = label + (index > 1 ? " (document " + index + ")" : "");
+        checkShape(node, where, identitySet(), identitySet());
+        Object document =
+            new StandardConstructor(settings).constructSingleDocument(Optional.of(node));
         if (document == null) {
           continue;
         }
-        String where = label + (index > 1 ? " (document " + index + ")" : "");
         if (document instanceof Map<?, ?> map && "Subscription".equals(map.get("kind"))) {
           subscriptions.add(parseSubscription(map, where));
           continue;
@@ -186,6 +207,84 @@ public final class ComponentYaml {
     } catch (YamlEngineException e) {
       throw new ComponentConfigException(label + " is not valid YAML: " + e.getMessage(), e);
     }
+  }
+
+  private static void checkDepth(Iterable<Event> events, String label) {
+    int depth = 0;
+    for (Event event : events) {
+      Event.ID id = event.getEventId();
+      if (id == Event.ID.SequenceStart || id == Event.ID.MappingStart) {
+        if (++depth > MAX_DEPTH) {
+          throw new ComponentConfigException(
+              label
+                  + ": "
+                  + at(event.getStartMark())
+                  + "nested deeper than "
+                  + MAX_DEPTH
+                  + " levels");
+        }
+      } else if (id == Event.ID.SequenceEnd || id == Event.ID.MappingEnd) {
+        depth--;
+      }
+    }
+  }
+
+  /** Walks a document's node graph once per node (a shared node is checked once, not per use). */
+  private static void checkShape(Node node, String where, Set<Node> path, Set<Node> done) {
+    if (done.contains(node)) {
+      return;
+    }
+    if (!path.add(node)) {
+      throw new ComponentConfigException(
+          where
+              + ": "
+              + at(node.getStartMark())
+              + "an alias refers to a node that contains it; resources cannot be recursive");
+    }
+    if (node instanceof SequenceNode sequence) {
+      for (Node item : sequence.getValue()) {
+        checkShape(item, where, path, done);
+      }
+    } else if (node instanceof MappingNode mapping) {
+      for (NodeTuple tuple : mapping.getValue()) {
+        if (!(tuple.getKeyNode() instanceof ScalarNode)) {
+          throw new ComponentConfigException(
+              where
+                  + ": "
+                  + at(tuple.getKeyNode().getStartMark())
+                  + "a mapping key must be a plain value, not a list or a mapping");
+        }
+        checkShape(tuple.getValueNode(), where, path, done);
+      }
+    }
+    path.remove(node);
+    done.add(node);
+  }
+
+  private static Set<Node> identitySet() {
+    return java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+  }
+
+  private static String at(Optional<Mark> mark) {
+    return mark.map(m -> "line " + (m.getLine() + 1) + ": ").orElse("");
+  }
+
+  /**
+   * A value as an error message shows it: collections by kind (printing one could be huge, as
+   * aliases can share a node many times over), scalars quoted and cut at 200 characters.
+   */
+  private static String describe(Object value) {
+    if (value instanceof Map) {
+      return "a mapping";
+    }
+    if (value instanceof java.util.Collection) {
+      return "a list";
+    }
+    if (value instanceof byte[] bytes) {
+      return "binary data (" + bytes.length + " bytes)";
+    }
+    String text = String.valueOf(value);
+    return "'" + (text.length() > 200 ? text.substring(0, 200) + "...'" : text + "'");
   }
 
   /**
@@ -335,7 +434,7 @@ public final class ComponentYaml {
       Object ignore = spec.get("ignoreErrors");
       if (!(ignore instanceof Boolean) && !"true".equals(ignore) && !"false".equals(ignore)) {
         throw new ComponentConfigException(
-            at + ": spec.ignoreErrors must be true or false, got '" + ignore + "'");
+            at + ": spec.ignoreErrors must be true or false, got " + describe(ignore));
       }
       builder.ignoreErrors(Boolean.parseBoolean(ignore.toString()));
     }
@@ -416,7 +515,7 @@ public final class ComponentYaml {
         at
             + ": "
             + field
-            + (value == null ? " is missing" : " must be a mapping, got '" + value + "'"));
+            + (value == null ? " is missing" : " must be a mapping, got " + describe(value)));
   }
 
   private static String string(Object value, String at, String field) {
@@ -433,7 +532,7 @@ public final class ComponentYaml {
   private static String scalar(Object value, String at, String field) {
     if (value instanceof Map || value instanceof List) {
       throw new ComponentConfigException(
-          at + ": " + field + " must be a single value, got '" + value + "'");
+          at + ": " + field + " must be a single value, got " + describe(value));
     }
     return String.valueOf(value);
   }

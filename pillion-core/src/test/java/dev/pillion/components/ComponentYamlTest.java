@@ -208,6 +208,40 @@ class ComponentYamlTest {
         "spec.ignoreErrors must be true or false");
   }
 
+  // Found by ComponentYamlFuzzTest and its seeds: these overflowed the stack or printed (or hashed)
+  // a structure with 2^n leaves.
+  @Test
+  void recursiveAliasesAreRefusedWithTheLine() throws IOException {
+    assertInvalid("kind: &a [[*a]]\n", "line 1: an alias refers to a node that contains it");
+    assertInvalid(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\n"
+            + "spec:\n  type: state.in-memory\n  version: v1\n  metadata:\n  - {name: x, value: &v [[*v]]}\n",
+        "line 8: an alias refers to a node that contains it");
+  }
+
+  @Test
+  void collectionKeysAndDeepNestingAreRefused() throws IOException {
+    assertInvalid(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\n"
+            + "spec: {type: state.in-memory, version: v1, [a, b]: 1}\n",
+        "line 4: a mapping key must be a plain value");
+    assertInvalid(
+        "kind: " + "[".repeat(10_000) + "]".repeat(10_000) + "\n",
+        "line 1: nested deeper than 64 levels");
+  }
+
+  @Test
+  void aliasesSharingANodeManyTimesAreNotExpanded() throws IOException {
+    // 24 levels of two aliases each: within SnakeYAML's 50 aliases, 2^24 leaves if expanded.
+    StringBuilder yaml = new StringBuilder("l0: &l0 [x, x]\n");
+    for (int i = 1; i <= 24; i++) {
+      yaml.append("l").append(i).append(": &l").append(i);
+      yaml.append(" [*l").append(i - 1).append(", *l").append(i - 1).append("]\n");
+    }
+    yaml.append("kind: *l24\n");
+    assertInvalid(yaml.toString(), "kind must be a single value, got a list");
+  }
+
   @Test
   void wrongApiVersionOrUnknownKindIsAnError() throws IOException {
     assertInvalid(
