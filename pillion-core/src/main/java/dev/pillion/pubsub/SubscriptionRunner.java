@@ -115,7 +115,14 @@ final class SubscriptionRunner implements Subscription {
           continue;
         }
         int held = 1 + slots.drainPermits();
-        List<Message> messages = pull(held);
+        List<Message> messages;
+        try {
+          messages = pull(held);
+        } catch (RuntimeException e) {
+          // Give the slots back: kept, a few failed pulls would leave no slot and stop delivery.
+          slots.release(held);
+          throw e;
+        }
         slots.release(held - messages.size());
         for (Message message : messages) {
           handlers.execute(() -> deliver(message));

@@ -4,13 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pillion.abi.PubSubComponentContract;
+import dev.pillion.abi.pubsub.AckRequest;
+import dev.pillion.abi.pubsub.BulkPublishRequest;
+import dev.pillion.abi.pubsub.BulkPublishResponse;
+import dev.pillion.abi.pubsub.Message;
+import dev.pillion.abi.pubsub.PullRequest;
 import dev.pillion.bundled.BundledComponents;
+import dev.pillion.pubsub.spi.PubSubComponent;
 import dev.pillion.pubsub.wasm.WasmPubSubComponent;
 import dev.pillion.wasm.ComponentSpec;
 import dev.pillion.wasm.WasmHost;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -276,6 +283,76 @@ class RetryPolicyTest {
       pubsub.publish(PublishRequest.builder("errors", "x").build());
       await(() -> deliveries.size() == 2, "the retry after the Error");
       assertThat(deliveries).containsExactly(1, 2);
+    }
+  }
+
+  @Test
+  void failedPullsDoNotStopDelivery() throws Exception {
+    // A component whose pulls fail for a while (a trapped instance being replaced, say): more
+    // failures than the subscription has handler slots.
+    AtomicInteger failuresLeft = new AtomicInteger(5);
+    PubSubComponent inner = pubsub.component();
+    PubSubComponent flaky =
+        new PubSubComponent() {
+          @Override
+          public String name() {
+            return inner.name();
+          }
+
+          @Override
+          public Set<String> features() {
+            return inner.features();
+          }
+
+          @Override
+          public String publish(dev.pillion.abi.pubsub.PublishRequest request) {
+            return inner.publish(request);
+          }
+
+          @Override
+          public BulkPublishResponse bulkPublish(BulkPublishRequest request) {
+            return inner.bulkPublish(request);
+          }
+
+          @Override
+          public void subscribe(String topic, String subscription) {
+            inner.subscribe(topic, subscription);
+          }
+
+          @Override
+          public void unsubscribe(String topic, String subscription) {
+            inner.unsubscribe(topic, subscription);
+          }
+
+          @Override
+          public List<Message> pull(PullRequest request) {
+            if (failuresLeft.getAndDecrement() > 0) {
+              throw new PubSubException("pubsub", "instance trapped", null);
+            }
+            return inner.pull(request);
+          }
+
+          @Override
+          public List<String> ack(AckRequest request) {
+            return inner.ack(request);
+          }
+
+          @Override
+          public void close() {}
+        };
+    List<String> handled = new CopyOnWriteArrayList<>();
+    try (DefaultPubSub flakyPubSub = DefaultPubSub.create("pubsub", flaky, "app");
+        Subscription subscription =
+            flakyPubSub.subscribe(
+                SubscriptionOptions.builder("flaky-pulls").concurrency(2).build(),
+                event -> {
+                  handled.add(event.dataAsString());
+                  return DeliveryResult.SUCCESS;
+                })) {
+      flakyPubSub.publish(PublishRequest.builder("flaky-pulls", "x").build());
+      // Each failed pull waits 500 ms before the next: about 2.5 s.
+      await(() -> handled.size() == 1, "delivery after the failed pulls");
+      assertThat(failuresLeft.get()).isNegative();
     }
   }
 
