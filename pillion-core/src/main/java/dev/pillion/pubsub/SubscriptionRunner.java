@@ -394,7 +394,7 @@ final class SubscriptionRunner implements Subscription {
             + " still being retried ("
             + because
             + "; backoff up to "
-            + options.maxBackoff()
+            + human(options.maxBackoff())
             + ")"
             + (report.newSinceLastReport() < report.count()
                 ? ", " + report.newSinceLastReport() + " new since the last report"
@@ -405,12 +405,23 @@ final class SubscriptionRunner implements Subscription {
             + report.oldest().id()
             + "), has failed "
             + report.oldest().deliveries()
-            + " deliveries over "
-            + report.oldestFor().withNanos(0)
+            + (report.oldest().deliveries() == 1 ? " delivery" : " deliveries")
+            + (report.oldestFor().getSeconds() > 0
+                ? " and has been stuck for " + human(report.oldestFor())
+                : "")
             + (options.concurrency() == 1
                 ? " and holds up the later events of the topic (concurrency 1 keeps order)"
                 : "")
             + ". The handler's DROP or a dead-letter topic ends the retries.");
+  }
+
+  /** A duration as Dapr's YAML writes it: 1m, 2m13s, 0.05s. */
+  private static String human(Duration duration) {
+    return duration
+        .truncatedTo(java.time.temporal.ChronoUnit.MILLIS)
+        .toString()
+        .substring(2)
+        .toLowerCase(java.util.Locale.ROOT);
   }
 
   /**
