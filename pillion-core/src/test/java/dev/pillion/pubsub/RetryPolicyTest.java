@@ -13,7 +13,10 @@ import dev.pillion.bundled.BundledComponents;
 import dev.pillion.pubsub.spi.PubSubComponent;
 import dev.pillion.pubsub.wasm.WasmPubSubComponent;
 import dev.pillion.wasm.ComponentSpec;
+import dev.pillion.wasm.InstanceModel;
 import dev.pillion.wasm.WasmHost;
+import dev.pillion.wasm.capability.KeyValueModule;
+import dev.pillion.wasm.capability.KeyValueStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +79,11 @@ class RetryPolicyTest {
                     .name("pubsub")
                     .contract(PubSubComponentContract.CONTRACT)
                     .source(BundledComponents.pubsubInMemory())
+                    // As the runtime loads it: queues in the host, instances pooled.
+                    .grant(
+                        KeyValueModule.create(
+                            KeyValueStore.builder("pubsub").ordered(true).build()))
+                    .instanceModel(InstanceModel.POOLED)
                     .build(),
                 Map.of()),
             "app");

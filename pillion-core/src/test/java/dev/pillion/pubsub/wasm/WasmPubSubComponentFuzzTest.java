@@ -13,7 +13,9 @@ import dev.pillion.abi.pubsub.BulkPublishResponse;
 import dev.pillion.abi.pubsub.FeaturesResponse;
 import dev.pillion.abi.pubsub.PublishResponse;
 import dev.pillion.abi.pubsub.PullResponse;
+import dev.pillion.pubsub.InvalidPublishException;
 import dev.pillion.pubsub.PubSubException;
+import dev.pillion.pubsub.PubSubLimitException;
 import dev.pillion.wasm.ComponentCallException;
 import dev.pillion.wasm.GuestErrorException;
 import java.nio.charset.StandardCharsets;
@@ -55,6 +57,13 @@ class WasmPubSubComponentFuzzTest {
       PubSubException e = WasmPubSubComponent.translate(PUBSUB, call);
       assertThat(e.pubsub()).isEqualTo(PUBSUB);
       assertThat(e.getMessage()).startsWith("pubsub '" + PUBSUB + "': ");
+      assertThat(e)
+          .isExactlyInstanceOf(
+              error.is(GuestError.INVALID_ARGUMENT)
+                  ? InvalidPublishException.class
+                  : error.is(GuestError.RESOURCE_EXHAUSTED)
+                      ? PubSubLimitException.class
+                      : PubSubException.class);
       return;
     }
     try {

@@ -14,7 +14,12 @@ import dev.pillion.abi.state.BulkGetResponse;
 import dev.pillion.abi.state.FeaturesResponse;
 import dev.pillion.abi.state.GetResponse;
 import dev.pillion.state.EtagException;
+import dev.pillion.state.EtagInvalidException;
+import dev.pillion.state.EtagMismatchException;
+import dev.pillion.state.InvalidStateRequestException;
 import dev.pillion.state.StateException;
+import dev.pillion.state.StateLimitException;
+import dev.pillion.state.StateNotSupportedException;
 import dev.pillion.wasm.GuestErrorException;
 import java.nio.charset.StandardCharsets;
 
@@ -72,8 +77,22 @@ class WasmStateComponentFuzzTest {
               STORE, new GuestErrorException(STORE, response.method(), error), requestKey);
       assertThat(e.store()).isEqualTo(STORE);
       assertThat(e.getMessage()).startsWith("state store '" + STORE + "': ");
+      // Each code the ABI defines has its exception; any other text is a plain StateException.
+      Class<? extends StateException> expected =
+          error.is(GuestError.ETAG_MISMATCH)
+              ? EtagMismatchException.class
+              : error.is(GuestError.ETAG_INVALID)
+                  ? EtagInvalidException.class
+                  : error.is(GuestError.INVALID_ARGUMENT)
+                      ? InvalidStateRequestException.class
+                      : error.is(GuestError.NOT_SUPPORTED)
+                          ? StateNotSupportedException.class
+                          : error.is(GuestError.RESOURCE_EXHAUSTED)
+                              ? StateLimitException.class
+                              : StateException.class;
+      assertThat(e).isExactlyInstanceOf(expected);
       if (e instanceof EtagException etag) {
-        assertThat(etag.key()).isNotNull();
+        assertThat(etag.key()).isEqualTo(error.key().orElse(requestKey));
       }
       return;
     }
