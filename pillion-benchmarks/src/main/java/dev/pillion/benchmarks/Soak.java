@@ -3,6 +3,7 @@ package dev.pillion.benchmarks;
 import dev.pillion.Pillion;
 import dev.pillion.pubsub.DeliveryResult;
 import dev.pillion.pubsub.PubSub;
+import dev.pillion.pubsub.PubSubLimitException;
 import dev.pillion.pubsub.PublishRequest;
 import dev.pillion.pubsub.Subscription;
 import dev.pillion.pubsub.SubscriptionOptions;
@@ -281,6 +282,14 @@ public final class Soak {
         published.set(next);
         if (next % 100 == 0) {
           Thread.sleep(1);
+        }
+      } catch (PubSubLimitException full) {
+        // Back-pressure, refused whole: the subscriber is behind; publish the same event later.
+        try {
+          Thread.sleep(20);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          return;
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
