@@ -52,6 +52,23 @@ pub mod state {
 
 use state::*;
 
+impl BulkGetItem {
+    /// The bulk item of one key: its value, or the error of reading it.
+    pub fn from_get(key: String, result: Result<GetResponse, Error>) -> BulkGetItem {
+        match result {
+            Ok(r) => BulkGetItem {
+                key,
+                data: r.data,
+                etag: r.etag,
+                metadata: r.metadata,
+                content_type: r.content_type,
+                error: String::new(),
+            },
+            Err(e) => BulkGetItem { key, error: e.to_abi_message(), ..Default::default() },
+        }
+    }
+}
+
 /// A state store component. Methods take `&mut self`: a Wasm instance runs one call at a time.
 ///
 /// Keys arrive with the host's key prefix already applied. A missing key is a [`GetResponse`] with empty data and
@@ -87,17 +104,7 @@ pub trait StateStore {
         let mut items = Vec::with_capacity(request.items.len());
         for get in request.items {
             let key = get.key.clone();
-            items.push(match self.get(get) {
-                Ok(r) => BulkGetItem {
-                    key,
-                    data: r.data,
-                    etag: r.etag,
-                    metadata: r.metadata,
-                    content_type: r.content_type,
-                    error: String::new(),
-                },
-                Err(e) => BulkGetItem { key, error: e.to_abi_message(), ..Default::default() },
-            });
+            items.push(BulkGetItem::from_get(key, self.get(get)));
         }
         Ok(BulkGetResponse { items })
     }

@@ -245,17 +245,7 @@ impl<K: KeyValue> InMemoryStore<K> {
         let mut items = Vec::with_capacity(request.items.len());
         for get in request.items {
             let key = get.key.clone();
-            items.push(match self.get_at(get, now) {
-                Ok(r) => BulkGetItem {
-                    key,
-                    data: r.data,
-                    etag: r.etag,
-                    metadata: r.metadata,
-                    content_type: r.content_type,
-                    error: String::new(),
-                },
-                Err(e) => BulkGetItem { key, error: e.to_abi_message(), ..Default::default() },
-            });
+            items.push(BulkGetItem::from_get(key, self.get_at(get, now)));
         }
         BulkGetResponse { items }
     }

@@ -721,29 +721,63 @@ final class GuardedWasi {
     }
   }
 
-  private long[] pathCreateDirectory(Instance instance, long[] args) {
+  /**
+   * What a path function does once its path is confined: the directory descriptor, the resolved
+   * target, and the path relative to the descriptor as Chicory takes it; returns an errno.
+   */
+  @FunctionalInterface
+  private interface ConfinedCall {
+    int apply(Descriptor directory, Path target, String relative);
+  }
+
+  /**
+   * Resolves a guest path inside its directory descriptor, refusing escapes (and, for a change,
+   * read-only grants), then runs the call with it.
+   */
+  private long[] confined(
+      Memory memory,
+      long fd,
+      long pathPointer,
+      long pathLength,
+      boolean change,
+      boolean followLinks,
+      ConfinedCall call) {
     try {
-      Descriptor directory = directory((int) args[0]);
-      String raw = path(instance.memory(), args[1], args[2]);
-      requireWritable(directory);
-      Path target = ConfinedPaths.resolve(directory.path(), raw, false);
-      if (target.equals(directory.path())) {
-        return result(WasiErrno.EXIST);
+      Descriptor directory = directory((int) fd);
+      String raw = path(memory, pathPointer, pathLength);
+      if (change) {
+        requireWritable(directory);
       }
-      WriteQuota quota = directory.grant().quota();
-      if (!quota.tryReserve(CREATE_COST)) {
-        return result(WasiErrno.DQUOT);
-      }
-      int errno =
-          wasi.pathCreateDirectory(
-              (int) args[0], ConfinedPaths.relative(directory.path(), target, raw));
-      if (errno != WasiErrno.SUCCESS) {
-        quota.release(CREATE_COST);
-      }
-      return result(errno);
+      Path target = ConfinedPaths.resolve(directory.path(), raw, followLinks);
+      return result(
+          call.apply(directory, target, ConfinedPaths.relative(directory.path(), target, raw)));
     } catch (ConfinedPaths.Refusal refusal) {
       return result(refusal.errno);
     }
+  }
+
+  private long[] pathCreateDirectory(Instance instance, long[] args) {
+    return confined(
+        instance.memory(),
+        args[0],
+        args[1],
+        args[2],
+        true,
+        false,
+        (directory, target, relative) -> {
+          if (target.equals(directory.path())) {
+            return WasiErrno.EXIST;
+          }
+          WriteQuota quota = directory.grant().quota();
+          if (!quota.tryReserve(CREATE_COST)) {
+            return WasiErrno.DQUOT;
+          }
+          int errno = wasi.pathCreateDirectory((int) args[0], relative);
+          if (errno != WasiErrno.SUCCESS) {
+            quota.release(CREATE_COST);
+          }
+          return errno;
+        });
   }
 
   private long[] pathFilestatGet(Instance instance, long[] args) {
@@ -752,41 +786,29 @@ final class GuardedWasi {
       return result(WasiErrno.FAULT);
     }
     int lookup = (int) args[1];
-    try {
-      Descriptor directory = directory((int) args[0]);
-      String raw = path(memory, args[2], args[3]);
-      Path target =
-          ConfinedPaths.resolve(directory.path(), raw, (lookup & LOOKUP_SYMLINK_FOLLOW) != 0);
-      return result(
-          wasi.pathFilestatGet(
-              memory,
-              (int) args[0],
-              lookup,
-              ConfinedPaths.relative(directory.path(), target, raw),
-              (int) args[4]));
-    } catch (ConfinedPaths.Refusal refusal) {
-      return result(refusal.errno);
-    }
+    return confined(
+        memory,
+        args[0],
+        args[2],
+        args[3],
+        false,
+        (lookup & LOOKUP_SYMLINK_FOLLOW) != 0,
+        (directory, target, relative) ->
+            wasi.pathFilestatGet(memory, (int) args[0], lookup, relative, (int) args[4]));
   }
 
   private long[] pathFilestatSetTimes(Instance instance, long[] args) {
-    try {
-      Descriptor directory = directory((int) args[0]);
-      String raw = path(instance.memory(), args[2], args[3]);
-      requireWritable(directory);
-      // Chicory sets the times through links, so the link is resolved (inside the grant) here.
-      Path target = ConfinedPaths.resolve(directory.path(), raw, true);
-      return result(
-          wasi.pathFilestatSetTimes(
-              (int) args[0],
-              (int) args[1],
-              ConfinedPaths.relative(directory.path(), target, raw),
-              args[4],
-              args[5],
-              (int) args[6]));
-    } catch (ConfinedPaths.Refusal refusal) {
-      return result(refusal.errno);
-    }
+    // Chicory sets the times through links, so the link is resolved (inside the grant) here.
+    return confined(
+        instance.memory(),
+        args[0],
+        args[2],
+        args[3],
+        true,
+        true,
+        (directory, target, relative) ->
+            wasi.pathFilestatSetTimes(
+                (int) args[0], (int) args[1], relative, args[4], args[5], (int) args[6]));
   }
 
   private long[] pathReadlink(Instance instance, long[] args) {
@@ -795,52 +817,46 @@ final class GuardedWasi {
     if (!fits(memory, args[3], capacity) || !fits(memory, args[5], 4)) {
       return result(WasiErrno.FAULT);
     }
-    try {
-      Descriptor directory = directory((int) args[0]);
-      String raw = path(memory, args[1], args[2]);
-      Path target = ConfinedPaths.resolve(directory.path(), raw, false);
-      return result(
-          wasi.pathReadlink(
-              memory,
-              (int) args[0],
-              ConfinedPaths.relative(directory.path(), target, raw),
-              (int) args[3],
-              (int) Math.min(capacity, Integer.MAX_VALUE),
-              (int) args[5]));
-    } catch (ConfinedPaths.Refusal refusal) {
-      return result(refusal.errno);
-    }
+    return confined(
+        memory,
+        args[0],
+        args[1],
+        args[2],
+        false,
+        false,
+        (directory, target, relative) ->
+            wasi.pathReadlink(
+                memory,
+                (int) args[0],
+                relative,
+                (int) args[3],
+                (int) Math.min(capacity, Integer.MAX_VALUE),
+                (int) args[5]));
   }
 
   private long[] pathRemoveDirectory(Instance instance, long[] args) {
-    try {
-      Descriptor directory = directory((int) args[0]);
-      String raw = path(instance.memory(), args[1], args[2]);
-      requireWritable(directory);
-      Path target = ConfinedPaths.resolve(directory.path(), raw, false);
-      if (target.equals(directory.path())) {
-        return result(WasiErrno.INVAL);
-      }
-      return result(
-          wasi.pathRemoveDirectory(
-              (int) args[0], ConfinedPaths.relative(directory.path(), target, raw)));
-    } catch (ConfinedPaths.Refusal refusal) {
-      return result(refusal.errno);
-    }
+    return confined(
+        instance.memory(),
+        args[0],
+        args[1],
+        args[2],
+        true,
+        false,
+        (directory, target, relative) ->
+            target.equals(directory.path())
+                ? WasiErrno.INVAL
+                : wasi.pathRemoveDirectory((int) args[0], relative));
   }
 
   private long[] pathUnlinkFile(Instance instance, long[] args) {
-    try {
-      Descriptor directory = directory((int) args[0]);
-      String raw = path(instance.memory(), args[1], args[2]);
-      requireWritable(directory);
-      Path target = ConfinedPaths.resolve(directory.path(), raw, false);
-      return result(
-          wasi.pathUnlinkFile(
-              (int) args[0], ConfinedPaths.relative(directory.path(), target, raw)));
-    } catch (ConfinedPaths.Refusal refusal) {
-      return result(refusal.errno);
-    }
+    return confined(
+        instance.memory(),
+        args[0],
+        args[1],
+        args[2],
+        true,
+        false,
+        (directory, target, relative) -> wasi.pathUnlinkFile((int) args[0], relative));
   }
 
   private long[] pathRename(Instance instance, long[] args) {
