@@ -54,10 +54,12 @@ public class LoadBenchmark {
           case "file-runtime-compiled" ->
               ComponentDefinition.builder("s", "state.wasm")
                   .metadata("url", "file://" + wasm)
+                  .metadata("wasm.capabilities", "log, keyvalue")
                   .build();
           default ->
               ComponentDefinition.builder("s", "state.wasm")
                   .metadata("url", "file://" + wasm)
+                  .metadata("wasm.capabilities", "log, keyvalue")
                   .metadata("wasm.engine", "interpreter")
                   .build();
         };
