@@ -12,7 +12,7 @@ export RUSTC=/usr/bin/rustc
 export CARGO_HOME="$here/.cargo-home"   # isolates us from a user's ~/.cargo config
 mkdir -p "$CARGO_HOME"
 # Keep file paths out of the binaries so the bytes do not depend on where the repo is checked out.
-export RUSTFLAGS="--remap-path-prefix=$here=/pillion/components"
+export RUSTFLAGS="--remap-path-prefix=$here=/pillion/components -C target-feature=+bulk-memory"
 /usr/bin/cargo build --offline --release --target wasm32-wasi --quiet
 for crate in state-in-memory pubsub-in-memory; do
   artifact="target/wasm32-wasi/release/${crate//-/_}.wasm"

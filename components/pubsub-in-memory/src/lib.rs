@@ -327,11 +327,25 @@ impl<K: KeyValue> InMemoryPubSub<K> {
         &self,
         prefix: &[u8],
         keys_only: bool,
+        visit: impl FnMut(&[u8], &[u8], u64) -> Result<bool, Error>,
+    ) -> Result<(), Error> {
+        self.scan_from(prefix, keys_only, PAGE, visit)
+    }
+
+    /// `scan` whose first page holds `first_page` keys and each later one twice as many, up to `PAGE`: a caller that
+    /// usually needs only the first few keys (a pull of one message) does not copy a whole page across the boundary.
+    fn scan_from(
+        &self,
+        prefix: &[u8],
+        keys_only: bool,
+        first_page: u32,
         mut visit: impl FnMut(&[u8], &[u8], u64) -> Result<bool, Error>,
     ) -> Result<(), Error> {
-        let mut request = ScanRequest { prefix: prefix.to_vec(), start_after: Vec::new(), limit: PAGE, keys_only };
+        let mut request =
+            ScanRequest { prefix: prefix.to_vec(), start_after: Vec::new(), limit: first_page.clamp(1, PAGE), keys_only };
         loop {
             let page = self.kv.scan(&request);
+            request.limit = request.limit.saturating_mul(2).min(PAGE);
             for entry in &page.entries {
                 if !visit(&entry.key, &entry.value, entry.version)? {
                     return Ok(());
@@ -629,7 +643,9 @@ impl<K: KeyValue> InMemoryPubSub<K> {
             return Err(no_subscription(&request.topic, &request.subscription));
         }
         let mut chosen: Vec<Candidate> = Vec::new();
-        self.scan(&keys.queue, false, |key, value, version| {
+        // The head of the queue is usually available: start with a page just larger than the pull.
+        let first_page = (max as u32).saturating_add(4);
+        self.scan_from(&keys.queue, false, first_page, |key, value, version| {
             let delivery = Delivery::decode(key, value)?;
             if delivery.available(now) {
                 chosen.push(Candidate { key: key.to_vec(), version, delivery });
