@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pillion.Pillion;
+import dev.pillion.state.Concurrency;
 import dev.pillion.state.DeleteRequest;
+import dev.pillion.state.EtagMismatchException;
 import dev.pillion.state.SaveRequest;
 import dev.pillion.state.StateException;
 import dev.pillion.state.StateItem;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -234,5 +237,51 @@ class DataSafetyTest {
                     .contains("discarded an instance");
               });
     }
+  }
+
+  /** A hammer on one pooled store: more threads than instances, etag-guarded increments. */
+  @Test
+  void manyThreadsOnFewPooledInstancesLoseNoUpdate() throws Exception {
+    int threads = 8;
+    int increments = 500;
+    List<CompletableFuture<Void>> workers = new ArrayList<>();
+    java.util.concurrent.ExecutorService pool =
+        java.util.concurrent.Executors.newFixedThreadPool(threads);
+    for (int t = 0; t < threads; t++) {
+      workers.add(
+          CompletableFuture.runAsync(
+              () -> {
+                for (int i = 0; i < increments; i++) {
+                  while (true) {
+                    Optional<StateItem> current = store.get("shared");
+                    long next = current.map(c -> Long.parseLong(c.valueAsString())).orElse(0L) + 1;
+                    SaveRequest.Builder save = SaveRequest.builder("shared", Long.toString(next));
+                    if (current.isPresent()) {
+                      save.etag(current.get().etag().orElseThrow());
+                    } else {
+                      save.concurrency(Concurrency.FIRST_WRITE);
+                    }
+                    try {
+                      store.save(save.build());
+                      break;
+                    } catch (EtagMismatchException retry) {
+                      // Another thread won; read again.
+                    }
+                  }
+                }
+              },
+              pool));
+    }
+    try {
+      for (CompletableFuture<Void> worker : workers) {
+        worker.get();
+      }
+    } finally {
+      pool.shutdown();
+    }
+    assertThat(store.get("shared"))
+        .map(StateItem::valueAsString)
+        .contains(Long.toString((long) threads * increments));
+    assertNothingLost();
   }
 }

@@ -56,6 +56,9 @@ final class GuestInstance implements ComponentCaller {
   private int requestBufferCapacity;
   private volatile String brokenReason;
 
+  /** The pool slot the instance lives in (written by the pool before the instance is shared). */
+  int poolSlot;
+
   private GuestInstance(
       ComponentSpec spec,
       Instance instance,
