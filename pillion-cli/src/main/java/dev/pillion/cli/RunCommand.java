@@ -180,20 +180,24 @@ final class RunCommand implements Callable<Integer> {
                     + " s");
         return PillionCli.EXIT_RUNTIME;
       }
-      out()
-          .printf(
-              "✓ Pillion is up: app id '%s', HTTP port %d, gRPC port %d, components %s%n",
-              appId, server.httpPort(), server.grpcPort(), server.runtime().stateStoreNames());
-      out().flush();
       if (command.isEmpty()) {
         return serveUntilStopped(server);
       }
+      announceReady(server);
       return runApplication(server, token);
     } finally {
       server.close();
       out().flush();
       err().flush();
     }
+  }
+
+  private void announceReady(PillionServer server) {
+    out()
+        .printf(
+            "✓ Pillion is up: app id '%s', HTTP port %d, gRPC port %d, components %s%n",
+            appId, server.httpPort(), server.grpcPort(), server.runtime().stateStoreNames());
+    out().flush();
   }
 
   /** Usage errors in the HTTP limits (exit code 2), found before anything starts. */
@@ -334,6 +338,8 @@ final class RunCommand implements Callable<Integer> {
       hook = new Thread(server::close, "pillion-signal");
       Runtime.getRuntime().addShutdownHook(hook);
     }
+    // Only now: whoever waits for the ready line may signal at once, and must reach the handler.
+    announceReady(server);
     try {
       server.awaitShutdown();
     } finally {
