@@ -44,7 +44,7 @@ final class ConsoleLog implements AutoCloseable {
   private final PrintWriter out;
   private final PrintWriter err;
   private final LineFormatter formatter;
-  private final ConsoleHandler handler;
+  private final OutputHandler handler;
   private final Logger root = Logger.getLogger("");
   // Held for the whole run: java.util.logging keeps loggers weakly, and a collected logger loses
   // the level set on it.
@@ -59,7 +59,7 @@ final class ConsoleLog implements AutoCloseable {
     this.out = out;
     this.err = err;
     this.formatter = new LineFormatter(level == LogLevel.DEBUG);
-    this.handler = new ConsoleHandler();
+    this.handler = new OutputHandler();
     previousRootLevel = root.getLevel();
     previousPillionLevel = pillion.getLevel();
     previousApiLevel = api.getLevel();
@@ -131,8 +131,8 @@ final class ConsoleLog implements AutoCloseable {
   }
 
   /** Writes formatted entries to the output stream, each at once. */
-  private final class ConsoleHandler extends Handler {
-    ConsoleHandler() {
+  private final class OutputHandler extends Handler {
+    OutputHandler() {
       setFormatter(formatter);
       setLevel(Level.ALL);
     }
