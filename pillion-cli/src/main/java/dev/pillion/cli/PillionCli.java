@@ -37,7 +37,8 @@ public final class PillionCli {
    * @return a new command line
    */
   public static CommandLine commandLine() {
-    return new CommandLine(new PillionCli());
+    // --log-level takes daprd's lower-case names.
+    return new CommandLine(new PillionCli()).setCaseInsensitiveEnumValuesAllowed(true);
   }
 
   /**

@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -37,15 +39,22 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     description = {
       "Starts the Dapr API (HTTP and gRPC) with the components of a resources folder, then, if given, runs the"
-          + " application command with DAPR_HTTP_PORT, DAPR_GRPC_PORT and APP_ID in its environment. The runtime"
-          + " stops when the application exits; the exit code is the application's, also when"
-          + " pillion is stopped by SIGTERM or SIGINT (they are forwarded to the application).",
-      "Without --resources-path, a default in-memory state store named 'statestore' is loaded."
+          + " application command with DAPR_HTTP_PORT, DAPR_GRPC_PORT, APP_ID and APP_PROTOCOL in its"
+          + " environment. The runtime stops when the application exits; the exit code is the application's,"
+          + " also when pillion is stopped by SIGTERM or SIGINT (they are forwarded to the application).",
+      "Without --resources-path, a default in-memory state store named 'statestore' is loaded. Without"
+          + " --dapr-http-port and --dapr-grpc-port, free ports are chosen (printed in the ready line), so"
+          + " several pillion run can run side by side, as with dapr run.",
+      "Flags are dapr run's, with its short forms; a dapr run flag Pillion does not implement is refused"
+          + " as an unknown option."
     })
 final class RunCommand implements Callable<Integer> {
   private static final Duration HEALTH_TIMEOUT = Duration.ofSeconds(30);
 
   @Spec CommandSpec spec;
+
+  /** Set while {@link #call()} runs. */
+  private ConsoleLog console;
 
   @Option(
       names = {"-a", "--app-id"},
@@ -54,21 +63,63 @@ final class RunCommand implements Callable<Integer> {
   String appId;
 
   @Option(
-      names = {"-d", "--resources-path"},
-      description = "A folder of Dapr resource YAML files (repeatable).")
+      names = {"--resources-path", "-d", "--components-path"},
+      split = ",",
+      paramLabel = "DIR",
+      description =
+          "A folder of Dapr resource YAML files (repeatable, or comma-separated; -d and"
+              + " --components-path are dapr run's older names).")
   List<Path> resourcesPaths = new ArrayList<>();
 
   @Option(
       names = {"-H", "--dapr-http-port"},
-      defaultValue = "3500",
-      description = "HTTP API port (default ${DEFAULT-VALUE}; 0 picks a free one).")
-  int httpPort;
+      paramLabel = "PORT",
+      description =
+          "HTTP API port (default: a free port, printed in the ready line; -1 or 0 likewise).")
+  Integer httpPort;
 
   @Option(
       names = {"-G", "--dapr-grpc-port"},
-      defaultValue = "50001",
-      description = "gRPC API port (default ${DEFAULT-VALUE}; 0 picks a free one).")
-  int grpcPort;
+      paramLabel = "PORT",
+      description =
+          "gRPC API port (default: a free port, printed in the ready line; -1 or 0 likewise).")
+  Integer grpcPort;
+
+  @Option(
+      names = {"-P", "--app-protocol"},
+      paramLabel = "PROTOCOL",
+      defaultValue = "http",
+      description =
+          "How Pillion talks to the application (default ${DEFAULT-VALUE}, the only one"
+              + " implemented so far; dapr run's grpc, grpcs, https and h2c are refused).")
+  String appProtocol;
+
+  @Option(
+      names = "--app-max-concurrency",
+      paramLabel = "N",
+      description =
+          "The most calls Pillion makes into the application at once (event deliveries of all its"
+              + " subscriptions together; default -1, unlimited).")
+  Integer appMaxConcurrency;
+
+  @Option(
+      names = "--log-level",
+      paramLabel = "LEVEL",
+      defaultValue = "info",
+      description =
+          "The runtime's log verbosity: debug, info, warn or error (default ${DEFAULT-VALUE})."
+              + " Stack traces are printed only at debug.")
+  LogLevel logLevel;
+
+  @Option(
+      names = "--enable-api-logging",
+      arity = "0..1",
+      fallbackValue = "true",
+      paramLabel = "BOOLEAN",
+      description =
+          "Logs every call to the HTTP and gRPC APIs (method and path or gRPC method, status,"
+              + " duration), whatever the log level.")
+  boolean apiLogging;
 
   @Option(
       names = {"-p", "--app-port"},
@@ -162,46 +213,73 @@ final class RunCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     checkOptions();
-    String token = System.getenv("DAPR_API_TOKEN");
-    PillionServer server;
-    try {
-      server = startServer(token);
-    } catch (PillionException | IllegalArgumentException e) {
-      err().println("✗ Pillion failed to start: " + e.getMessage());
-      err().flush();
-      return PillionCli.EXIT_RUNTIME;
-    }
-    try {
-      if (!waitHealthy(server, token)) {
-        err()
-            .println(
-                "✗ the Dapr API did not become healthy within "
-                    + HEALTH_TIMEOUT.toSeconds()
-                    + " s");
-        return PillionCli.EXIT_RUNTIME;
-      }
-      if (command.isEmpty()) {
-        return serveUntilStopped(server);
-      }
-      announceReady(server);
-      return runApplication(server, token);
+    try (ConsoleLog log = ConsoleLog.install(out(), err(), logLevel, apiLogging)) {
+      console = log;
+      return serve();
     } finally {
-      server.close();
       out().flush();
       err().flush();
     }
   }
 
-  private void announceReady(PillionServer server) {
-    out()
-        .printf(
-            "✓ Pillion is up: app id '%s', HTTP port %d, gRPC port %d, components %s%n",
-            appId, server.httpPort(), server.grpcPort(), server.runtime().stateStoreNames());
-    out().flush();
+  private int serve() throws InterruptedException {
+    String token = System.getenv("DAPR_API_TOKEN");
+    console.status(
+        "pillion starting: app-id "
+            + appId
+            + ", loading "
+            + (resourcesPaths.isEmpty()
+                ? "the default component statestore (state.in-memory)"
+                : "the components of " + resourcesPaths));
+    PillionServer server;
+    try {
+      server = startServer(token);
+    } catch (PillionException | IllegalArgumentException e) {
+      console.failure("Pillion failed to start: " + e.getMessage());
+      return PillionCli.EXIT_RUNTIME;
+    }
+    try {
+      if (!waitHealthy(server, token)) {
+        console.failure(
+            "the Dapr API did not become healthy within " + HEALTH_TIMEOUT.toSeconds() + " s");
+        return PillionCli.EXIT_RUNTIME;
+      }
+      // Each announces readiness once its signal handling is in place, so a script that stops
+      // pillion as soon as it reads the ready line gets the graceful stop.
+      if (command.isEmpty()) {
+        return serveUntilStopped(server, readyLine(server));
+      }
+      return runApplication(server, token, readyLine(server));
+    } finally {
+      server.close();
+    }
   }
 
-  /** Usage errors in the HTTP limits (exit code 2), found before anything starts. */
+  /** The line scripts wait for: the ports actually bound and every loaded component. */
+  private String readyLine(PillionServer server) {
+    return "pillion ready: app-id "
+        + appId
+        + ", http "
+        + server.httpPort()
+        + ", grpc "
+        + server.grpcPort()
+        + ", components ["
+        + server.runtime().components().stream()
+            .map(component -> component.name() + " (" + component.type() + ")")
+            .collect(Collectors.joining(", "))
+        + "]";
+  }
+
+  /** Usage errors (exit code 2), found before anything starts. */
   private void checkOptions() {
+    checkAppProtocol();
+    checkPort("--dapr-http-port", httpPort);
+    checkPort("--dapr-grpc-port", grpcPort);
+    if (appMaxConcurrency != null && appMaxConcurrency != -1 && appMaxConcurrency < 1) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--app-max-concurrency must be -1 (unlimited) or at least 1, got " + appMaxConcurrency);
+    }
     if (maxBodySize != null && maxRequestSizeMb != null) {
       throw new ParameterException(
           spec.commandLine(),
@@ -233,6 +311,52 @@ final class RunCommand implements Callable<Integer> {
     }
   }
 
+  /**
+   * dapr run's app protocols: http works; the others are refused by name until their app channels
+   * exist, rather than silently talking HTTP to a gRPC or TLS app.
+   */
+  private void checkAppProtocol() {
+    String protocol = appProtocol.toLowerCase(Locale.ROOT);
+    switch (protocol) {
+      case "http" -> {}
+      case "grpc", "grpcs" ->
+          throw new ParameterException(
+              spec.commandLine(),
+              "--app-protocol "
+                  + protocol
+                  + ": the gRPC app channel is not implemented yet; Pillion talks to applications"
+                  + " over http (--app-protocol http, the default)");
+      case "https", "h2c" ->
+          throw new ParameterException(
+              spec.commandLine(),
+              "--app-protocol "
+                  + protocol
+                  + ": the "
+                  + protocol
+                  + " app channel is not implemented yet; Pillion talks to applications over"
+                  + " http (--app-protocol http, the default)");
+      default ->
+          throw new ParameterException(
+              spec.commandLine(),
+              "--app-protocol must be one of http, grpc, grpcs, https, h2c (as in dapr run), got '"
+                  + appProtocol
+                  + "'");
+    }
+  }
+
+  private void checkPort(String option, Integer port) {
+    if (port != null && (port < -1 || port > 65535)) {
+      throw new ParameterException(
+          spec.commandLine(),
+          option + " must be a port (1..65535), or -1 or 0 for a free one; got " + port);
+    }
+  }
+
+  /** The port to bind: the one given, or 0 (a free one) for none, -1 or 0 as in dapr run. */
+  private static int bindPort(Integer port) {
+    return port == null || port < 1 ? 0 : port;
+  }
+
   private int bodyLimit() {
     if (maxRequestSizeMb != null) {
       return maxRequestSizeMb << 20;
@@ -262,8 +386,9 @@ final class RunCommand implements Callable<Integer> {
             .runtime(built)
             .closeRuntime(true)
             .bindAddress(bindAddress)
-            .httpPort(httpPort)
-            .grpcPort(grpcPort)
+            .httpPort(bindPort(httpPort))
+            .grpcPort(bindPort(grpcPort))
+            .apiLogging(apiLogging)
             .maxBodyBytes(bodyLimit())
             .readBufferSize(readBufferLimit())
             .readTimeout(readTimeout)
@@ -277,6 +402,9 @@ final class RunCommand implements Callable<Integer> {
     if (appPort != null) {
       server.appPort(appPort);
     }
+    if (appMaxConcurrency != null && appMaxConcurrency > 0) {
+      server.appMaxConcurrency(appMaxConcurrency);
+    }
     try {
       return server.build().start();
     } catch (RuntimeException e) {
@@ -286,7 +414,10 @@ final class RunCommand implements Callable<Integer> {
   }
 
   /**
-   * Polls {@code /v1.0/healthz} until it answers 204. Each probe is one request on its own
+   * Polls {@code /v1.0/healthz/outbound} until it answers 204: the APIs are up and the components
+   * loaded, which is what the application needs to start (the Dapr SDKs wait on the same endpoint).
+   * Not {@code /v1.0/healthz}, which in daprd also waits for the application's subscriptions, so
+   * the application must be running for it to become healthy. Each probe is one request on its own
    * connection, closed afterwards ({@code Connection: close}), so the check leaves no pooled
    * connection behind to count against {@code --dapr-http-max-connections}.
    */
@@ -296,7 +427,7 @@ final class RunCommand implements Callable<Integer> {
             ? "127.0.0.1"
             : bindAddress.equals("::") ? "::1" : bindAddress;
     String request =
-        "GET /v1.0/healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        "GET /v1.0/healthz/outbound HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
             + (token != null && !token.isEmpty() ? "dapr-api-token: " + token + "\r\n" : "")
             + "\r\n";
     long deadline = System.nanoTime() + HEALTH_TIMEOUT.toNanos();
@@ -321,7 +452,7 @@ final class RunCommand implements Callable<Integer> {
    * Without an application: serves until SIGTERM/SIGINT (or a shutdown call), then stops gracefully
    * and exits 0, as daprd does. A second signal while stopping ends the process at once.
    */
-  private int serveUntilStopped(PillionServer server) throws InterruptedException {
+  private int serveUntilStopped(PillionServer server, String ready) throws InterruptedException {
     AtomicBoolean stopping = new AtomicBoolean();
     Optional<Runnable> restore =
         Signals.onTermination(
@@ -329,8 +460,7 @@ final class RunCommand implements Callable<Integer> {
               if (stopping.getAndSet(true)) {
                 Runtime.getRuntime().halt(Signals.exitCode(signal));
               }
-              out().println("✓ received SIG" + signal + "; stopping Pillion");
-              out().flush();
+              console.status("received SIG" + signal + "; stopping Pillion");
               server.close();
             });
     Thread hook = null;
@@ -338,8 +468,7 @@ final class RunCommand implements Callable<Integer> {
       hook = new Thread(server::close, "pillion-signal");
       Runtime.getRuntime().addShutdownHook(hook);
     }
-    // Only now: whoever waits for the ready line may signal at once, and must reach the handler.
-    announceReady(server);
+    console.status(ready);
     try {
       server.awaitShutdown();
     } finally {
@@ -348,16 +477,18 @@ final class RunCommand implements Callable<Integer> {
         removeHook(hook);
       }
     }
-    out().println("✓ Pillion stopped");
+    console.status("Pillion stopped");
     return 0;
   }
 
-  private int runApplication(PillionServer server, String token) throws InterruptedException {
+  private int runApplication(PillionServer server, String token, String ready)
+      throws InterruptedException {
     ProcessBuilder builder = new ProcessBuilder(command).inheritIO();
     Map<String, String> env = builder.environment();
     env.put("DAPR_HTTP_PORT", Integer.toString(server.httpPort()));
     env.put("DAPR_GRPC_PORT", Integer.toString(server.grpcPort()));
     env.put("APP_ID", appId);
+    env.put("APP_PROTOCOL", appProtocol.toLowerCase(Locale.ROOT));
     if (appPort != null) {
       env.put("APP_PORT", Integer.toString(appPort));
     }
@@ -378,18 +509,17 @@ final class RunCommand implements Callable<Integer> {
                 stopApplication(app, signal, count);
               }
             });
+    console.status(ready);
     Process app;
     try {
       app = builder.start();
     } catch (IOException e) {
       restore.ifPresent(Runnable::run);
-      err().println("✗ cannot start the application " + command + ": " + e.getMessage());
+      console.failure("cannot start the application " + command + ": " + e.getMessage());
       return PillionCli.EXIT_RUNTIME;
     }
     started.set(app);
-    out()
-        .println("✓ started the application (pid " + app.pid() + "): " + String.join(" ", command));
-    out().flush();
+    console.status("started the application (pid " + app.pid() + "): " + String.join(" ", command));
     Thread hook = null;
     if (restore.isEmpty()) {
       // No signal handling on this JVM: stop the application from a shutdown hook (the exit code
@@ -416,7 +546,7 @@ final class RunCommand implements Callable<Integer> {
         removeHook(hook);
       }
     }
-    out().println("✓ the application exited with code " + exit + "; stopping Pillion");
+    console.status("the application exited with code " + exit + "; stopping Pillion");
     return exit;
   }
 
@@ -428,8 +558,7 @@ final class RunCommand implements Callable<Integer> {
       app.destroyForcibly();
       return;
     }
-    out().println("✓ received SIG" + signal + "; stopping the application (pid " + app.pid() + ")");
-    out().flush();
+    console.status("received SIG" + signal + "; stopping the application (pid " + app.pid() + ")");
     app.destroy();
     Thread killer =
         new Thread(

@@ -47,6 +47,7 @@ public final class EnvProbe {
             "DAPR_GRPC_PORT=" + System.getenv("DAPR_GRPC_PORT"),
             "APP_ID=" + System.getenv("APP_ID"),
             "APP_PORT=" + System.getenv("APP_PORT"),
+            "APP_PROTOCOL=" + System.getenv("APP_PROTOCOL"),
             "saved=" + saved,
             "read=" + read));
     System.exit(Integer.parseInt(args[1]));

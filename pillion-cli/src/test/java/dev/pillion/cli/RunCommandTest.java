@@ -2,14 +2,28 @@ package dev.pillion.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -69,9 +83,12 @@ class RunCommandTest {
             "DAPR_GRPC_PORT=" + grpcPort,
             "APP_ID=probe-app",
             "APP_PORT=8088",
+            "APP_PROTOCOL=http",
             "saved=204",
             "read=\"hello\"");
-    assertThat(result.out()).contains("Pillion is up", "exited with code 5");
+    assertThat(result.out())
+        .contains("pillion ready", "exited with code 5")
+        .doesNotContain("API called");
     // The runtime stopped with the application: its port is free again.
     try (Socket socket = new Socket()) {
       org.assertj.core.api.Assertions.assertThatThrownBy(
@@ -152,12 +169,12 @@ class RunCommandTest {
     Process pillion = pillion(log, "run", "--app-id", "alone", "-H", "0", "-G", "0");
     try {
       long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
-      while (!read(log).contains("Pillion is up")
+      while (!read(log).contains("pillion ready")
           && pillion.isAlive()
           && System.nanoTime() < deadline) {
         Thread.sleep(50);
       }
-      assertThat(read(log)).contains("Pillion is up");
+      assertThat(read(log)).contains("pillion ready");
       pillion.destroy(); // SIGTERM
       assertThat(pillion.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
       assertThat(pillion.exitValue()).as(read(log)).isZero();
@@ -381,7 +398,441 @@ class RunCommandTest {
             "--dapr-http-read-buffer-size",
             "--dapr-http-read-timeout",
             "--dapr-http-idle-timeout",
-            "--dapr-http-max-connections");
+            "--dapr-http-max-connections",
+            "--components-path",
+            "--app-protocol",
+            "--app-max-concurrency",
+            "--log-level",
+            "--enable-api-logging");
     assertThat(List.of(result.out().split("\n"))).isNotEmpty();
+  }
+
+  // ---- dapr run habits: ports, logs, flags ----
+
+  private static final Pattern LOG_LINE =
+      Pattern.compile(
+          "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d)"
+              + " (TRACE|DEBUG|INFO |WARN |ERROR) \\[[^\\]]+\\] .*");
+  private static final Pattern READY =
+      Pattern.compile("pillion ready: app-id \\S+, http (\\d+), grpc (\\d+), components \\[.*\\]");
+
+  /** A {@code pillion run} in this JVM, on a thread of its own, with its output readable. */
+  private record Running(StringWriter out, StringWriter err, CompletableFuture<Integer> exit) {
+    String output() {
+      return out.toString();
+    }
+  }
+
+  private static Running start(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    CommandLine cli = PillionCli.commandLine();
+    cli.setOut(new PrintWriter(out, true));
+    cli.setErr(new PrintWriter(err, true));
+    CompletableFuture<Integer> exit = new CompletableFuture<>();
+    Thread thread =
+        new Thread(
+            () -> {
+              try {
+                exit.complete(cli.execute(args));
+              } catch (Throwable t) {
+                exit.completeExceptionally(t);
+              }
+            },
+            "pillion-run-under-test");
+    thread.setDaemon(true);
+    thread.start();
+    return new Running(out, err, exit);
+  }
+
+  /** Waits (bounded) until a running {@code pillion run} has printed a text. */
+  private static void awaitOutput(Running running, String text) throws InterruptedException {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+    while (!running.output().contains(text)
+        && !running.exit().isDone()
+        && System.nanoTime() < deadline) {
+      Thread.sleep(20);
+    }
+    assertThat(running.output())
+        .as("waiting for '%s'; stderr: %s", text, running.err())
+        .contains(text);
+  }
+
+  /** Stops a {@code pillion run} without an application through the API, and returns its code. */
+  private static int shutdown(Running running, int httpPort) throws Exception {
+    HttpClient.newHttpClient()
+        .send(
+            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/v1.0/shutdown"))
+                .POST(HttpRequest.BodyPublishers.noBody())
+                .build(),
+            HttpResponse.BodyHandlers.discarding());
+    return running.exit().get(60, TimeUnit.SECONDS);
+  }
+
+  private static Matcher ready(String output) {
+    Matcher ready = READY.matcher(output);
+    assertThat(ready.find()).as(output).isTrue();
+    return ready;
+  }
+
+  private Path resources(String name, String... types) throws IOException {
+    Path folder = Files.createDirectories(dir.resolve(name));
+    for (String type : types) {
+      String component = type.startsWith("state.") ? "statestore" : "pubsub";
+      Files.writeString(
+          folder.resolve(component + ".yaml"),
+          "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: "
+              + component
+              + "\nspec:\n  type: "
+              + type
+              + "\n  version: v1\n");
+    }
+    return folder;
+  }
+
+  @Test
+  void withoutPortsFreeOnesAreChosenPrintedAndGivenToTheApplication() throws Exception {
+    Path log = dir.resolve("first.log");
+    Process first = pillion(log, "run", "--app-id", "first");
+    try {
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+      while (!READY.matcher(read(log)).find() && first.isAlive() && System.nanoTime() < deadline) {
+        Thread.sleep(50);
+      }
+      Matcher firstReady = ready(read(log));
+      // A second run beside the first, also without ports: no collision.
+      Path report = dir.resolve("report.txt");
+      Result second =
+          run(
+              "run",
+              "--app-id",
+              "second",
+              "--",
+              java(),
+              "-cp",
+              testClasses(),
+              EnvProbe.class.getName(),
+              report.toString(),
+              "0");
+      assertThat(second.exit()).as(second.out() + second.err()).isZero();
+      Matcher secondReady = ready(second.out());
+      assertThat(Files.readAllLines(report))
+          .contains(
+              "DAPR_HTTP_PORT=" + secondReady.group(1),
+              "DAPR_GRPC_PORT=" + secondReady.group(2),
+              "saved=204");
+      assertThat(List.of(secondReady.group(1), secondReady.group(2)))
+          .doesNotContain(firstReady.group(1), firstReady.group(2));
+      assertThat(firstReady.group(1)).isNotEqualTo(firstReady.group(2));
+      // The first still serves on the ports it printed.
+      assertThat(
+              HttpClient.newHttpClient()
+                  .send(
+                      HttpRequest.newBuilder(
+                              URI.create(
+                                  "http://127.0.0.1:" + firstReady.group(1) + "/v1.0/healthz"))
+                          .build(),
+                      HttpResponse.BodyHandlers.discarding())
+                  .statusCode())
+          .isEqualTo(204);
+      first.destroy();
+      assertThat(first.waitFor(60, TimeUnit.SECONDS)).isTrue();
+      assertThat(first.exitValue()).as(read(log)).isZero();
+    } finally {
+      first.destroyForcibly();
+    }
+  }
+
+  @Test
+  void theLogIsOneLinePerEntryStartingBeforeTheComponentsLoadAndReadyListingThemAll()
+      throws Exception {
+    Path state = resources("state", "state.in-memory");
+    Path pubsub = resources("pubsub", "pubsub.in-memory");
+    Path report = dir.resolve("report.txt");
+    Result result =
+        run(
+            "run",
+            "-a",
+            "logs",
+            "--resources-path",
+            state + "," + pubsub,
+            "-P",
+            "http",
+            "--app-max-concurrency",
+            "-1",
+            "--",
+            java(),
+            "-cp",
+            testClasses(),
+            EnvProbe.class.getName(),
+            report.toString(),
+            "0");
+    assertThat(result.exit()).as(result.err()).isZero();
+    List<String> lines = result.out().lines().toList();
+    assertThat(lines).isNotEmpty().allSatisfy(line -> assertThat(line).matches(LOG_LINE));
+    assertThat(result.out()).doesNotContain("lambda$");
+    int starting = indexOf(lines, "[cli] pillion starting: app-id logs");
+    int loaded = indexOf(lines, "[Pillion] loaded component 'statestore'");
+    int ready = indexOf(lines, "[cli] pillion ready");
+    assertThat(starting).isLessThan(loaded).isLessThan(ready);
+    assertThat(lines.get(ready))
+        .endsWith(", components [statestore (state.in-memory), pubsub (pubsub.in-memory)]");
+  }
+
+  @Test
+  void aPubSubOnlyAppListsItsPubSubInTheReadyLine() throws Exception {
+    Result result =
+        run(
+            "run",
+            "--app-id",
+            "pubsub-only",
+            "--components-path",
+            resources("only-pubsub", "pubsub.in-memory").toString(),
+            "--",
+            "true");
+    assertThat(result.exit()).as(result.err()).isZero();
+    assertThat(ready(result.out()).group()).endsWith(", components [pubsub (pubsub.in-memory)]");
+  }
+
+  private static int indexOf(List<String> lines, String text) {
+    for (int i = 0; i < lines.size(); i++) {
+      if (lines.get(i).contains(text)) {
+        return i;
+      }
+    }
+    throw new AssertionError("no line contains '" + text + "' in " + lines);
+  }
+
+  @Test
+  void theLogLevelIsAppliedToTheRuntimesLoggers() throws Exception {
+    Result debug = run("run", "--app-id", "loud", "--log-level", "debug", "--", "true");
+    assertThat(debug.exit()).as(debug.err()).isZero();
+    assertThat(debug.out()).contains("DEBUG [WasmHost] loaded component 'statestore'");
+
+    Result info = run("run", "--app-id", "normal", "--", "true");
+    assertThat(info.out())
+        .contains("INFO  [Pillion] loaded component 'statestore'")
+        .doesNotContain("DEBUG");
+
+    Result warn = run("run", "--app-id", "quiet", "--log-level", "WARN", "--", "true");
+    assertThat(warn.exit()).as(warn.err()).isZero();
+    // Only pillion run's own lines are at INFO.
+    assertThat(warn.out().lines().filter(line -> line.contains(" INFO  ")))
+        .isNotEmpty()
+        .allSatisfy(line -> assertThat(line).contains(" INFO  [cli] "));
+    assertThat(warn.out()).contains("pillion ready");
+  }
+
+  @Test
+  void apiLoggingLogsEveryHttpAndGrpcCallWhateverTheLogLevel() throws Exception {
+    int httpPort = freePort();
+    int grpcPort = freePort();
+    Running running =
+        start(
+            "run",
+            "--app-id",
+            "api-log",
+            "--enable-api-logging",
+            "--log-level",
+            "error",
+            "-H",
+            Integer.toString(httpPort),
+            "-G",
+            Integer.toString(grpcPort));
+    awaitOutput(running, "pillion ready");
+    HttpClient http = HttpClient.newHttpClient();
+    assertThat(
+            http.send(
+                    HttpRequest.newBuilder(
+                            URI.create(
+                                "http://127.0.0.1:" + httpPort + "/v1.0/state/statestore?x=1"))
+                        .POST(HttpRequest.BodyPublishers.ofString("[{\"key\":\"k\",\"value\":1}]"))
+                        .build(),
+                    HttpResponse.BodyHandlers.discarding())
+                .statusCode())
+        .isEqualTo(204);
+    io.grpc.ManagedChannel channel =
+        io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", grpcPort).usePlaintext().build();
+    try {
+      io.dapr.v1.DaprGrpc.newBlockingStub(channel)
+          .getState(
+              io.dapr.v1.DaprStateProtos.GetStateRequest.newBuilder()
+                  .setStoreName("statestore")
+                  .setKey("k")
+                  .build());
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+    awaitOutput(running, "Dapr/GetState");
+    assertThat(shutdown(running, httpPort)).isZero();
+    assertThat(running.output())
+        .containsPattern(
+            "INFO  \\[api\\] HTTP API called: POST /v1\\.0/state/statestore, status 204, [0-9.]+ ms")
+        .containsPattern(
+            "INFO  \\[api\\] gRPC API called: /dapr\\.proto\\.runtime\\.v1\\.Dapr/GetState,"
+                + " status OK, [0-9.]+ ms")
+        .doesNotContain("[Pillion] loaded component");
+  }
+
+  /** An app behind --app-port, served from this JVM: its handlers run on threads of their own. */
+  private static HttpServer app(String subscribeAnswer) throws IOException {
+    HttpServer app =
+        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    app.setExecutor(
+        Executors.newCachedThreadPool(
+            task -> {
+              Thread thread = new Thread(task, "test-app");
+              thread.setDaemon(true);
+              return thread;
+            }));
+    byte[] body = subscribeAnswer.getBytes(StandardCharsets.UTF_8);
+    app.createContext(
+        "/dapr/subscribe",
+        exchange -> {
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, body.length);
+          exchange.getResponseBody().write(body);
+          exchange.close();
+        });
+    return app;
+  }
+
+  @Test
+  void aFailedSubscribeIsOneErrorLineWithoutAStackTrace() throws Exception {
+    HttpServer app = app("this is not JSON");
+    app.start();
+    int httpPort = freePort();
+    try {
+      Running running =
+          start(
+              "run",
+              "--app-id",
+              "broken-app",
+              "-H",
+              Integer.toString(httpPort),
+              "-G",
+              "0",
+              "--app-port",
+              Integer.toString(app.getAddress().getPort()));
+      awaitOutput(running, " ERROR ");
+      assertThat(shutdown(running, httpPort)).isZero();
+      List<String> errors =
+          running.output().lines().filter(line -> line.contains(" ERROR ")).toList();
+      assertThat(errors).hasSize(1);
+      assertThat(errors.get(0)).matches(LOG_LINE).contains("subscriptions");
+      assertThat(running.output().lines()).allSatisfy(line -> assertThat(line).matches(LOG_LINE));
+    } finally {
+      app.stop(0);
+    }
+  }
+
+  @Test
+  void appMaxConcurrencyBoundsTheCallsIntoTheApplication() throws Exception {
+    HttpServer app =
+        app(
+            "[{\"pubsubname\":\"pubsub\",\"topic\":\"a\",\"route\":\"/events\"},"
+                + "{\"pubsubname\":\"pubsub\",\"topic\":\"b\",\"route\":\"/events\"},"
+                + "{\"pubsubname\":\"pubsub\",\"topic\":\"c\",\"route\":\"/events\"}]");
+    AtomicInteger inFlight = new AtomicInteger();
+    AtomicInteger mostInFlight = new AtomicInteger();
+    AtomicInteger delivered = new AtomicInteger();
+    app.createContext(
+        "/events",
+        exchange -> {
+          mostInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+          try {
+            exchange.getRequestBody().readAllBytes();
+            Thread.sleep(200);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+          } finally {
+            inFlight.decrementAndGet();
+          }
+          exchange.sendResponseHeaders(200, -1);
+          exchange.close();
+          delivered.incrementAndGet();
+        });
+    app.start();
+    int httpPort = freePort();
+    try {
+      Running running =
+          start(
+              "run",
+              "--app-id",
+              "one-at-a-time",
+              "-H",
+              Integer.toString(httpPort),
+              "-G",
+              "0",
+              "-d",
+              resources("broker", "pubsub.in-memory").toString(),
+              "-p",
+              Integer.toString(app.getAddress().getPort()),
+              "--app-max-concurrency",
+              "1");
+      awaitOutput(running, "delivering 3 subscription(s)");
+      HttpClient http = HttpClient.newHttpClient();
+      for (int i = 0; i < 2; i++) {
+        for (String topic : List.of("a", "b", "c")) {
+          assertThat(
+                  http.send(
+                          HttpRequest.newBuilder(
+                                  URI.create(
+                                      "http://127.0.0.1:"
+                                          + httpPort
+                                          + "/v1.0/publish/pubsub/"
+                                          + topic))
+                              .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                              .header("Content-Type", "application/json")
+                              .build(),
+                          HttpResponse.BodyHandlers.discarding())
+                      .statusCode())
+              .isEqualTo(204);
+        }
+      }
+      long deadline = System.nanoTime() + java.time.Duration.ofSeconds(30).toNanos();
+      while (delivered.get() < 6 && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      assertThat(delivered.get()).isEqualTo(6);
+      assertThat(mostInFlight.get()).isEqualTo(1);
+      assertThat(shutdown(running, httpPort)).isZero();
+    } finally {
+      app.stop(0);
+    }
+  }
+
+  @Test
+  void daprRunFlagsPillionDoesNotImplementAreClearUsageErrors() {
+    Result grpc = run("run", "--app-id", "x", "--app-protocol", "grpc", "--", "true");
+    assertThat(grpc.exit()).isEqualTo(2);
+    assertThat(grpc.err())
+        .contains("--app-protocol grpc: the gRPC app channel is not implemented yet");
+
+    Result https = run("run", "--app-id", "x", "-P", "https");
+    assertThat(https.exit()).isEqualTo(2);
+    assertThat(https.err())
+        .contains("--app-protocol https: the https app channel is not implemented");
+
+    Result unknownProtocol = run("run", "--app-id", "x", "--app-protocol", "ftp");
+    assertThat(unknownProtocol.exit()).isEqualTo(2);
+    assertThat(unknownProtocol.err()).contains("--app-protocol must be one of http, grpc");
+
+    Result level = run("run", "--app-id", "x", "--log-level", "verbose");
+    assertThat(level.exit()).isEqualTo(2);
+    assertThat(level.err()).contains("--log-level", "verbose");
+
+    Result concurrency = run("run", "--app-id", "x", "--app-max-concurrency", "0");
+    assertThat(concurrency.exit()).isEqualTo(2);
+    assertThat(concurrency.err())
+        .contains("--app-max-concurrency must be -1 (unlimited) or at least 1");
+
+    Result port = run("run", "--app-id", "x", "--dapr-grpc-port", "70000");
+    assertThat(port.exit()).isEqualTo(2);
+    assertThat(port.err()).contains("--dapr-grpc-port must be a port");
+
+    Result unknown = run("run", "--app-id", "x", "--config", "tracing.yaml", "--", "true");
+    assertThat(unknown.exit()).isEqualTo(2);
+    assertThat(unknown.err()).contains("Unknown option: '--config'");
   }
 }

@@ -2,9 +2,12 @@ package dev.pillion.server;
 
 import dev.pillion.Pillion;
 import dev.pillion.abi.PillionException;
+import dev.pillion.pubsub.AppChannel;
+import dev.pillion.server.grpc.ApiLogInterceptor;
 import dev.pillion.server.grpc.ApiTokenInterceptor;
 import dev.pillion.server.grpc.DaprGrpcService;
 import dev.pillion.server.grpc.DaprServiceDefinition;
+import dev.pillion.server.http.ApiLogHandler;
 import dev.pillion.server.http.ConnectionLimiter;
 import dev.pillion.server.http.HttpApiHandler;
 import dev.pillion.server.http.HttpAppChannel;
@@ -60,6 +63,8 @@ public final class PillionServer implements AutoCloseable {
   private final Duration gracePeriod;
   private final boolean closeRuntime;
   private final Optional<Integer> appPort;
+  private final int appMaxConcurrency;
+  private final boolean apiLogging;
   private final java.util.List<dev.pillion.pubsub.Subscription> appSubscriptions =
       new java.util.concurrent.CopyOnWriteArrayList<>();
   private Thread appConnector;
@@ -87,6 +92,8 @@ public final class PillionServer implements AutoCloseable {
     this.gracePeriod = builder.gracePeriod;
     this.closeRuntime = builder.closeRuntime;
     this.appPort = builder.appPort;
+    this.appMaxConcurrency = builder.appMaxConcurrency;
+    this.apiLogging = builder.apiLogging;
   }
 
   /**
@@ -114,6 +121,10 @@ public final class PillionServer implements AutoCloseable {
       if (apiToken.isPresent()) {
         definition =
             ServerInterceptors.intercept(definition, new ApiTokenInterceptor(apiToken.get()));
+      }
+      if (apiLogging) {
+        // Outermost (interceptors added last run first), so refused calls are logged too.
+        definition = ServerInterceptors.intercept(definition, new ApiLogInterceptor());
       }
       grpcServer =
           NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, requestedGrpcPort))
@@ -150,6 +161,9 @@ public final class PillionServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel channel) {
                       HttpServerPipeline.configure(channel.pipeline(), httpLimits, handler);
+                      if (apiLogging) {
+                        channel.pipeline().addBefore("api", "api-log", new ApiLogHandler());
+                      }
                     }
                   });
       if (maxConnections > 0) {
@@ -200,7 +214,11 @@ public final class PillionServer implements AutoCloseable {
                 java.util.List<dev.pillion.pubsub.SubscriptionDefinition> fromApp =
                     channel.subscriptions(Duration.ofMinutes(5));
                 if (!closing.get()) {
-                  appSubscriptions.addAll(runtime.startSubscriptions(channel, fromApp));
+                  AppChannel delivery =
+                      appMaxConcurrency > 0
+                          ? new ConcurrencyLimitedAppChannel(channel, appMaxConcurrency)
+                          : channel;
+                  appSubscriptions.addAll(runtime.startSubscriptions(delivery, fromApp));
                   LOG.log(
                       System.Logger.Level.INFO,
                       "delivering "
@@ -327,8 +345,40 @@ public final class PillionServer implements AutoCloseable {
     private Duration gracePeriod = Duration.ofSeconds(5);
     private boolean closeRuntime;
     private Optional<Integer> appPort = Optional.empty();
+    private int appMaxConcurrency;
+    private boolean apiLogging;
 
     private Builder() {}
+
+    /**
+     * Limits how many calls Pillion makes into the app at once (event deliveries of all its
+     * subscriptions together), like daprd's {@code --app-max-concurrency}; unlimited by default. A
+     * delivery beyond the limit waits for a call to finish.
+     *
+     * @param calls the most concurrent calls, at least 1
+     * @return this builder
+     */
+    public Builder appMaxConcurrency(int calls) {
+      if (calls < 1) {
+        throw new IllegalArgumentException(
+            "the app's max concurrency must be at least 1, got " + calls);
+      }
+      this.appMaxConcurrency = calls;
+      return this;
+    }
+
+    /**
+     * Logs every call to the HTTP and gRPC APIs at INFO on the logger {@value ApiLog#LOGGER_NAME}:
+     * method and path (or gRPC method), status and duration, like daprd's {@code
+     * --enable-api-logging}. Off by default.
+     *
+     * @param enabled whether to log API calls
+     * @return this builder
+     */
+    public Builder apiLogging(boolean enabled) {
+      this.apiLogging = enabled;
+      return this;
+    }
 
     /**
      * The port the app listens on: its {@code /dapr/subscribe} is read and events are delivered to
