@@ -9,6 +9,7 @@ import dev.pillion.server.DaprApiError.StateOperation;
 import dev.pillion.server.DaprApiException;
 import dev.pillion.server.PubSubGateway;
 import dev.pillion.server.StateGateway;
+import dev.pillion.server.UnimplementedApis;
 import dev.pillion.state.BulkStateItem;
 import dev.pillion.state.DeleteRequest;
 import dev.pillion.state.GetRequest;
@@ -47,8 +48,9 @@ import java.util.Optional;
 
 /**
  * Dapr's HTTP API ({@code /v1.0/...}) for the building blocks Pillion has: state, pub/sub,
- * metadata, health and shutdown. Handlers run on the event loop: a state call is microseconds, so
- * handing it to another thread would cost more than it saves. Errors are daprd's JSON body {@code
+ * metadata, health and shutdown; daprd's other routes answer 501 naming their API ({@link
+ * UnimplementedApis}). Handlers run on the event loop: a state call is microseconds, so handing it
+ * to another thread would cost more than it saves. Errors are daprd's JSON body {@code
  * {"errorCode": ..., "message": ...}}, and every request gets exactly one response: a request Netty
  * could not decode is a 400/414/431 that ends the connection, an unexpected failure anywhere is a
  * 500 (logged at WARNING once per kind), and a response that cannot be sent is replaced by a 500.
@@ -210,7 +212,13 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
   private Reply route(FullHttpRequest request, RequestTarget target) {
     HttpMethod method = request.method();
     List<String> path = target.segments();
-    if (path.isEmpty() || !path.get(0).equals("v1.0") && !path.get(0).equals("v1.0-alpha1")) {
+    // Bulk publish is the only route Pillion serves outside v1.0 (daprd has it in both).
+    boolean bulkPublishAlpha1 =
+        path.size() > 2
+            && path.get(0).equals("v1.0-alpha1")
+            && path.get(1).equals("publish")
+            && path.get(2).equals("bulk");
+    if (path.isEmpty() || !path.get(0).equals("v1.0") && !bulkPublishAlpha1) {
       return notFound(request, target);
     }
     String api = path.size() > 1 ? path.get(1) : "";
@@ -236,25 +244,22 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         return state(request, target, path.subList(2, path.size()));
       case "publish":
         return publish(request, target, path.subList(2, path.size()));
-      case "bindings",
-          "invoke",
-          "secrets",
-          "configuration",
-          "lock",
-          "unlock",
-          "actors",
-          "workflows",
-          "crypto",
-          "jobs",
-          "conversation",
-          "subscribe":
-        throw new DaprApiException(DaprApiError.notImplemented("the " + api + " API"));
       default:
         return notFound(request, target);
     }
   }
 
+  /**
+   * A request no Pillion route serves: 501 when daprd has a route for it (an API Pillion lacks, or
+   * any path addressed to another app, which daprd invokes), else 404.
+   */
   private static Reply notFound(FullHttpRequest request, RequestTarget target) {
+    Optional<DaprApiError> unimplemented =
+        UnimplementedApis.http(
+            request.method().name(), target.segments(), name -> request.headers().get(name, ""));
+    if (unimplemented.isPresent()) {
+      return error(unimplemented.get());
+    }
     return error(
         new DaprApiError(
             404,
@@ -267,13 +272,18 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
                 + RequestTarget.printable(target.rawPath())));
   }
 
+  /** POST, or PUT, which daprd accepts as POST on its write routes. */
+  private static boolean isPostOrPut(HttpMethod method) {
+    return method.equals(HttpMethod.POST) || method.equals(HttpMethod.PUT);
+  }
+
   /**
    * {@code POST /v1.0/publish/{pubsub}/{topic}} (body: the data, Content-Type: its type), and the
    * bulk forms {@code POST /v1.0-alpha1/publish/bulk/{pubsub}/{topic}} and {@code POST
    * /v1.0/publish/bulk/{pubsub}/{topic}} (body: {@code [{entryId, event, contentType, metadata}]}).
    */
   private Reply publish(FullHttpRequest request, RequestTarget target, List<String> path) {
-    if (!request.method().equals(HttpMethod.POST)) {
+    if (!isPostOrPut(request.method())) {
       return notFound(request, target);
     }
     if (!path.isEmpty() && path.get(0).equals("bulk")) {
@@ -345,7 +355,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       return notFound(request, target);
     }
     String storeName = path.get(0);
-    if (path.size() == 1 && method.equals(HttpMethod.POST)) {
+    if (path.size() == 1 && isPostOrPut(method)) {
       StateStore store = gateway.store(storeName);
       List<SaveRequest> saves = new ArrayList<>();
       int index = 0;
@@ -355,10 +365,10 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       gateway.save(store, saves);
       return Reply.empty(HttpResponseStatus.NO_CONTENT);
     }
-    if (path.size() == 2 && path.get(1).equals("bulk") && method.equals(HttpMethod.POST)) {
+    if (path.size() == 2 && path.get(1).equals("bulk") && isPostOrPut(method)) {
       return bulkGet(gateway.store(storeName), JsonBody.parse(request.content()));
     }
-    if (path.size() == 2 && path.get(1).equals("transaction") && method.equals(HttpMethod.POST)) {
+    if (path.size() == 2 && path.get(1).equals("transaction") && isPostOrPut(method)) {
       return transaction(gateway.store(storeName), JsonBody.parse(request.content()));
     }
     if (path.size() == 2 && method.equals(HttpMethod.GET)) {
