@@ -140,6 +140,18 @@ abstract class DaprSdkContract {
   }
 
   @Test
+  void saveStateWithMetadataSetsTheTtl() {
+    client
+        .saveState("statestore", "ttl", null, "v", java.util.Map.of("ttlInSeconds", "30"), null)
+        .block();
+    State<String> state = client.getState("statestore", "ttl", String.class).block();
+    assertThat(state.getValue()).isEqualTo("v");
+    java.time.Instant expiry = java.time.Instant.parse(state.getMetadata().get("ttlExpireTime"));
+    assertThat(java.time.Duration.between(java.time.Instant.now(), expiry).toSeconds())
+        .isBetween(20L, 30L);
+  }
+
+  @Test
   void missingStoreIsInvalidArgument() {
     assertThatThrownBy(() -> client.getState("nope", "k", String.class).block())
         .isInstanceOfSatisfying(

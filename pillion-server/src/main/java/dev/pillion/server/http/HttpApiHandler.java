@@ -13,10 +13,12 @@ import dev.pillion.server.UnimplementedApis;
 import dev.pillion.state.BulkStateItem;
 import dev.pillion.state.DeleteRequest;
 import dev.pillion.state.GetRequest;
+import dev.pillion.state.InvalidStateRequestException;
 import dev.pillion.state.SaveRequest;
 import dev.pillion.state.StateItem;
 import dev.pillion.state.StateStore;
 import dev.pillion.state.TransactionOperation;
+import dev.pillion.state.spi.StateMetadata;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -357,19 +359,23 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     String storeName = path.get(0);
     if (path.size() == 1 && isPostOrPut(method)) {
       StateStore store = gateway.store(storeName);
+      Map<String, String> fromQuery = stateWriteMetadata(target, storeName);
       List<SaveRequest> saves = new ArrayList<>();
       int index = 0;
       for (JsonNode item : JsonBody.array(JsonBody.parse(request.content()), "the request body")) {
-        saves.add(toSave(item, "[" + index++ + "]"));
+        saves.add(toSave(item, "[" + index++ + "]", fromQuery));
       }
       gateway.save(store, saves);
       return Reply.empty(HttpResponseStatus.NO_CONTENT);
     }
     if (path.size() == 2 && path.get(1).equals("bulk") && isPostOrPut(method)) {
-      return bulkGet(gateway.store(storeName), JsonBody.parse(request.content()));
+      return bulkGet(gateway.store(storeName), JsonBody.parse(request.content()), target);
     }
     if (path.size() == 2 && path.get(1).equals("transaction") && isPostOrPut(method)) {
-      return transaction(gateway.store(storeName), JsonBody.parse(request.content()));
+      return transaction(
+          gateway.store(storeName),
+          JsonBody.parse(request.content()),
+          stateWriteMetadata(target, storeName));
     }
     if (path.size() == 2 && method.equals(HttpMethod.GET)) {
       return get(gateway.store(storeName), path.get(1), target);
@@ -416,8 +422,11 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     return new Reply(HttpResponseStatus.OK, item.get().value(), headers);
   }
 
-  /** {@code {keys: [string], metadata: {string: string}, parallelism: int}}. */
-  private Reply bulkGet(StateStore store, JsonNode body) {
+  /**
+   * {@code {keys: [string], metadata: {string: string}, parallelism: int}}; {@code metadata.*}
+   * query parameters are added to the metadata, replacing the body's, as daprd does.
+   */
+  private Reply bulkGet(StateStore store, JsonNode body, RequestTarget target) {
     ObjectNode request = JsonBody.object(body, "the request body");
     List<String> keys = new ArrayList<>();
     int index = 0;
@@ -425,7 +434,8 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       keys.add(JsonBody.string(key, "keys[" + index++ + "]"));
     }
     Map<String, String> metadata =
-        JsonBody.stringMap(JsonBody.field(request, "metadata"), "metadata");
+        new LinkedHashMap<>(JsonBody.stringMap(JsonBody.field(request, "metadata"), "metadata"));
+    metadata.putAll(metadata(target));
     JsonBody.optionalInteger(request, "parallelism", "parallelism");
     List<BulkStateItem> items =
         gateway.run(StateOperation.BULK_GET, () -> store.bulkGet(keys, metadata));
@@ -449,13 +459,16 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
 
   /**
    * {@code {operations: [{operation: "upsert"|"delete", request: {...}}], metadata: {...}}}; no
-   * operations is a successful no-op, as in daprd.
+   * operations is a successful no-op, as in daprd. The request's {@code metadata.*} query
+   * parameters are added to the transaction's metadata and to every operation's, replacing theirs,
+   * as daprd does.
    */
-  private Reply transaction(StateStore store, JsonNode body) {
+  private Reply transaction(StateStore store, JsonNode body, Map<String, String> fromQuery) {
     ObjectNode request = JsonBody.object(body, "the request body");
     List<JsonNode> given = JsonBody.optionalArray(request, "operations", "operations");
     Map<String, String> metadata =
-        JsonBody.stringMap(JsonBody.field(request, "metadata"), "metadata");
+        new LinkedHashMap<>(JsonBody.stringMap(JsonBody.field(request, "metadata"), "metadata"));
+    metadata.putAll(fromQuery);
     List<TransactionOperation> operations = new ArrayList<>();
     int index = 0;
     for (JsonNode operation : given) {
@@ -465,9 +478,11 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       JsonNode item = JsonBody.field(entry, "request");
       switch (type) {
         case "upsert" ->
-            operations.add(TransactionOperation.upsert(toSave(item, field + ".request")));
+            operations.add(
+                TransactionOperation.upsert(toSave(item, field + ".request", fromQuery)));
         case "delete" ->
-            operations.add(TransactionOperation.delete(toDelete(item, field + ".request")));
+            operations.add(
+                TransactionOperation.delete(toDelete(item, field + ".request", fromQuery)));
         default -> throw new DaprApiException(DaprApiError.unsupportedOperation(type));
       }
     }
@@ -483,8 +498,11 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     return Reply.empty(HttpResponseStatus.NO_CONTENT);
   }
 
-  /** A delete of a transaction: {key, etag, metadata, options{concurrency, consistency}}. */
-  private static DeleteRequest toDelete(JsonNode node, String what) {
+  /**
+   * A delete of a transaction: {key, etag, metadata, options{concurrency, consistency}}, with the
+   * query's metadata over the item's.
+   */
+  private static DeleteRequest toDelete(JsonNode node, String what, Map<String, String> fromQuery) {
     ObjectNode item = JsonBody.object(node, what);
     DeleteRequest.Builder delete =
         DeleteRequest.builder(JsonBody.requiredString(item, "key", what + ".key"));
@@ -493,6 +511,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         .ifPresent(delete::etag);
     JsonBody.stringMap(JsonBody.field(item, "metadata"), what + ".metadata")
         .forEach(delete::metadata);
+    fromQuery.forEach(delete::metadata);
     Optional<ObjectNode> options = JsonBody.optionalObject(item, "options", what + ".options");
     delete
         .concurrency(StateGateway.concurrency(option(options, "concurrency", what)))
@@ -502,9 +521,10 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
 
   /**
    * An item of a save or an upsert: {key, value, etag, metadata, options{concurrency,
-   * consistency}}.
+   * consistency}}, with the query's metadata over the item's (checked by {@link
+   * #stateWriteMetadata}).
    */
-  private static SaveRequest toSave(JsonNode node, String what) {
+  private static SaveRequest toSave(JsonNode node, String what, Map<String, String> fromQuery) {
     ObjectNode item = JsonBody.object(node, what);
     String key = JsonBody.requiredString(item, "key", what + ".key");
     JsonNode value = JsonBody.field(item, "value");
@@ -514,13 +534,17 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         .filter(etag -> !etag.isEmpty())
         .ifPresent(save::etag);
     Map<String, String> metadata =
-        JsonBody.stringMap(JsonBody.field(item, "metadata"), what + ".metadata");
+        new LinkedHashMap<>(
+            JsonBody.stringMap(JsonBody.field(item, "metadata"), what + ".metadata"));
+    metadata.putAll(fromQuery);
     save.metadata(metadata);
     String contentType = metadata.getOrDefault("contentType", "");
     save.contentType(
         contentType.isEmpty()
             ? "application/json"
-            : StateGateway.checkContentType(contentType, what + ".metadata.contentType"));
+            : fromQuery.containsKey("contentType")
+                ? contentType
+                : StateGateway.checkContentType(contentType, what + ".metadata.contentType"));
     Optional<ObjectNode> options = JsonBody.optionalObject(item, "options", what + ".options");
     save.concurrency(StateGateway.concurrency(option(options, "concurrency", what)))
         .consistency(StateGateway.consistency(option(options, "consistency", what)));
@@ -587,6 +611,36 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     }
     metadata.putObject("extended");
     return metadata;
+  }
+
+  /**
+   * The {@code metadata.*} query parameters of a save or transaction, which daprd copies over every
+   * item's metadata; the values Pillion interprets are checked here, so an error names the
+   * parameter rather than every item.
+   */
+  private static Map<String, String> stateWriteMetadata(RequestTarget target, String store) {
+    Map<String, String> fromQuery = metadata(target);
+    String ttl = fromQuery.get(StateMetadata.TTL_IN_SECONDS);
+    if (ttl != null) {
+      try {
+        StateMetadata.ttlSeconds(store, Map.of(StateMetadata.TTL_IN_SECONDS, ttl));
+      } catch (InvalidStateRequestException e) {
+        throw new DaprApiException(
+            DaprApiError.malformed(
+                "the query parameter '"
+                    + METADATA_PREFIX
+                    + StateMetadata.TTL_IN_SECONDS
+                    + "' must be an integer of -1 or more (seconds; -1 never expires), not '"
+                    + RequestTarget.printable(ttl)
+                    + "'"));
+      }
+    }
+    String contentType = fromQuery.get("contentType");
+    if (contentType != null && !contentType.isEmpty()) {
+      StateGateway.checkContentType(
+          contentType, "the query parameter '" + METADATA_PREFIX + "contentType'");
+    }
+    return fromQuery;
   }
 
   private static Map<String, String> metadata(RequestTarget target) {
