@@ -185,6 +185,8 @@ final class RunCommand implements Callable<Integer> {
               "✓ Pillion is up: app id '%s', HTTP port %d, gRPC port %d, components %s%n",
               appId, server.httpPort(), server.grpcPort(), server.runtime().stateStoreNames());
       out().flush();
+      // What the dapr CLI records in the extended metadata for `dapr list` and `dapr stop`.
+      server.setMetadata("cliPID", Long.toString(ProcessHandle.current().pid()));
       if (command.isEmpty()) {
         return serveUntilStopped(server);
       }
@@ -372,6 +374,7 @@ final class RunCommand implements Callable<Integer> {
                 stopApplication(app, signal, count);
               }
             });
+    server.setMetadata("appCommand", String.join(" ", command));
     Process app;
     try {
       app = builder.start();
@@ -381,6 +384,7 @@ final class RunCommand implements Callable<Integer> {
       return PillionCli.EXIT_RUNTIME;
     }
     started.set(app);
+    server.setMetadata("appPID", Long.toString(app.pid()));
     out()
         .println("✓ started the application (pid " + app.pid() + "): " + String.join(" ", command));
     out().flush();

@@ -136,7 +136,9 @@ abstract class DaprSdkContract {
             org.assertj.core.groups.Tuple.tuple("statestore", "state.in-memory", "v1"),
             org.assertj.core.groups.Tuple.tuple("pubsub", "pubsub.in-memory", "v1"));
     assertThat(metadata.getComponents().get(0).getCapabilities())
-        .contains("ETAG", "TRANSACTIONAL", "TTL");
+        .contains("ETAG", "TRANSACTIONAL", "TTL", "ACTOR");
+    assertThat(metadata.getAttributes())
+        .containsEntry("daprRuntimeVersion", PillionServer.RUNTIME_VERSION);
   }
 
   @Test

@@ -305,7 +305,10 @@ class UnimplementedApisTest {
     for (ServerMethodDefinition<?, ?> method :
         dev.pillion.server.grpc.DaprServiceDefinition.bind(
                 new dev.pillion.server.grpc.DaprGrpcService(
-                    new StateGateway(runtime), new PubSubGateway(runtime), () -> {}, "test"))
+                    new StateGateway(runtime),
+                    new PubSubGateway(runtime),
+                    () -> {},
+                    new MetadataGateway(runtime, "test")))
             .getMethods()) {
       String name = method.getMethodDescriptor().getBareMethodName();
       if (UnimplementedApis.grpc(name).message().startsWith("the Dapr API method")) {

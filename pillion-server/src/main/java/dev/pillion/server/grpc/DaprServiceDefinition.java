@@ -73,6 +73,7 @@ public final class DaprServiceDefinition {
               "DeleteBulkState",
               "ExecuteStateTransaction",
               "GetMetadata",
+              "SetMetadata",
               "PublishEvent",
               "BulkPublishEvent",
               "BulkPublishEventAlpha1",

@@ -7,6 +7,7 @@ import dev.pillion.Pillion;
 import dev.pillion.server.DaprApiError;
 import dev.pillion.server.DaprApiError.StateOperation;
 import dev.pillion.server.DaprApiException;
+import dev.pillion.server.MetadataGateway;
 import dev.pillion.server.PubSubGateway;
 import dev.pillion.server.StateGateway;
 import dev.pillion.server.UnimplementedApis;
@@ -40,6 +41,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -66,7 +69,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
   private final PubSubGateway pubsub;
   private final Optional<byte[]> apiToken;
   private final Runnable shutdown;
-  private final String runtimeVersion;
+  private final MetadataGateway metadata;
   private final HttpLimits limits;
 
   /**
@@ -76,7 +79,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
    * @param pubsub the pub/sub gateway
    * @param apiToken the token every call but health checks must carry, if any
    * @param shutdown what {@code POST /v1.0/shutdown} triggers (asynchronously)
-   * @param runtimeVersion reported by the metadata API
+   * @param metadata what the metadata API reports and stores
    * @param limits the limits the pipeline enforces, named in error messages
    */
   public HttpApiHandler(
@@ -84,13 +87,13 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       PubSubGateway pubsub,
       Optional<String> apiToken,
       Runnable shutdown,
-      String runtimeVersion,
+      MetadataGateway metadata,
       HttpLimits limits) {
     this.gateway = gateway;
     this.pubsub = pubsub;
     this.apiToken = apiToken.map(t -> t.getBytes(StandardCharsets.UTF_8));
     this.shutdown = shutdown;
-    this.runtimeVersion = runtimeVersion;
+    this.metadata = metadata;
     this.limits = limits;
   }
 
@@ -236,6 +239,9 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         if (method.equals(HttpMethod.GET) && rest == 0) {
           return Reply.json(HttpResponseStatus.OK, metadata());
         }
+        if (method.equals(HttpMethod.PUT) && rest == 1) {
+          return putMetadata(path.get(2), request.content());
+        }
         return notFound(request, target);
       case "shutdown":
         if (method.equals(HttpMethod.POST) && rest == 0) {
@@ -277,6 +283,28 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
   /** POST, or PUT, which daprd accepts as POST on its write routes. */
   private static boolean isPostOrPut(HttpMethod method) {
     return method.equals(HttpMethod.POST) || method.equals(HttpMethod.PUT);
+  }
+
+  /** {@code PUT /v1.0/metadata/{key}}: the body, as text, is the value. */
+  private Reply putMetadata(String key, ByteBuf body) {
+    String value;
+    try {
+      value =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(body.nioBuffer())
+              .toString();
+    } catch (CharacterCodingException e) {
+      throw new DaprApiException(
+          DaprApiError.malformed(
+              "the value of extended metadata '"
+                  + RequestTarget.printable(key)
+                  + "' (the request body) is not UTF-8 text"));
+    }
+    metadata.put(key, value);
+    return Reply.empty(HttpResponseStatus.NO_CONTENT);
   }
 
   /**
@@ -569,15 +597,15 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     }
   }
 
+  /** {@code GET /v1.0/metadata}, with daprd's field names. */
   private ObjectNode metadata() {
-    Pillion runtime = gateway.runtime();
-    ObjectNode metadata =
+    ObjectNode body =
         JsonBody.JSON
             .createObjectNode()
-            .put("id", runtime.appId())
-            .put("runtimeVersion", runtimeVersion);
-    ArrayNode components = metadata.putArray("components");
-    for (Pillion.LoadedComponent component : runtime.components()) {
+            .put("id", metadata.appId())
+            .put("runtimeVersion", metadata.runtimeVersion());
+    ArrayNode components = body.putArray("components");
+    for (Pillion.LoadedComponent component : metadata.components()) {
       ObjectNode entry =
           components
               .addObject()
@@ -587,15 +615,16 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       ArrayNode capabilities = entry.putArray("capabilities");
       component.capabilities().forEach(capabilities::add);
     }
-    ArrayNode subscriptions = metadata.putArray("subscriptions");
-    for (dev.pillion.pubsub.SubscriptionDefinition subscription : runtime.activeSubscriptions()) {
+    ArrayNode subscriptions = body.putArray("subscriptions");
+    for (MetadataGateway.ActiveSubscription active : metadata.subscriptions()) {
+      dev.pillion.pubsub.SubscriptionDefinition subscription = active.definition();
       ObjectNode entry =
           subscriptions
               .addObject()
               .put("pubsubname", subscription.pubsubName())
               .put("topic", subscription.topic())
-              .put("type", subscription.name().startsWith("app:") ? "programmatic" : "declarative");
-      subscription.deadLetterTopic().ifPresent(topic -> entry.put("deadLetterTopic", topic));
+              .put("type", active.type().name())
+              .put("deadLetterTopic", subscription.deadLetterTopic().orElse(""));
       ArrayNode rules = entry.putArray("rules");
       subscription
           .routes()
@@ -609,8 +638,9 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       ObjectNode meta = entry.putObject("metadata");
       subscription.metadata().forEach(meta::put);
     }
-    metadata.putObject("extended");
-    return metadata;
+    ObjectNode extended = body.putObject("extended");
+    metadata.extended().forEach(extended::put);
+    return body;
   }
 
   /**
