@@ -244,6 +244,8 @@ final class RunCommand implements Callable<Integer> {
             "the Dapr API did not become healthy within " + HEALTH_TIMEOUT.toSeconds() + " s");
         return PillionCli.EXIT_RUNTIME;
       }
+      // What the dapr CLI records in the extended metadata for `dapr list` and `dapr stop`.
+      server.setMetadata("cliPID", Long.toString(ProcessHandle.current().pid()));
       // Each announces readiness once its signal handling is in place, so a script that stops
       // pillion as soon as it reads the ready line gets the graceful stop.
       if (command.isEmpty()) {
@@ -509,6 +511,7 @@ final class RunCommand implements Callable<Integer> {
                 stopApplication(app, signal, count);
               }
             });
+    server.setMetadata("appCommand", String.join(" ", command));
     console.status(ready);
     Process app;
     try {
@@ -519,6 +522,7 @@ final class RunCommand implements Callable<Integer> {
       return PillionCli.EXIT_RUNTIME;
     }
     started.set(app);
+    server.setMetadata("appPID", Long.toString(app.pid()));
     console.status("started the application (pid " + app.pid() + "): " + String.join(" ", command));
     Thread hook = null;
     if (restore.isEmpty()) {

@@ -311,6 +311,44 @@ class RunCommandTest {
   }
 
   @Test
+  void theMetadataApiListsTheCommandAndProcessesAsDaprRunDoes() throws Exception {
+    Path report = dir.resolve("metadata.json");
+    Result result =
+        run(
+            "run",
+            "--app-id",
+            "metadata-probe",
+            "--dapr-http-port",
+            Integer.toString(freePort()),
+            "--dapr-grpc-port",
+            Integer.toString(freePort()),
+            "--",
+            java(),
+            "-cp",
+            testClasses(),
+            MetadataProbe.class.getName(),
+            report.toString());
+    assertThat(result.exit()).as(result.err()).isZero();
+    com.fasterxml.jackson.databind.JsonNode extended =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .readTree(Files.readString(report))
+            .path("extended");
+    assertThat(extended.path("cliPID").asText())
+        .isEqualTo(Long.toString(ProcessHandle.current().pid()));
+    assertThat(extended.path("appPID").asText()).isNotEmpty();
+    assertThat(extended.path("appCommand").asText())
+        .isEqualTo(
+            String.join(
+                " ",
+                java(),
+                "-cp",
+                testClasses(),
+                MetadataProbe.class.getName(),
+                report.toString()));
+    assertThat(extended.path("daprRuntimeVersion").asText()).startsWith("pillion-");
+  }
+
+  @Test
   void aBadResourcesFolderIsAClearErrorAndNonZeroExit() throws IOException {
     Files.writeString(
         dir.resolve("broken.yaml"),

@@ -70,9 +70,9 @@ public record DaprApiError(
   }
 
   /**
-   * A building block or method Pillion does not provide yet.
+   * A Dapr API Pillion does not provide: 501 over HTTP, UNIMPLEMENTED over gRPC.
    *
-   * @param what the API, e.g. "pub/sub"
+   * @param what the API, e.g. "the state query API (alpha1)"
    * @return the error
    */
   public static DaprApiError notImplemented(String what) {
@@ -81,7 +81,7 @@ public record DaprApiError(
         "ERR_NOT_IMPLEMENTED",
         Status.Code.UNIMPLEMENTED,
         "ERR_NOT_IMPLEMENTED",
-        what + " is not supported by Pillion yet");
+        what + " is not implemented by Pillion");
   }
 
   /**

@@ -65,6 +65,7 @@ public final class PillionServer implements AutoCloseable {
   private final Optional<Integer> appPort;
   private final int appMaxConcurrency;
   private final boolean apiLogging;
+  private final MetadataGateway metadata;
   private final java.util.List<dev.pillion.pubsub.Subscription> appSubscriptions =
       new java.util.concurrent.CopyOnWriteArrayList<>();
   private Thread appConnector;
@@ -94,6 +95,7 @@ public final class PillionServer implements AutoCloseable {
     this.appPort = builder.appPort;
     this.appMaxConcurrency = builder.appMaxConcurrency;
     this.apiLogging = builder.apiLogging;
+    this.metadata = new MetadataGateway(runtime, RUNTIME_VERSION);
   }
 
   /**
@@ -116,7 +118,7 @@ public final class PillionServer implements AutoCloseable {
     StateGateway gateway = new StateGateway(runtime);
     try {
       DaprGrpcService service =
-          new DaprGrpcService(gateway, new PubSubGateway(runtime), shutdown, RUNTIME_VERSION);
+          new DaprGrpcService(gateway, new PubSubGateway(runtime), shutdown, metadata);
       ServerServiceDefinition definition = DaprServiceDefinition.bind(service);
       if (apiToken.isPresent()) {
         definition =
@@ -147,7 +149,7 @@ public final class PillionServer implements AutoCloseable {
     }
     HttpApiHandler handler =
         new HttpApiHandler(
-            gateway, new PubSubGateway(runtime), apiToken, shutdown, RUNTIME_VERSION, httpLimits);
+            gateway, new PubSubGateway(runtime), apiToken, shutdown, metadata, httpLimits);
     boss = new NioEventLoopGroup(1);
     workers = new NioEventLoopGroup();
     try {
@@ -265,6 +267,18 @@ public final class PillionServer implements AutoCloseable {
    */
   public int grpcPort() {
     return grpcServer.getPort();
+  }
+
+  /**
+   * Sets an attribute of the extended metadata, as an app's {@code PUT /v1.0/metadata/{key}} does;
+   * the metadata API of both protocols lists it under {@code extended}.
+   *
+   * @param key the attribute (an empty key is ignored, as daprd does)
+   * @param value its value
+   * @throws DaprApiException when the extended metadata would pass its size limit
+   */
+  public void setMetadata(String key, String value) {
+    metadata.put(key, value);
   }
 
   /**

@@ -172,7 +172,7 @@ class AppSubscriptionTest {
     JsonNode subscriptions = JSON.readTree(response.body()).path("subscriptions");
     assertThat(subscriptions).hasSize(2);
     assertThat(subscriptions.get(0).path("topic").asText()).isEqualTo("orders");
-    assertThat(subscriptions.get(0).path("type").asText()).isEqualTo("programmatic");
+    assertThat(subscriptions.get(0).path("type").asText()).isEqualTo("PROGRAMMATIC");
     assertThat(subscriptions.get(0).path("rules").toString()).contains("/vip").contains("/orders");
     assertThat(client.getMetadata().block().getSubscriptions())
         .extracting(s -> s.getTopic())

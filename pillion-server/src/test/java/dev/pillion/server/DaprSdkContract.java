@@ -136,7 +136,21 @@ abstract class DaprSdkContract {
             org.assertj.core.groups.Tuple.tuple("statestore", "state.in-memory", "v1"),
             org.assertj.core.groups.Tuple.tuple("pubsub", "pubsub.in-memory", "v1"));
     assertThat(metadata.getComponents().get(0).getCapabilities())
-        .contains("ETAG", "TRANSACTIONAL", "TTL");
+        .contains("ETAG", "TRANSACTIONAL", "TTL", "ACTOR");
+    assertThat(metadata.getAttributes())
+        .containsEntry("daprRuntimeVersion", PillionServer.RUNTIME_VERSION);
+  }
+
+  @Test
+  void saveStateWithMetadataSetsTheTtl() {
+    client
+        .saveState("statestore", "ttl", null, "v", java.util.Map.of("ttlInSeconds", "30"), null)
+        .block();
+    State<String> state = client.getState("statestore", "ttl", String.class).block();
+    assertThat(state.getValue()).isEqualTo("v");
+    java.time.Instant expiry = java.time.Instant.parse(state.getMetadata().get("ttlExpireTime"));
+    assertThat(java.time.Duration.between(java.time.Instant.now(), expiry).toSeconds())
+        .isBetween(20L, 30L);
   }
 
   @Test
@@ -158,9 +172,7 @@ abstract class DaprSdkContract {
             DaprException.class,
             e -> {
               assertThat(e.getErrorCode()).isEqualTo("UNIMPLEMENTED");
-              assertThat(e.getMessage())
-                  .contains("GetSecret")
-                  .contains("not supported by Pillion yet");
+              assertThat(e.getMessage()).contains("the secrets API is not implemented by Pillion");
             });
   }
 

@@ -2,6 +2,7 @@ package dev.pillion.server.embedded;
 
 import dev.pillion.Pillion;
 import dev.pillion.abi.PillionException;
+import dev.pillion.server.MetadataGateway;
 import dev.pillion.server.PillionServer;
 import dev.pillion.server.PubSubGateway;
 import dev.pillion.server.StateGateway;
@@ -66,7 +67,7 @@ public final class EmbeddedDapr implements AutoCloseable {
                 new Thread(self[0]::close, "pillion-embedded-shutdown").start();
               }
             },
-            PillionServer.RUNTIME_VERSION);
+            new MetadataGateway(runtime, PillionServer.RUNTIME_VERSION));
     try {
       Server server =
           InProcessServerBuilder.forName(name)

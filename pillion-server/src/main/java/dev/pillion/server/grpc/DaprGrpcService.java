@@ -8,6 +8,7 @@ import dev.pillion.pubsub.PublishRequest;
 import dev.pillion.server.DaprApiError;
 import dev.pillion.server.DaprApiError.StateOperation;
 import dev.pillion.server.DaprApiException;
+import dev.pillion.server.MetadataGateway;
 import dev.pillion.server.PubSubGateway;
 import dev.pillion.server.StateGateway;
 import dev.pillion.state.BulkStateItem;
@@ -45,7 +46,7 @@ public final class DaprGrpcService implements DaprGrpc.AsyncService {
   private final StateGateway gateway;
   private final PubSubGateway pubsub;
   private final Runnable shutdown;
-  private final String runtimeVersion;
+  private final MetadataGateway metadata;
 
   /**
    * Creates the service.
@@ -53,14 +54,14 @@ public final class DaprGrpcService implements DaprGrpc.AsyncService {
    * @param gateway the state gateway
    * @param pubsub the pub/sub gateway
    * @param shutdown what {@code Shutdown} triggers (asynchronously)
-   * @param runtimeVersion reported by {@code GetMetadata}
+   * @param metadata what {@code GetMetadata} reports and {@code SetMetadata} stores
    */
   public DaprGrpcService(
-      StateGateway gateway, PubSubGateway pubsub, Runnable shutdown, String runtimeVersion) {
+      StateGateway gateway, PubSubGateway pubsub, Runnable shutdown, MetadataGateway metadata) {
     this.gateway = gateway;
     this.pubsub = pubsub;
     this.shutdown = shutdown;
-    this.runtimeVersion = runtimeVersion;
+    this.metadata = metadata;
   }
 
   private static <T> void respond(StreamObserver<T> observer, Supplier<T> action) {
@@ -349,7 +350,7 @@ public final class DaprGrpcService implements DaprGrpc.AsyncService {
   public StreamObserver<DaprPubsubProtos.SubscribeTopicEventsRequestAlpha1>
       subscribeTopicEventsAlpha1(
           StreamObserver<DaprPubsubProtos.SubscribeTopicEventsResponseAlpha1> responses) {
-    return new StreamingSubscription(gateway.runtime(), responses);
+    return new StreamingSubscription(gateway.runtime(), metadata, responses);
   }
 
   @Override
@@ -359,12 +360,12 @@ public final class DaprGrpcService implements DaprGrpc.AsyncService {
     respond(
         observer,
         () -> {
-          Pillion runtime = gateway.runtime();
           DaprMetadataProtos.GetMetadataResponse.Builder response =
               DaprMetadataProtos.GetMetadataResponse.newBuilder()
-                  .setId(runtime.appId())
-                  .setRuntimeVersion(runtimeVersion);
-          for (Pillion.LoadedComponent component : runtime.components()) {
+                  .setId(metadata.appId())
+                  .setRuntimeVersion(metadata.runtimeVersion())
+                  .putAllExtendedMetadata(metadata.extended());
+          for (Pillion.LoadedComponent component : metadata.components()) {
             response.addRegisteredComponents(
                 DaprMetadataProtos.RegisteredComponents.newBuilder()
                     .setName(component.name())
@@ -372,8 +373,8 @@ public final class DaprGrpcService implements DaprGrpc.AsyncService {
                     .setVersion(component.version())
                     .addAllCapabilities(component.capabilities()));
           }
-          for (dev.pillion.pubsub.SubscriptionDefinition subscription :
-              runtime.activeSubscriptions()) {
+          for (MetadataGateway.ActiveSubscription active : metadata.subscriptions()) {
+            dev.pillion.pubsub.SubscriptionDefinition subscription = active.definition();
             DaprMetadataProtos.PubsubSubscriptionRules.Builder rules =
                 DaprMetadataProtos.PubsubSubscriptionRules.newBuilder();
             subscription
@@ -400,11 +401,20 @@ public final class DaprGrpcService implements DaprGrpc.AsyncService {
                     .setRules(rules)
                     .setDeadLetterTopic(subscription.deadLetterTopic().orElse(""))
                     .setType(
-                        subscription.name().startsWith("app:")
-                            ? DaprMetadataProtos.PubsubSubscriptionType.PROGRAMMATIC
-                            : DaprMetadataProtos.PubsubSubscriptionType.DECLARATIVE));
+                        DaprMetadataProtos.PubsubSubscriptionType.valueOf(active.type().name())));
           }
           return response.build();
+        });
+  }
+
+  @Override
+  public void setMetadata(
+      DaprMetadataProtos.SetMetadataRequest request, StreamObserver<Empty> observer) {
+    respond(
+        observer,
+        () -> {
+          metadata.put(request.getKey(), request.getValue());
+          return Empty.getDefaultInstance();
         });
   }
 

@@ -1,17 +1,30 @@
 package dev.pillion.server.grpc;
 
-import dev.pillion.server.DaprApiError;
+import dev.pillion.server.UnimplementedApis;
 import io.dapr.v1.DaprGrpc;
+import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.ServerServiceDefinition;
-import io.grpc.stub.ServerCalls;
+import io.grpc.ServiceDescriptor;
+import io.grpc.StatusRuntimeException;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * The {@code dapr.proto.runtime.v1.Dapr} service: the methods Pillion implements, and for every
- * other method a handler answering UNIMPLEMENTED with a message naming the method, instead of
- * gRPC's generic text.
+ * other method daprd has a handler answering UNIMPLEMENTED with a message naming the API (see
+ * {@link UnimplementedApis}), instead of gRPC's generic text. That includes daprd's methods newer
+ * than the Dapr SDK whose generated service this is (they are added to the service by name, with
+ * requests left unread).
  */
 public final class DaprServiceDefinition {
   private DaprServiceDefinition() {}
@@ -24,11 +37,24 @@ public final class DaprServiceDefinition {
    */
   public static ServerServiceDefinition bind(DaprGrpcService service) {
     ServerServiceDefinition bound = DaprGrpc.bindService(service);
-    ServerServiceDefinition.Builder definition =
-        ServerServiceDefinition.builder(DaprGrpc.getServiceDescriptor());
+    List<ServerMethodDefinition<?, ?>> methods = new ArrayList<>();
+    Set<String> known = new HashSet<>();
     for (ServerMethodDefinition<?, ?> method : bound.getMethods()) {
-      definition.addMethod(serve(method));
+      methods.add(serve(method));
+      known.add(method.getMethodDescriptor().getBareMethodName());
     }
+    for (String method : UnimplementedApis.grpcMethods()) {
+      if (!known.contains(method)) {
+        methods.add(unimplemented(unknownMethod(method)));
+      }
+    }
+    ServiceDescriptor.Builder descriptor =
+        ServiceDescriptor.newBuilder(UnimplementedApis.GRPC_SERVICE)
+            .setSchemaDescriptor(DaprGrpc.getServiceDescriptor().getSchemaDescriptor());
+    methods.forEach(method -> descriptor.addMethod(method.getMethodDescriptor()));
+    ServerServiceDefinition.Builder definition =
+        ServerServiceDefinition.builder(descriptor.build());
+    methods.forEach(definition::addMethod);
     return definition.build();
   }
 
@@ -47,6 +73,7 @@ public final class DaprServiceDefinition {
               "DeleteBulkState",
               "ExecuteStateTransaction",
               "GetMetadata",
+              "SetMetadata",
               "PublishEvent",
               "BulkPublishEvent",
               "BulkPublishEventAlpha1",
@@ -57,38 +84,43 @@ public final class DaprServiceDefinition {
     };
   }
 
-  /** Fails a streaming call at once and ignores whatever the client still sends. */
-  private static <Q, R> io.grpc.stub.StreamObserver<Q> refuse(
-      io.grpc.stub.StreamObserver<R> observer, DaprApiError error) {
-    observer.onError(GrpcErrors.toStatus(error));
-    return new io.grpc.stub.StreamObserver<>() {
-      @Override
-      public void onNext(Q value) {}
+  /** A method the generated service does not know: its messages stay bytes, never parsed. */
+  private static MethodDescriptor<byte[], byte[]> unknownMethod(String method) {
+    MethodDescriptor.Marshaller<byte[]> bytes =
+        new MethodDescriptor.Marshaller<>() {
+          @Override
+          public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+          }
 
-      @Override
-      public void onError(Throwable t) {}
-
-      @Override
-      public void onCompleted() {}
-    };
+          @Override
+          public byte[] parse(InputStream stream) {
+            try {
+              return stream.readAllBytes();
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          }
+        };
+    return MethodDescriptor.newBuilder(bytes, bytes)
+        .setType(MethodDescriptor.MethodType.UNKNOWN)
+        .setFullMethodName(
+            MethodDescriptor.generateFullMethodName(UnimplementedApis.GRPC_SERVICE, method))
+        .build();
   }
 
+  /**
+   * Answers every call at once, whatever its kind (unary or streaming), before reading any request.
+   */
   private static <Q, R> ServerMethodDefinition<Q, R> unimplemented(
       MethodDescriptor<Q, R> descriptor) {
-    DaprApiError error =
-        DaprApiError.notImplemented(
-            descriptor.getBareMethodName() + " (" + descriptor.getFullMethodName() + ")");
+    StatusRuntimeException error =
+        GrpcErrors.toStatus(UnimplementedApis.grpc(descriptor.getBareMethodName()));
     ServerCallHandler<Q, R> handler =
-        switch (descriptor.getType()) {
-          case UNARY ->
-              ServerCalls.asyncUnaryCall(
-                  (request, observer) -> observer.onError(GrpcErrors.toStatus(error)));
-          case SERVER_STREAMING ->
-              ServerCalls.asyncServerStreamingCall(
-                  (request, observer) -> observer.onError(GrpcErrors.toStatus(error)));
-          case CLIENT_STREAMING ->
-              ServerCalls.asyncClientStreamingCall(observer -> refuse(observer, error));
-          default -> ServerCalls.asyncBidiStreamingCall(observer -> refuse(observer, error));
+        (call, headers) -> {
+          Metadata trailers = error.getTrailers();
+          call.close(error.getStatus(), trailers == null ? new Metadata() : trailers);
+          return new ServerCall.Listener<>() {};
         };
     return ServerMethodDefinition.create(descriptor, handler);
   }

@@ -7,6 +7,7 @@ import dev.pillion.pubsub.Event;
 import dev.pillion.pubsub.Subscription;
 import dev.pillion.pubsub.SubscriptionOptions;
 import dev.pillion.server.DaprApiError;
+import dev.pillion.server.MetadataGateway;
 import io.dapr.v1.DaprAppCallbackProtos;
 import io.dapr.v1.DaprPubsubProtos;
 import io.grpc.stub.StreamObserver;
@@ -27,14 +28,18 @@ final class StreamingSubscription
   private static final long ANSWER_TIMEOUT_SECONDS = 60;
 
   private final Pillion runtime;
+  private final MetadataGateway metadata;
   private final StreamObserver<DaprPubsubProtos.SubscribeTopicEventsResponseAlpha1> responses;
   private final Map<String, CompletableFuture<DeliveryResult>> pending = new ConcurrentHashMap<>();
   private volatile Subscription subscription;
+  private volatile Runnable unlist = () -> {};
 
   StreamingSubscription(
       Pillion runtime,
+      MetadataGateway metadata,
       StreamObserver<DaprPubsubProtos.SubscribeTopicEventsResponseAlpha1> responses) {
     this.runtime = runtime;
+    this.metadata = metadata;
     this.responses = responses;
   }
 
@@ -77,6 +82,8 @@ final class StreamingSubscription
       options.deadLetterTopic(initial.getDeadLetterTopic());
     }
     subscription = runtime.pubsub(pubsub).subscribe(options.build(), this::deliver);
+    unlist =
+        metadata.streamingSubscription(pubsub, initial.getTopic(), initial.getDeadLetterTopic());
     send(
         DaprPubsubProtos.SubscribeTopicEventsResponseAlpha1.newBuilder()
             .setInitialResponse(
@@ -122,6 +129,7 @@ final class StreamingSubscription
   }
 
   private void stop() {
+    unlist.run();
     Subscription running = subscription;
     if (running != null) {
       // Closing waits for the handler in progress; it is waiting for an answer that will not come,

@@ -7,15 +7,19 @@ import dev.pillion.Pillion;
 import dev.pillion.server.DaprApiError;
 import dev.pillion.server.DaprApiError.StateOperation;
 import dev.pillion.server.DaprApiException;
+import dev.pillion.server.MetadataGateway;
 import dev.pillion.server.PubSubGateway;
 import dev.pillion.server.StateGateway;
+import dev.pillion.server.UnimplementedApis;
 import dev.pillion.state.BulkStateItem;
 import dev.pillion.state.DeleteRequest;
 import dev.pillion.state.GetRequest;
+import dev.pillion.state.InvalidStateRequestException;
 import dev.pillion.state.SaveRequest;
 import dev.pillion.state.StateItem;
 import dev.pillion.state.StateStore;
 import dev.pillion.state.TransactionOperation;
+import dev.pillion.state.spi.StateMetadata;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFuture;
@@ -37,6 +41,8 @@ import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import java.io.IOException;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
@@ -47,8 +53,9 @@ import java.util.Optional;
 
 /**
  * Dapr's HTTP API ({@code /v1.0/...}) for the building blocks Pillion has: state, pub/sub,
- * metadata, health and shutdown. Handlers run on the event loop: a state call is microseconds, so
- * handing it to another thread would cost more than it saves. Errors are daprd's JSON body {@code
+ * metadata, health and shutdown; daprd's other routes answer 501 naming their API ({@link
+ * UnimplementedApis}). Handlers run on the event loop: a state call is microseconds, so handing it
+ * to another thread would cost more than it saves. Errors are daprd's JSON body {@code
  * {"errorCode": ..., "message": ...}}, and every request gets exactly one response: a request Netty
  * could not decode is a 400/414/431 that ends the connection, an unexpected failure anywhere is a
  * 500 (logged at WARNING once per kind), and a response that cannot be sent is replaced by a 500.
@@ -62,7 +69,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
   private final PubSubGateway pubsub;
   private final Optional<byte[]> apiToken;
   private final Runnable shutdown;
-  private final String runtimeVersion;
+  private final MetadataGateway metadata;
   private final HttpLimits limits;
 
   /**
@@ -72,7 +79,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
    * @param pubsub the pub/sub gateway
    * @param apiToken the token every call but health checks must carry, if any
    * @param shutdown what {@code POST /v1.0/shutdown} triggers (asynchronously)
-   * @param runtimeVersion reported by the metadata API
+   * @param metadata what the metadata API reports and stores
    * @param limits the limits the pipeline enforces, named in error messages
    */
   public HttpApiHandler(
@@ -80,13 +87,13 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       PubSubGateway pubsub,
       Optional<String> apiToken,
       Runnable shutdown,
-      String runtimeVersion,
+      MetadataGateway metadata,
       HttpLimits limits) {
     this.gateway = gateway;
     this.pubsub = pubsub;
     this.apiToken = apiToken.map(t -> t.getBytes(StandardCharsets.UTF_8));
     this.shutdown = shutdown;
-    this.runtimeVersion = runtimeVersion;
+    this.metadata = metadata;
     this.limits = limits;
   }
 
@@ -210,7 +217,13 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
   private Reply route(FullHttpRequest request, RequestTarget target) {
     HttpMethod method = request.method();
     List<String> path = target.segments();
-    if (path.isEmpty() || !path.get(0).equals("v1.0") && !path.get(0).equals("v1.0-alpha1")) {
+    // Bulk publish is the only route Pillion serves outside v1.0 (daprd has it in both).
+    boolean bulkPublishAlpha1 =
+        path.size() > 2
+            && path.get(0).equals("v1.0-alpha1")
+            && path.get(1).equals("publish")
+            && path.get(2).equals("bulk");
+    if (path.isEmpty() || !path.get(0).equals("v1.0") && !bulkPublishAlpha1) {
       return notFound(request, target);
     }
     String api = path.size() > 1 ? path.get(1) : "";
@@ -226,6 +239,9 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         if (method.equals(HttpMethod.GET) && rest == 0) {
           return Reply.json(HttpResponseStatus.OK, metadata());
         }
+        if (method.equals(HttpMethod.PUT) && rest == 1) {
+          return putMetadata(path.get(2), request.content());
+        }
         return notFound(request, target);
       case "shutdown":
         if (method.equals(HttpMethod.POST) && rest == 0) {
@@ -236,25 +252,22 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         return state(request, target, path.subList(2, path.size()));
       case "publish":
         return publish(request, target, path.subList(2, path.size()));
-      case "bindings",
-          "invoke",
-          "secrets",
-          "configuration",
-          "lock",
-          "unlock",
-          "actors",
-          "workflows",
-          "crypto",
-          "jobs",
-          "conversation",
-          "subscribe":
-        throw new DaprApiException(DaprApiError.notImplemented("the " + api + " API"));
       default:
         return notFound(request, target);
     }
   }
 
+  /**
+   * A request no Pillion route serves: 501 when daprd has a route for it (an API Pillion lacks, or
+   * any path addressed to another app, which daprd invokes), else 404.
+   */
   private static Reply notFound(FullHttpRequest request, RequestTarget target) {
+    Optional<DaprApiError> unimplemented =
+        UnimplementedApis.http(
+            request.method().name(), target.segments(), name -> request.headers().get(name, ""));
+    if (unimplemented.isPresent()) {
+      return error(unimplemented.get());
+    }
     return error(
         new DaprApiError(
             404,
@@ -267,13 +280,40 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
                 + RequestTarget.printable(target.rawPath())));
   }
 
+  /** POST, or PUT, which daprd accepts as POST on its write routes. */
+  private static boolean isPostOrPut(HttpMethod method) {
+    return method.equals(HttpMethod.POST) || method.equals(HttpMethod.PUT);
+  }
+
+  /** {@code PUT /v1.0/metadata/{key}}: the body, as text, is the value. */
+  private Reply putMetadata(String key, ByteBuf body) {
+    String value;
+    try {
+      value =
+          StandardCharsets.UTF_8
+              .newDecoder()
+              .onMalformedInput(CodingErrorAction.REPORT)
+              .onUnmappableCharacter(CodingErrorAction.REPORT)
+              .decode(body.nioBuffer())
+              .toString();
+    } catch (CharacterCodingException e) {
+      throw new DaprApiException(
+          DaprApiError.malformed(
+              "the value of extended metadata '"
+                  + RequestTarget.printable(key)
+                  + "' (the request body) is not UTF-8 text"));
+    }
+    metadata.put(key, value);
+    return Reply.empty(HttpResponseStatus.NO_CONTENT);
+  }
+
   /**
    * {@code POST /v1.0/publish/{pubsub}/{topic}} (body: the data, Content-Type: its type), and the
    * bulk forms {@code POST /v1.0-alpha1/publish/bulk/{pubsub}/{topic}} and {@code POST
    * /v1.0/publish/bulk/{pubsub}/{topic}} (body: {@code [{entryId, event, contentType, metadata}]}).
    */
   private Reply publish(FullHttpRequest request, RequestTarget target, List<String> path) {
-    if (!request.method().equals(HttpMethod.POST)) {
+    if (!isPostOrPut(request.method())) {
       return notFound(request, target);
     }
     if (!path.isEmpty() && path.get(0).equals("bulk")) {
@@ -345,21 +385,25 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       return notFound(request, target);
     }
     String storeName = path.get(0);
-    if (path.size() == 1 && method.equals(HttpMethod.POST)) {
+    if (path.size() == 1 && isPostOrPut(method)) {
       StateStore store = gateway.store(storeName);
+      Map<String, String> fromQuery = stateWriteMetadata(target, storeName);
       List<SaveRequest> saves = new ArrayList<>();
       int index = 0;
       for (JsonNode item : JsonBody.array(JsonBody.parse(request.content()), "the request body")) {
-        saves.add(toSave(item, "[" + index++ + "]"));
+        saves.add(toSave(item, "[" + index++ + "]", fromQuery));
       }
       gateway.save(store, saves);
       return Reply.empty(HttpResponseStatus.NO_CONTENT);
     }
-    if (path.size() == 2 && path.get(1).equals("bulk") && method.equals(HttpMethod.POST)) {
-      return bulkGet(gateway.store(storeName), JsonBody.parse(request.content()));
+    if (path.size() == 2 && path.get(1).equals("bulk") && isPostOrPut(method)) {
+      return bulkGet(gateway.store(storeName), JsonBody.parse(request.content()), target);
     }
-    if (path.size() == 2 && path.get(1).equals("transaction") && method.equals(HttpMethod.POST)) {
-      return transaction(gateway.store(storeName), JsonBody.parse(request.content()));
+    if (path.size() == 2 && path.get(1).equals("transaction") && isPostOrPut(method)) {
+      return transaction(
+          gateway.store(storeName),
+          JsonBody.parse(request.content()),
+          stateWriteMetadata(target, storeName));
     }
     if (path.size() == 2 && method.equals(HttpMethod.GET)) {
       return get(gateway.store(storeName), path.get(1), target);
@@ -406,8 +450,11 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     return new Reply(HttpResponseStatus.OK, item.get().value(), headers);
   }
 
-  /** {@code {keys: [string], metadata: {string: string}, parallelism: int}}. */
-  private Reply bulkGet(StateStore store, JsonNode body) {
+  /**
+   * {@code {keys: [string], metadata: {string: string}, parallelism: int}}; {@code metadata.*}
+   * query parameters are added to the metadata, replacing the body's, as daprd does.
+   */
+  private Reply bulkGet(StateStore store, JsonNode body, RequestTarget target) {
     ObjectNode request = JsonBody.object(body, "the request body");
     List<String> keys = new ArrayList<>();
     int index = 0;
@@ -415,7 +462,8 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       keys.add(JsonBody.string(key, "keys[" + index++ + "]"));
     }
     Map<String, String> metadata =
-        JsonBody.stringMap(JsonBody.field(request, "metadata"), "metadata");
+        new LinkedHashMap<>(JsonBody.stringMap(JsonBody.field(request, "metadata"), "metadata"));
+    metadata.putAll(metadata(target));
     JsonBody.optionalInteger(request, "parallelism", "parallelism");
     List<BulkStateItem> items =
         gateway.run(StateOperation.BULK_GET, () -> store.bulkGet(keys, metadata));
@@ -439,13 +487,16 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
 
   /**
    * {@code {operations: [{operation: "upsert"|"delete", request: {...}}], metadata: {...}}}; no
-   * operations is a successful no-op, as in daprd.
+   * operations is a successful no-op, as in daprd. The request's {@code metadata.*} query
+   * parameters are added to the transaction's metadata and to every operation's, replacing theirs,
+   * as daprd does.
    */
-  private Reply transaction(StateStore store, JsonNode body) {
+  private Reply transaction(StateStore store, JsonNode body, Map<String, String> fromQuery) {
     ObjectNode request = JsonBody.object(body, "the request body");
     List<JsonNode> given = JsonBody.optionalArray(request, "operations", "operations");
     Map<String, String> metadata =
-        JsonBody.stringMap(JsonBody.field(request, "metadata"), "metadata");
+        new LinkedHashMap<>(JsonBody.stringMap(JsonBody.field(request, "metadata"), "metadata"));
+    metadata.putAll(fromQuery);
     List<TransactionOperation> operations = new ArrayList<>();
     int index = 0;
     for (JsonNode operation : given) {
@@ -455,9 +506,11 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       JsonNode item = JsonBody.field(entry, "request");
       switch (type) {
         case "upsert" ->
-            operations.add(TransactionOperation.upsert(toSave(item, field + ".request")));
+            operations.add(
+                TransactionOperation.upsert(toSave(item, field + ".request", fromQuery)));
         case "delete" ->
-            operations.add(TransactionOperation.delete(toDelete(item, field + ".request")));
+            operations.add(
+                TransactionOperation.delete(toDelete(item, field + ".request", fromQuery)));
         default -> throw new DaprApiException(DaprApiError.unsupportedOperation(type));
       }
     }
@@ -473,8 +526,11 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     return Reply.empty(HttpResponseStatus.NO_CONTENT);
   }
 
-  /** A delete of a transaction: {key, etag, metadata, options{concurrency, consistency}}. */
-  private static DeleteRequest toDelete(JsonNode node, String what) {
+  /**
+   * A delete of a transaction: {key, etag, metadata, options{concurrency, consistency}}, with the
+   * query's metadata over the item's.
+   */
+  private static DeleteRequest toDelete(JsonNode node, String what, Map<String, String> fromQuery) {
     ObjectNode item = JsonBody.object(node, what);
     DeleteRequest.Builder delete =
         DeleteRequest.builder(JsonBody.requiredString(item, "key", what + ".key"));
@@ -483,6 +539,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         .ifPresent(delete::etag);
     JsonBody.stringMap(JsonBody.field(item, "metadata"), what + ".metadata")
         .forEach(delete::metadata);
+    fromQuery.forEach(delete::metadata);
     Optional<ObjectNode> options = JsonBody.optionalObject(item, "options", what + ".options");
     delete
         .concurrency(StateGateway.concurrency(option(options, "concurrency", what)))
@@ -492,9 +549,10 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
 
   /**
    * An item of a save or an upsert: {key, value, etag, metadata, options{concurrency,
-   * consistency}}.
+   * consistency}}, with the query's metadata over the item's (checked by {@link
+   * #stateWriteMetadata}).
    */
-  private static SaveRequest toSave(JsonNode node, String what) {
+  private static SaveRequest toSave(JsonNode node, String what, Map<String, String> fromQuery) {
     ObjectNode item = JsonBody.object(node, what);
     String key = JsonBody.requiredString(item, "key", what + ".key");
     JsonNode value = JsonBody.field(item, "value");
@@ -504,13 +562,17 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
         .filter(etag -> !etag.isEmpty())
         .ifPresent(save::etag);
     Map<String, String> metadata =
-        JsonBody.stringMap(JsonBody.field(item, "metadata"), what + ".metadata");
+        new LinkedHashMap<>(
+            JsonBody.stringMap(JsonBody.field(item, "metadata"), what + ".metadata"));
+    metadata.putAll(fromQuery);
     save.metadata(metadata);
     String contentType = metadata.getOrDefault("contentType", "");
     save.contentType(
         contentType.isEmpty()
             ? "application/json"
-            : StateGateway.checkContentType(contentType, what + ".metadata.contentType"));
+            : fromQuery.containsKey("contentType")
+                ? contentType
+                : StateGateway.checkContentType(contentType, what + ".metadata.contentType"));
     Optional<ObjectNode> options = JsonBody.optionalObject(item, "options", what + ".options");
     save.concurrency(StateGateway.concurrency(option(options, "concurrency", what)))
         .consistency(StateGateway.consistency(option(options, "consistency", what)));
@@ -535,15 +597,15 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     }
   }
 
+  /** {@code GET /v1.0/metadata}, with daprd's field names. */
   private ObjectNode metadata() {
-    Pillion runtime = gateway.runtime();
-    ObjectNode metadata =
+    ObjectNode body =
         JsonBody.JSON
             .createObjectNode()
-            .put("id", runtime.appId())
-            .put("runtimeVersion", runtimeVersion);
-    ArrayNode components = metadata.putArray("components");
-    for (Pillion.LoadedComponent component : runtime.components()) {
+            .put("id", metadata.appId())
+            .put("runtimeVersion", metadata.runtimeVersion());
+    ArrayNode components = body.putArray("components");
+    for (Pillion.LoadedComponent component : metadata.components()) {
       ObjectNode entry =
           components
               .addObject()
@@ -553,15 +615,16 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       ArrayNode capabilities = entry.putArray("capabilities");
       component.capabilities().forEach(capabilities::add);
     }
-    ArrayNode subscriptions = metadata.putArray("subscriptions");
-    for (dev.pillion.pubsub.SubscriptionDefinition subscription : runtime.activeSubscriptions()) {
+    ArrayNode subscriptions = body.putArray("subscriptions");
+    for (MetadataGateway.ActiveSubscription active : metadata.subscriptions()) {
+      dev.pillion.pubsub.SubscriptionDefinition subscription = active.definition();
       ObjectNode entry =
           subscriptions
               .addObject()
               .put("pubsubname", subscription.pubsubName())
               .put("topic", subscription.topic())
-              .put("type", subscription.name().startsWith("app:") ? "programmatic" : "declarative");
-      subscription.deadLetterTopic().ifPresent(topic -> entry.put("deadLetterTopic", topic));
+              .put("type", active.type().name())
+              .put("deadLetterTopic", subscription.deadLetterTopic().orElse(""));
       ArrayNode rules = entry.putArray("rules");
       subscription
           .routes()
@@ -575,8 +638,39 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       ObjectNode meta = entry.putObject("metadata");
       subscription.metadata().forEach(meta::put);
     }
-    metadata.putObject("extended");
-    return metadata;
+    ObjectNode extended = body.putObject("extended");
+    metadata.extended().forEach(extended::put);
+    return body;
+  }
+
+  /**
+   * The {@code metadata.*} query parameters of a save or transaction, which daprd copies over every
+   * item's metadata; the values Pillion interprets are checked here, so an error names the
+   * parameter rather than every item.
+   */
+  private static Map<String, String> stateWriteMetadata(RequestTarget target, String store) {
+    Map<String, String> fromQuery = metadata(target);
+    String ttl = fromQuery.get(StateMetadata.TTL_IN_SECONDS);
+    if (ttl != null) {
+      try {
+        StateMetadata.ttlSeconds(store, Map.of(StateMetadata.TTL_IN_SECONDS, ttl));
+      } catch (InvalidStateRequestException e) {
+        throw new DaprApiException(
+            DaprApiError.malformed(
+                "the query parameter '"
+                    + METADATA_PREFIX
+                    + StateMetadata.TTL_IN_SECONDS
+                    + "' must be an integer of -1 or more (seconds; -1 never expires), not '"
+                    + RequestTarget.printable(ttl)
+                    + "'"));
+      }
+    }
+    String contentType = fromQuery.get("contentType");
+    if (contentType != null && !contentType.isEmpty()) {
+      StateGateway.checkContentType(
+          contentType, "the query parameter '" + METADATA_PREFIX + "contentType'");
+    }
+    return fromQuery;
   }
 
   private static Map<String, String> metadata(RequestTarget target) {

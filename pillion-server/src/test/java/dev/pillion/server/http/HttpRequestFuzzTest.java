@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pillion.Pillion;
 import dev.pillion.components.ComponentDefinition;
+import dev.pillion.server.MetadataGateway;
 import dev.pillion.server.PubSubGateway;
 import dev.pillion.server.StateGateway;
 import io.netty.buffer.ByteBuf;
@@ -105,7 +106,7 @@ class HttpRequestFuzzTest {
               new PubSubGateway(runtime),
               Optional.empty(),
               () -> {},
-              "fuzz",
+              new MetadataGateway(runtime, "fuzz"),
               LIMITS);
     }
     return handler;

@@ -1,0 +1,213 @@
+package dev.pillion.server;
+
+import dev.pillion.Pillion;
+import dev.pillion.pubsub.Routes;
+import dev.pillion.pubsub.SubscriptionDefinition;
+import io.grpc.Status;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * What the HTTP and gRPC metadata APIs share: the runtime as daprd describes it (components with
+ * their capabilities, active subscriptions with their type) and the extended metadata that apps and
+ * tools set ({@code PUT /v1.0/metadata/{key}}, gRPC {@code SetMetadata}), shared by both protocols.
+ */
+public final class MetadataGateway {
+  /**
+   * The extended metadata key daprd always fills with its version (deprecated in Dapr, still read
+   * by tools).
+   */
+  public static final String RUNTIME_VERSION_KEY = "daprRuntimeVersion";
+
+  /**
+   * How many characters of keys and values the extended metadata may hold: daprd has no limit, but
+   * every metadata call returns all of it, so an app storing megabytes would slow every {@code GET
+   * /v1.0/metadata} and grow the heap without bound.
+   */
+  public static final int MAX_EXTENDED_CHARS = 1 << 20;
+
+  /** The name prefix of the subscriptions an app declares in {@code /dapr/subscribe}. */
+  private static final String PROGRAMMATIC_PREFIX = "app:";
+
+  /** How daprd's metadata API classifies a subscription (its {@code PubsubSubscriptionType}). */
+  public enum SubscriptionType {
+    /** A {@code kind: Subscription} resource. */
+    DECLARATIVE,
+    /** From the app's {@code /dapr/subscribe}. */
+    PROGRAMMATIC,
+    /** A gRPC {@code SubscribeTopicEventsAlpha1} stream. */
+    STREAMING
+  }
+
+  /**
+   * A subscription as the metadata API lists it.
+   *
+   * @param definition its pub/sub, topic, routes, dead-letter topic and metadata
+   * @param type how it was declared
+   */
+  public record ActiveSubscription(SubscriptionDefinition definition, SubscriptionType type) {}
+
+  private final Pillion runtime;
+  private final String runtimeVersion;
+  private final SortedMap<String, String> extended = new TreeMap<>();
+  private final List<SubscriptionDefinition> streaming = new CopyOnWriteArrayList<>();
+
+  /**
+   * Creates the gateway.
+   *
+   * @param runtime the runtime described
+   * @param runtimeVersion the version the metadata API reports
+   */
+  public MetadataGateway(Pillion runtime, String runtimeVersion) {
+    this.runtime = Objects.requireNonNull(runtime, "runtime");
+    this.runtimeVersion = Objects.requireNonNull(runtimeVersion, "runtimeVersion");
+  }
+
+  /**
+   * The app id.
+   *
+   * @return the runtime's app id
+   */
+  public String appId() {
+    return runtime.appId();
+  }
+
+  /**
+   * The runtime version reported.
+   *
+   * @return e.g. {@code pillion-0.1.0}
+   */
+  public String runtimeVersion() {
+    return runtimeVersion;
+  }
+
+  /**
+   * Sets an extended metadata attribute, as daprd's {@code SetMetadata}: an empty key is ignored, a
+   * key set again is replaced.
+   *
+   * @param key the attribute
+   * @param value its value
+   * @throws DaprApiException 413 / RESOURCE_EXHAUSTED when the extended metadata would pass {@link
+   *     #MAX_EXTENDED_CHARS}
+   */
+  public void put(String key, String value) {
+    Objects.requireNonNull(key, "key");
+    Objects.requireNonNull(value, "value");
+    if (key.isEmpty()) {
+      return;
+    }
+    synchronized (extended) {
+      long size = (long) key.length() + value.length();
+      for (Map.Entry<String, String> entry : extended.entrySet()) {
+        if (!entry.getKey().equals(key)) {
+          size += entry.getKey().length() + entry.getValue().length();
+        }
+      }
+      if (size > MAX_EXTENDED_CHARS) {
+        throw new DaprApiException(
+            new DaprApiError(
+                413,
+                "ERR_MALFORMED_REQUEST",
+                Status.Code.RESOURCE_EXHAUSTED,
+                "ERR_MALFORMED_REQUEST",
+                "extended metadata '"
+                    + key
+                    + "' not set: the extended metadata would hold "
+                    + size
+                    + " characters of keys and values, over Pillion's limit of "
+                    + MAX_EXTENDED_CHARS));
+      }
+      extended.put(key, value);
+    }
+  }
+
+  /**
+   * The extended metadata, sorted by key, with {@value #RUNTIME_VERSION_KEY} set to the runtime
+   * version as daprd sets it on every read.
+   *
+   * @return a copy
+   */
+  public SortedMap<String, String> extended() {
+    SortedMap<String, String> copy;
+    synchronized (extended) {
+      copy = new TreeMap<>(extended);
+    }
+    copy.put(RUNTIME_VERSION_KEY, runtimeVersion);
+    return copy;
+  }
+
+  /**
+   * The loaded components with daprd's capabilities: their features, and {@code ACTOR} for a state
+   * store with {@code ETAG} and {@code TRANSACTIONAL} (what Dapr's actor runtime needs of a store).
+   *
+   * @return the components, in load order
+   */
+  public List<Pillion.LoadedComponent> components() {
+    List<Pillion.LoadedComponent> components = new ArrayList<>();
+    for (Pillion.LoadedComponent component : runtime.components()) {
+      List<String> capabilities = component.capabilities();
+      if (component.type().startsWith("state.")
+          && capabilities.contains("ETAG")
+          && capabilities.contains("TRANSACTIONAL")
+          && !capabilities.contains("ACTOR")) {
+        capabilities = new ArrayList<>(capabilities);
+        capabilities.add("ACTOR");
+        component =
+            new Pillion.LoadedComponent(
+                component.name(), component.type(), component.version(), capabilities);
+      }
+      components.add(component);
+    }
+    return components;
+  }
+
+  /**
+   * The active subscriptions: declared and app subscriptions being delivered, then open streams.
+   *
+   * @return the subscriptions
+   */
+  public List<ActiveSubscription> subscriptions() {
+    List<ActiveSubscription> subscriptions = new ArrayList<>();
+    for (SubscriptionDefinition definition : runtime.activeSubscriptions()) {
+      subscriptions.add(
+          new ActiveSubscription(
+              definition,
+              definition.name().startsWith(PROGRAMMATIC_PREFIX)
+                  ? SubscriptionType.PROGRAMMATIC
+                  : SubscriptionType.DECLARATIVE));
+    }
+    for (SubscriptionDefinition definition : streaming) {
+      subscriptions.add(new ActiveSubscription(definition, SubscriptionType.STREAMING));
+    }
+    return subscriptions;
+  }
+
+  /**
+   * Lists a streaming subscription until the returned action runs (when its stream ends).
+   *
+   * @param pubsub the pub/sub component
+   * @param topic the topic
+   * @param deadLetterTopic its dead-letter topic, or empty for none
+   * @return what to run when the stream ends
+   */
+  public Runnable streamingSubscription(String pubsub, String topic, String deadLetterTopic) {
+    SubscriptionDefinition definition =
+        new SubscriptionDefinition(
+            "stream:" + pubsub + "/" + topic,
+            pubsub,
+            topic,
+            Routes.of(List.of(), Optional.empty(), "a streaming subscription"),
+            deadLetterTopic.isEmpty() ? Optional.empty() : Optional.of(deadLetterTopic),
+            List.of(),
+            Map.of(),
+            "a gRPC stream");
+    streaming.add(definition);
+    return () -> streaming.remove(definition);
+  }
+}
