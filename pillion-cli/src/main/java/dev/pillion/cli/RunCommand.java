@@ -282,9 +282,11 @@ final class RunCommand implements Callable<Integer> {
   }
 
   /**
-   * Polls {@code /v1.0/healthz} until it answers 204. Each probe is one request on its own
-   * connection, closed afterwards ({@code Connection: close}), so the check leaves no pooled
-   * connection behind to count against {@code --dapr-http-max-connections}.
+   * Polls {@code /v1.0/healthz/outbound} until it answers 204: the API serves and the components
+   * are loaded, so the application may start. (Full health, {@code /v1.0/healthz}, waits for the
+   * application's subscriptions, which the application must be running to declare.) Each probe is
+   * one request on its own connection, closed afterwards ({@code Connection: close}), so the check
+   * leaves no pooled connection behind to count against {@code --dapr-http-max-connections}.
    */
   private boolean waitHealthy(PillionServer server, String token) throws InterruptedException {
     String host =
@@ -292,7 +294,7 @@ final class RunCommand implements Callable<Integer> {
             ? "127.0.0.1"
             : bindAddress.equals("::") ? "::1" : bindAddress;
     String request =
-        "GET /v1.0/healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
+        "GET /v1.0/healthz/outbound HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
             + (token != null && !token.isEmpty() ? "dapr-api-token: " + token + "\r\n" : "")
             + "\r\n";
     long deadline = System.nanoTime() + HEALTH_TIMEOUT.toNanos();

@@ -8,6 +8,7 @@ import dev.pillion.server.DaprApiError;
 import dev.pillion.server.DaprApiError.StateOperation;
 import dev.pillion.server.DaprApiException;
 import dev.pillion.server.PubSubGateway;
+import dev.pillion.server.Readiness;
 import dev.pillion.server.StateGateway;
 import dev.pillion.state.BulkStateItem;
 import dev.pillion.state.DeleteRequest;
@@ -64,6 +65,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
   private final Runnable shutdown;
   private final String runtimeVersion;
   private final HttpLimits limits;
+  private final Readiness readiness;
 
   /**
    * Creates the handler.
@@ -74,6 +76,8 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
    * @param shutdown what {@code POST /v1.0/shutdown} triggers (asynchronously)
    * @param runtimeVersion reported by the metadata API
    * @param limits the limits the pipeline enforces, named in error messages
+   * @param readiness what {@code GET /v1.0/healthz} reports ({@code /v1.0/healthz/outbound} is
+   *     healthy as soon as the API serves: the components are loaded by then)
    */
   public HttpApiHandler(
       StateGateway gateway,
@@ -81,13 +85,15 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       Optional<String> apiToken,
       Runnable shutdown,
       String runtimeVersion,
-      HttpLimits limits) {
+      HttpLimits limits,
+      Readiness readiness) {
     this.gateway = gateway;
     this.pubsub = pubsub;
     this.apiToken = apiToken.map(t -> t.getBytes(StandardCharsets.UTF_8));
     this.shutdown = shutdown;
     this.runtimeVersion = runtimeVersion;
     this.limits = limits;
+    this.readiness = readiness;
   }
 
   /** A response before it is written. */
@@ -217,8 +223,16 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     int rest = path.size() - 2;
     switch (api) {
       case "healthz":
-        if (method.equals(HttpMethod.GET)
-            && (rest == 0 || rest == 1 && path.get(2).equals("outbound"))) {
+        if (method.equals(HttpMethod.GET) && rest == 0) {
+          readiness
+              .pending()
+              .ifPresent(
+                  waiting -> {
+                    throw new DaprApiException(DaprApiError.healthNotReady(waiting));
+                  });
+          return Reply.empty(HttpResponseStatus.NO_CONTENT);
+        }
+        if (method.equals(HttpMethod.GET) && rest == 1 && path.get(2).equals("outbound")) {
           return Reply.empty(HttpResponseStatus.NO_CONTENT);
         }
         return notFound(request, target);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pillion.Pillion;
 import dev.pillion.components.ComponentDefinition;
 import dev.pillion.server.PubSubGateway;
+import dev.pillion.server.Readiness;
 import dev.pillion.server.StateGateway;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -106,7 +107,8 @@ class HttpRequestFuzzTest {
               Optional.empty(),
               () -> {},
               "fuzz",
-              LIMITS);
+              LIMITS,
+              Readiness.ready());
     }
     return handler;
   }
