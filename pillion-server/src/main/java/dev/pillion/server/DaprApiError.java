@@ -218,6 +218,14 @@ public record DaprApiError(
    * @return the error
    */
   public static DaprApiError fromPublish(dev.pillion.pubsub.PubSubException error) {
+    if (error instanceof dev.pillion.pubsub.BulkEntryIdException) {
+      return new DaprApiError(
+          400,
+          "ERR_PUBSUB_EVENTS_SER",
+          Status.Code.INVALID_ARGUMENT,
+          "DAPR_PUBSUB_MARSHAL_EVENTS",
+          error.getMessage());
+    }
     if (error instanceof dev.pillion.pubsub.InvalidPublishException) {
       return new DaprApiError(
           400,

@@ -321,7 +321,8 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     for (JsonNode node : JsonBody.array(JsonBody.parse(request.content()), "the request body")) {
       String field = "[" + index++ + "]";
       ObjectNode entry = JsonBody.object(node, field);
-      String entryId = JsonBody.requiredString(entry, "entryId", field + ".entryId");
+      // A missing entryId is refused with the other entry id errors, by the building block.
+      String entryId = JsonBody.optionalString(entry, "entryId", field + ".entryId").orElse("");
       JsonNode event = JsonBody.field(entry, "event");
       if (event == null) {
         throw JsonBody.malformed(field + ".event is missing");
