@@ -146,8 +146,9 @@ public final class Pillion implements AutoCloseable {
   }
 
   /**
-   * The {@code kind: Subscription} resources in scope for this app. They deliver once {@link
-   * #startSubscriptions(AppChannel, List)} gives them an app to deliver to.
+   * The {@code kind: Subscription} resources in scope for this app whose pub/sub component is
+   * loaded (the others were ignored with a warning when the runtime was built). They deliver once
+   * {@link #startSubscriptions(AppChannel, List)} gives them an app to deliver to.
    *
    * @return the declared subscriptions
    */
@@ -168,28 +169,62 @@ public final class Pillion implements AutoCloseable {
   /**
    * Starts delivering the declared subscriptions, and any others (such as an app's {@code
    * /dapr/subscribe} answer), to an app: each event goes to the route its rules pick, and is
-   * dropped when none applies.
+   * dropped when none applies. A subscription that cannot start (it names a pub/sub component that
+   * is not loaded, or its component refuses it) is skipped with one ERROR line naming it and why;
+   * the others start, as in daprd.
    *
    * @param channel how to reach the app's routes
    * @param more subscriptions declared elsewhere than the resources folder
    * @return the running subscriptions; close them to stop
-   * @throws PubSubNotFoundException when a subscription names a pub/sub component that is not
-   *     loaded
    */
   public List<Subscription> startSubscriptions(
       AppChannel channel, List<SubscriptionDefinition> more) {
     List<SubscriptionDefinition> all = new ArrayList<>(declaredSubscriptions);
     all.addAll(more);
     List<Subscription> started = new ArrayList<>();
-    try {
-      for (SubscriptionDefinition definition : all) {
-        started.add(startSubscription(definition, channel));
+    for (SubscriptionDefinition definition : all) {
+      String problem;
+      if (!pubsubs.containsKey(definition.pubsubName())) {
+        problem = notDefined(definition, pubsubs.keySet());
+      } else {
+        try {
+          started.add(startSubscription(definition, channel));
+          continue;
+        } catch (RuntimeException e) {
+          problem =
+              "cannot subscribe: "
+                  + (e.getMessage() == null
+                      ? e.getClass().getName()
+                      : e.getMessage().replaceAll("\\s*\\R\\s*", " "));
+        }
       }
-    } catch (RuntimeException e) {
-      started.forEach(Subscription::close);
-      throw e;
+      LOG.log(
+          System.Logger.Level.ERROR,
+          describe(definition) + ": " + problem + "; this subscription is skipped");
     }
     return started;
+  }
+
+  /** Names a subscription for the log: where it was declared, its pubsub and topic. */
+  private static String describe(SubscriptionDefinition definition) {
+    return definition.origin()
+        + " (subscription '"
+        + definition.name()
+        + "', pubsub '"
+        + definition.pubsubName()
+        + "', topic '"
+        + definition.topic()
+        + "')";
+  }
+
+  private static String notDefined(SubscriptionDefinition definition, Set<String> loaded) {
+    return "pubsub '"
+        + definition.pubsubName()
+        + "' is not defined ("
+        + (loaded.isEmpty()
+            ? "no pub/sub components are loaded"
+            : "pub/sub components: " + String.join(", ", loaded))
+        + ")";
   }
 
   private Subscription startSubscription(SubscriptionDefinition definition, AppChannel channel) {
@@ -449,24 +484,22 @@ public final class Pillion implements AutoCloseable {
         host.close();
         throw e;
       }
+      // As daprd, a subscription to a pub/sub component that is not loaded is ignored, not fatal:
+      // the resources folder may hold subscriptions for components another app loads.
+      List<SubscriptionDefinition> usable = new ArrayList<>();
       for (SubscriptionDefinition subscription : subscriptions) {
-        if (!pubsubs.containsKey(subscription.pubsubName())) {
-          pubsubs.values().forEach(DefaultPubSub::close);
-          stores.values().forEach(store -> store.component().close());
-          host.close();
-          throw new ComponentConfigException(
-              subscription.origin()
-                  + ", subscription '"
-                  + subscription.name()
-                  + "': pubsub '"
-                  + subscription.pubsubName()
-                  + "' is not defined (pub/sub components: "
-                  + String.join(", ", pubsubs.keySet())
-                  + ")");
+        if (pubsubs.containsKey(subscription.pubsubName())) {
+          usable.add(subscription);
+        } else {
+          LOG.log(
+              System.Logger.Level.WARNING,
+              describe(subscription)
+                  + ": "
+                  + notDefined(subscription, pubsubs.keySet())
+                  + "; this subscription is ignored");
         }
       }
-      return new Pillion(
-          appId, namespace, host, stores, pubsubs, List.copyOf(loaded), subscriptions);
+      return new Pillion(appId, namespace, host, stores, pubsubs, List.copyOf(loaded), usable);
     }
 
     private void loadComponent(

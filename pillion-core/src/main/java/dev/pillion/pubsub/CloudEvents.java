@@ -19,9 +19,12 @@ import java.util.UUID;
  * delivery.
  *
  * <p>Publishing: {@code rawPayload=true} metadata sends the data as is; data that already is a
- * CloudEvent ({@code application/cloudevents+json}) keeps its fields and gets the missing required
- * ones plus {@code topic} and {@code pubsubname}; anything else becomes {@code data} (JSON content
- * types: the JSON value; text: a string) or {@code data_base64} (binary).
+ * CloudEvent ({@code application/cloudevents+json}) keeps its fields, whatever its {@code
+ * specversion} (the Java SDK's examples send {@code "1"}), and gets the missing ones daprd fills
+ * ({@code specversion}, {@code source}, {@code type}, {@code time}, {@code traceid} and {@code
+ * traceparent}), an {@code id}, and {@code topic} and {@code pubsubname}; anything else becomes
+ * {@code data} (JSON content types: the JSON value; text: a string) or {@code data_base64}
+ * (binary).
  */
 public final class CloudEvents {
   /** The content type of a CloudEvent in JSON format. */
@@ -100,7 +103,13 @@ public final class CloudEvents {
     putIfMissing(event, "time", DateTimeFormatter.ISO_INSTANT.format(now));
     event.put("topic", topic);
     event.put("pubsubname", pubsub);
-    traceparent.ifPresent(t -> putIfMissing(event, "traceparent", t));
+    // daprd writes the trace context as traceid (the older name) and traceparent, keeping a
+    // traceid the event already has.
+    traceparent.ifPresent(
+        t -> {
+          putIfMissing(event, "traceid", t);
+          putIfMissing(event, "traceparent", t);
+        });
     return event.toString().getBytes(StandardCharsets.UTF_8);
   }
 
@@ -116,11 +125,7 @@ public final class CloudEvents {
       throw new InvalidPublishException(
           pubsub, "the data is declared " + CONTENT_TYPE + " but is not a JSON object");
     }
-    JsonNode version = object.get("specversion");
-    if (version != null && !"1.0".equals(version.asText())) {
-      throw new InvalidPublishException(
-          pubsub, "CloudEvent specversion '" + version.asText() + "' is not supported (1.0)");
-    }
+    // Like daprd, any specversion is kept as given: refusing "1" refused the Java SDK's examples.
     return object;
   }
 

@@ -106,6 +106,7 @@ public final class DefaultPubSub implements PubSub, AutoCloseable {
   public List<BulkPublishFailure> bulkPublish(
       String topic, List<BulkPublishEntry> entries, Map<String, String> metadata) {
     requireTopic(topic);
+    requireDistinctEntryIds(topic, entries);
     BulkPublishRequest.Builder bulk =
         BulkPublishRequest.newBuilder().setTopic(topic).putAllMetadata(metadata);
     List<BulkPublishFailure> failures = new ArrayList<>();
@@ -132,6 +133,41 @@ public final class DefaultPubSub implements PubSub, AutoCloseable {
       wake(topic);
     }
     return failures;
+  }
+
+  /**
+   * Every entry needs an id of its own: failures are reported by entry id, so a missing or repeated
+   * one would make a failure impossible to attribute.
+   */
+  private void requireDistinctEntryIds(String topic, List<BulkPublishEntry> entries) {
+    Map<String, Integer> seen = new java.util.HashMap<>();
+    for (int index = 0; index < entries.size(); index++) {
+      String entryId = entries.get(index).entryId();
+      if (entryId.isEmpty()) {
+        throw new BulkEntryIdException(
+            name,
+            "topic '"
+                + topic
+                + "': entries["
+                + index
+                + "] has no entryId; each entry needs an entryId of its own (nothing was"
+                + " published)");
+      }
+      Integer first = seen.putIfAbsent(entryId, index);
+      if (first != null) {
+        throw new BulkEntryIdException(
+            name,
+            "topic '"
+                + topic
+                + "': entries["
+                + index
+                + "] has the entryId '"
+                + entryId
+                + "' of entries["
+                + first
+                + "]; each entry needs an entryId of its own (nothing was published)");
+      }
+    }
   }
 
   /** Publishes a delivered message as it is to another topic (dead-lettering). */

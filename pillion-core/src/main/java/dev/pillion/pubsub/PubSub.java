@@ -36,9 +36,11 @@ public interface PubSub {
    * Publishes many events to one topic; each entry succeeds or fails on its own.
    *
    * @param topic the topic
-   * @param entries the events, each with an entry id
+   * @param entries the events, each with an entry id of its own
    * @param metadata metadata for every entry
    * @return the failed entries (empty when all were published)
+   * @throws BulkEntryIdException when an entry id is empty or repeated (nothing is published)
+   * @throws InvalidPublishException for an empty topic
    */
   List<BulkPublishFailure> bulkPublish(
       String topic, List<BulkPublishEntry> entries, Map<String, String> metadata);

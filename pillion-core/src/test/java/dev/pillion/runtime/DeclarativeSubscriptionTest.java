@@ -18,8 +18,13 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -166,6 +171,96 @@ class DeclarativeSubscriptionTest {
   }
 
   @Test
+  void aSubscriptionToAnUndefinedPubsubIsIgnoredWithAWarningAndTheRestLoad() throws Exception {
+    write("pubsub.yaml", PUBSUB);
+    write(
+        "no-pubsub.yaml",
+        "apiVersion: dapr.io/v2alpha1\nkind: Subscription\nmetadata:\n  name: lost\n"
+            + "spec:\n  pubsubname: kafka\n  topic: t\n  routes:\n    default: /t\n");
+    write(
+        "kept.yaml",
+        "apiVersion: dapr.io/v2alpha1\nkind: Subscription\nmetadata:\n  name: kept\n"
+            + "spec:\n  pubsubname: pubsub\n  topic: t\n  routes:\n    default: /t\n");
+    List<LogRecord> logged = new CopyOnWriteArrayList<>();
+    Handler capture =
+        new Handler() {
+          @Override
+          public void publish(LogRecord record) {
+            logged.add(record);
+          }
+
+          @Override
+          public void flush() {}
+
+          @Override
+          public void close() {}
+        };
+    Logger logger = Logger.getLogger(Pillion.class.getName());
+    logger.addHandler(capture);
+    BlockingQueue<String> delivered = new LinkedBlockingQueue<>();
+    try (Pillion runtime = Pillion.builder().resourcesPath(resources).appId("app").build()) {
+      assertThat(runtime.declaredSubscriptions())
+          .extracting(SubscriptionDefinition::name)
+          .containsExactly("kept");
+      List<Subscription> running =
+          runtime.startSubscriptions(
+              (route, event) -> {
+                delivered.add(route + " " + event.dataAsString());
+                return DeliveryResult.SUCCESS;
+              },
+              List.of());
+      runtime.pubsub("pubsub").publish(PublishRequest.builder("t", "hello").build());
+      assertThat(delivered.poll(10, TimeUnit.SECONDS)).isEqualTo("/t hello");
+      running.forEach(Subscription::close);
+    } finally {
+      logger.removeHandler(capture);
+    }
+    assertThat(logged)
+        .filteredOn(record -> record.getLevel() == Level.WARNING)
+        .singleElement()
+        .satisfies(
+            record ->
+                assertThat(record.getMessage())
+                    .contains(
+                        "no-pubsub.yaml", "subscription 'lost'", "pubsub 'kafka'", "topic 't'")
+                    .contains("is not defined (pub/sub components: pubsub)")
+                    .contains("ignored"));
+  }
+
+  @Test
+  void subscriptionsGivenAtStartThatCannotStartAreSkippedAndTheOthersStart() throws Exception {
+    write("pubsub.yaml", PUBSUB);
+    try (Pillion runtime = Pillion.builder().resourcesPath(resources).appId("app").build()) {
+      SubscriptionDefinition unknown =
+          new SubscriptionDefinition(
+              "app:nope/a",
+              "nope",
+              "a",
+              dev.pillion.pubsub.Routes.single("/a"),
+              java.util.Optional.empty(),
+              List.of(),
+              Map.of(),
+              "/dapr/subscribe[0]");
+      SubscriptionDefinition good =
+          new SubscriptionDefinition(
+              "app:pubsub/b",
+              "pubsub",
+              "b",
+              dev.pillion.pubsub.Routes.single("/b"),
+              java.util.Optional.empty(),
+              List.of(),
+              Map.of(),
+              "/dapr/subscribe[1]");
+      List<Subscription> running =
+          runtime.startSubscriptions(
+              (route, event) -> DeliveryResult.SUCCESS, List.of(unknown, good));
+      assertThat(running).hasSize(1);
+      assertThat(runtime.activeSubscriptions()).containsExactly(good);
+      running.forEach(Subscription::close);
+    }
+  }
+
+  @Test
   void badSubscriptionsAreClearErrors() throws IOException {
     write("pubsub.yaml", PUBSUB);
     write(
@@ -178,16 +273,6 @@ class DeclarativeSubscriptionTest {
         .hasMessageContaining("subscription 'broken'")
         .hasMessageContaining("routes.rules[0].match");
     Files.delete(resources.resolve("bad-cel.yaml"));
-
-    write(
-        "no-pubsub.yaml",
-        "apiVersion: dapr.io/v2alpha1\nkind: Subscription\nmetadata:\n  name: lost\n"
-            + "spec:\n  pubsubname: kafka\n  topic: t\n  routes:\n    default: /t\n");
-    assertThatThrownBy(() -> Pillion.builder().resourcesPath(resources).build())
-        .isInstanceOf(ComponentConfigException.class)
-        .hasMessageContaining("subscription 'lost'")
-        .hasMessageContaining("pubsub 'kafka' is not defined");
-    Files.delete(resources.resolve("no-pubsub.yaml"));
 
     write(
         "no-route.yaml",

@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pillion.Pillion;
+import dev.pillion.components.ComponentDefinition;
+import dev.pillion.pubsub.BulkEntryIdException;
 import dev.pillion.pubsub.DeliveryResult;
+import dev.pillion.pubsub.PubSub;
 import dev.pillion.pubsub.PubSubNotFoundException;
 import dev.pillion.pubsub.PublishRequest;
 import dev.pillion.pubsub.Subscription;
@@ -12,7 +15,11 @@ import dev.pillion.pubsub.SubscriptionOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -48,6 +55,53 @@ class RuntimePubSubTest {
         assertThat(received.await(10, TimeUnit.SECONDS)).isTrue();
       }
     }
+  }
+
+  @Test
+  void aBulkPublishWithAMissingOrRepeatedEntryIdIsRefusedWholeAndPublishesNothing()
+      throws InterruptedException {
+    try (Pillion runtime =
+        Pillion.builder()
+            .component(ComponentDefinition.builder("pubsub", "pubsub.in-memory").build())
+            .build()) {
+      BlockingQueue<String> received = new LinkedBlockingQueue<>();
+      try (Subscription subscription =
+          runtime
+              .pubsub("pubsub")
+              .subscribe(
+                  SubscriptionOptions.builder("orders").build(),
+                  event -> {
+                    received.add(event.dataAsString());
+                    return DeliveryResult.SUCCESS;
+                  })) {
+        PubSub pubsub = runtime.pubsub("pubsub");
+        assertThatThrownBy(
+                () ->
+                    pubsub.bulkPublish(
+                        "orders",
+                        List.of(entry("a", "1"), entry("b", "2"), entry("a", "3")),
+                        Map.of()))
+            .isInstanceOf(BulkEntryIdException.class)
+            .hasMessageContaining("entries[2] has the entryId 'a' of entries[0]")
+            .hasMessageContaining("nothing was published");
+        assertThatThrownBy(
+                () ->
+                    pubsub.bulkPublish(
+                        "orders", List.of(entry("a", "1"), entry("", "2")), Map.of()))
+            .isInstanceOf(BulkEntryIdException.class)
+            .hasMessageContaining("entries[1] has no entryId");
+        assertThat(pubsub.bulkPublish("orders", List.of(entry("ok", "good")), Map.of())).isEmpty();
+        assertThat(received.poll(10, TimeUnit.SECONDS))
+            .as("the refused entries were not published")
+            .isEqualTo("good");
+        assertThat(received.poll(200, TimeUnit.MILLISECONDS)).isNull();
+      }
+    }
+  }
+
+  private static PubSub.BulkPublishEntry entry(String id, String data) {
+    return new PubSub.BulkPublishEntry(
+        id, data.getBytes(java.nio.charset.StandardCharsets.UTF_8), "text/plain", Map.of());
   }
 
   @Test

@@ -85,6 +85,22 @@ public record DaprApiError(
   }
 
   /**
+   * The runtime is not ready yet ({@code GET /v1.0/healthz} before the app's subscriptions are
+   * started), with daprd's code and message prefix.
+   *
+   * @param waitingFor what the runtime still waits for
+   * @return the error
+   */
+  public static DaprApiError healthNotReady(String waitingFor) {
+    return new DaprApiError(
+        500,
+        "ERR_HEALTH_NOT_READY",
+        Status.Code.INTERNAL,
+        "ERR_HEALTH_NOT_READY",
+        "dapr is not ready: waiting for " + waitingFor);
+  }
+
+  /**
    * A transaction operation type other than upsert and delete.
    *
    * @param type the type given
@@ -202,6 +218,14 @@ public record DaprApiError(
    * @return the error
    */
   public static DaprApiError fromPublish(dev.pillion.pubsub.PubSubException error) {
+    if (error instanceof dev.pillion.pubsub.BulkEntryIdException) {
+      return new DaprApiError(
+          400,
+          "ERR_PUBSUB_EVENTS_SER",
+          Status.Code.INVALID_ARGUMENT,
+          "DAPR_PUBSUB_MARSHAL_EVENTS",
+          error.getMessage());
+    }
     if (error instanceof dev.pillion.pubsub.InvalidPublishException) {
       return new DaprApiError(
           400,

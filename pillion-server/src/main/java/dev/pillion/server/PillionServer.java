@@ -3,6 +3,8 @@ package dev.pillion.server;
 import dev.pillion.Pillion;
 import dev.pillion.abi.PillionException;
 import dev.pillion.pubsub.AppChannel;
+import dev.pillion.pubsub.Subscription;
+import dev.pillion.pubsub.SubscriptionDefinition;
 import dev.pillion.server.grpc.ApiLogInterceptor;
 import dev.pillion.server.grpc.ApiTokenInterceptor;
 import dev.pillion.server.grpc.DaprGrpcService;
@@ -28,6 +30,8 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -51,6 +55,10 @@ public final class PillionServer implements AutoCloseable {
   public static final String RUNTIME_VERSION = "pillion-0.1.0";
 
   private static final System.Logger LOG = System.getLogger(PillionServer.class.getName());
+  private static final String APP_HOST = "127.0.0.1";
+
+  /** How long the runtime waits for the app to listen on its port before giving up. */
+  private static final Duration APP_WAIT = Duration.ofMinutes(5);
 
   private final Pillion runtime;
   private final String bindAddress;
@@ -66,8 +74,9 @@ public final class PillionServer implements AutoCloseable {
   private final int appMaxConcurrency;
   private final boolean apiLogging;
   private final MetadataGateway metadata;
-  private final java.util.List<dev.pillion.pubsub.Subscription> appSubscriptions =
-      new java.util.concurrent.CopyOnWriteArrayList<>();
+  private final List<Subscription> appSubscriptions = new ArrayList<>();
+  private final Object appLock = new Object();
+  private final Readiness readiness;
   private Thread appConnector;
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final AtomicBoolean closing = new AtomicBoolean();
@@ -96,6 +105,10 @@ public final class PillionServer implements AutoCloseable {
     this.appMaxConcurrency = builder.appMaxConcurrency;
     this.apiLogging = builder.apiLogging;
     this.metadata = new MetadataGateway(runtime, RUNTIME_VERSION);
+    this.readiness =
+        appPort
+            .map(port -> Readiness.waitingFor("the app on port " + port + " to accept connections"))
+            .orElseGet(Readiness::ready);
   }
 
   /**
@@ -149,7 +162,13 @@ public final class PillionServer implements AutoCloseable {
     }
     HttpApiHandler handler =
         new HttpApiHandler(
-            gateway, new PubSubGateway(runtime), apiToken, shutdown, metadata, httpLimits);
+            gateway,
+            new PubSubGateway(runtime),
+            apiToken,
+            shutdown,
+            metadata,
+            httpLimits,
+            readiness);
     boss = new NioEventLoopGroup(1);
     workers = new NioEventLoopGroup();
     try {
@@ -204,35 +223,51 @@ public final class PillionServer implements AutoCloseable {
 
   /**
    * Once the app accepts connections, reads its {@code /dapr/subscribe} and starts its
-   * subscriptions and the declared ones, delivering over HTTP. Runs in the background: the app
-   * usually starts after the runtime.
+   * subscriptions and the declared ones, delivering over HTTP; then the runtime is ready. Runs in
+   * the background: the app usually starts after the runtime. An answer that cannot be read is one
+   * ERROR line, and the declared subscriptions start all the same; an app that never listens leaves
+   * the runtime not ready, as in daprd.
    */
   private void connectApp(int port) {
-    HttpAppChannel channel = new HttpAppChannel("127.0.0.1", port, Duration.ofSeconds(60));
+    HttpAppChannel channel = new HttpAppChannel(APP_HOST, port, Duration.ofSeconds(60));
     appConnector =
         new Thread(
             () -> {
               try {
-                java.util.List<dev.pillion.pubsub.SubscriptionDefinition> fromApp =
-                    channel.subscriptions(Duration.ofMinutes(5));
-                if (!closing.get()) {
+                channel.awaitListening(APP_WAIT);
+                readiness.stillWaitingFor(
+                    "the app's subscriptions (GET /dapr/subscribe on port " + port + ")");
+                List<SubscriptionDefinition> fromApp = List.of();
+                try {
+                  fromApp = channel.subscriptions();
+                } catch (IOException e) {
+                  LOG.log(
+                      System.Logger.Level.ERROR,
+                      "cannot read the app's subscriptions: "
+                          + e.getMessage()
+                          + "; only the declared subscriptions start");
+                }
+                synchronized (appLock) {
+                  if (closing.get()) {
+                    return;
+                  }
                   AppChannel delivery =
                       appMaxConcurrency > 0
                           ? new ConcurrencyLimitedAppChannel(channel, appMaxConcurrency)
                           : channel;
                   appSubscriptions.addAll(runtime.startSubscriptions(delivery, fromApp));
-                  LOG.log(
-                      System.Logger.Level.INFO,
-                      "delivering "
-                          + runtime.activeSubscriptions().size()
-                          + " subscription(s) to the app on port "
-                          + port);
                 }
-              } catch (IOException | RuntimeException e) {
+                readiness.markReady();
+                LOG.log(
+                    System.Logger.Level.INFO,
+                    "delivering "
+                        + runtime.activeSubscriptions().size()
+                        + " subscription(s) to the app on port "
+                        + port);
+              } catch (IOException e) {
                 LOG.log(
                     System.Logger.Level.ERROR,
-                    "cannot start the app's subscriptions: " + e.getMessage(),
-                    e);
+                    "cannot start the app's subscriptions: " + e.getMessage());
               } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
               }
@@ -313,7 +348,10 @@ public final class PillionServer implements AutoCloseable {
     if (appConnector != null) {
       appConnector.interrupt();
     }
-    appSubscriptions.forEach(dev.pillion.pubsub.Subscription::close);
+    synchronized (appLock) {
+      appSubscriptions.forEach(Subscription::close);
+      appSubscriptions.clear();
+    }
     if (httpChannel != null) {
       httpChannel.close().awaitUninterruptibly(graceMillis);
     }
@@ -395,8 +433,10 @@ public final class PillionServer implements AutoCloseable {
     }
 
     /**
-     * The port the app listens on: its {@code /dapr/subscribe} is read and events are delivered to
-     * it over HTTP.
+     * The port the app listens on: its {@code /dapr/subscribe} is read as soon as it accepts
+     * connections, and events are delivered to it over HTTP. Until its subscriptions (and the
+     * declared ones) are started, {@code GET /v1.0/healthz} answers 500 {@code
+     * ERR_HEALTH_NOT_READY}, as daprd does; {@code /v1.0/healthz/outbound} is healthy at once.
      *
      * @param port the app's port
      * @return this builder

@@ -200,6 +200,25 @@ abstract class DaprSdkContract {
   }
 
   @Test
+  void aBulkPublishWithARepeatedEntryIdIsInvalidArgument() {
+    io.dapr.client.domain.BulkPublishRequest<String> request =
+        new io.dapr.client.domain.BulkPublishRequest<>(
+            "pubsub",
+            "orders",
+            List.of(
+                new io.dapr.client.domain.BulkPublishEntry<>("1", "a", "text/plain"),
+                new io.dapr.client.domain.BulkPublishEntry<>("1", "b", "text/plain")));
+    assertThatThrownBy(() -> client.publishEvents(request).block())
+        .isInstanceOfSatisfying(
+            DaprException.class,
+            e -> {
+              assertThat(e.getErrorCode()).isEqualTo("INVALID_ARGUMENT");
+              assertThat(e.getMessage()).contains("entries[1] has the entryId '1' of entries[0]");
+              assertThat(reason(e)).isEqualTo("DAPR_PUBSUB_MARSHAL_EVENTS");
+            });
+  }
+
+  @Test
   void publishToAnUnknownPubSub() {
     assertThatThrownBy(() -> client.publishEvent("nope", "orders", "x").block())
         .isInstanceOfSatisfying(

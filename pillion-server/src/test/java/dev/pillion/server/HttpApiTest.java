@@ -420,6 +420,45 @@ class HttpApiTest {
   }
 
   @Test
+  void fieldNamesMatchInAnyLetterCaseAsInGo() throws Exception {
+    assertThat(
+            send(
+                    "POST",
+                    "/v1.0/state/statestore",
+                    "[{\"Key\":\"cased\",\"VALUE\":{\"n\":1},\"Metadata\":{\"contentType\":\"text/x\"}}]")
+                .statusCode())
+        .isEqualTo(204);
+    HttpResponse<String> saved = send("GET", "/v1.0/state/statestore/cased", null);
+    assertThat(saved.body()).isEqualTo("{\"n\":1}");
+    assertThat(saved.headers().firstValue("Content-Type")).hasValue("text/x");
+    String etag = saved.headers().firstValue("ETag").orElseThrow();
+
+    // The etag is checked in whatever case it is spelled: a wrong one is refused.
+    assertError(
+        send("POST", "/v1.0/state/statestore", "[{\"key\":\"cased\",\"value\":2,\"ETag\":\"no\"}]"),
+        409,
+        "ERR_STATE_SAVE");
+    assertError(
+        send(
+            "POST",
+            "/v1.0/state/statestore",
+            "[{\"key\":\"cased\",\"value\":2,\"Options\":{\"Concurrency\":7}}]"),
+        400,
+        "ERR_MALFORMED_REQUEST");
+
+    String transaction =
+        "{\"Operations\":[{\"OPERATION\":\"upsert\",\"Request\":{\"key\":\"cased\",\"value\":3,"
+            + "\"eTag\":\""
+            + etag
+            + "\"}}]}";
+    assertThat(send("POST", "/v1.0/state/statestore/transaction", transaction).statusCode())
+        .isEqualTo(204);
+    HttpResponse<String> bulk =
+        send("POST", "/v1.0/state/statestore/bulk", "{\"KEYS\":[\"cased\"],\"Parallelism\":1}");
+    assertThat(json(bulk).get(0).path("data").asInt()).isEqualTo(3);
+  }
+
+  @Test
   void numbersAreStoredAsTheirJsonText() throws Exception {
     send(
         "POST",

@@ -140,6 +140,52 @@ class HttpPublishTest {
   }
 
   @Test
+  void bulkEntryIdsMatchInAnyLetterCase() throws Exception {
+    HttpResponse<String> response =
+        post(
+            "/v1.0/publish/bulk/pubsub/orders",
+            "[{\"entryID\":\"1\",\"Event\":\"cased\",\"ContentType\":\"text/plain\"}]",
+            "application/json");
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    Event event = received.poll(10, TimeUnit.SECONDS);
+    assertThat(event).isNotNull();
+    assertThat(event.dataAsString()).isEqualTo("cased");
+  }
+
+  @Test
+  void aBulkPublishWithAMissingOrRepeatedEntryIdIs400AndPublishesNothing() throws Exception {
+    String[][] cases = {
+      {
+        "[{\"entryId\":\"a\",\"event\":\"1\"},{\"entryId\":\"a\",\"event\":\"2\"}]",
+        "entries[1] has the entryId 'a' of entries[0]"
+      },
+      {"[{\"entryId\":\"a\",\"event\":\"1\"},{\"event\":\"2\"}]", "entries[1] has no entryId"},
+      {"[{\"entryId\":\"\",\"event\":\"1\"}]", "entries[0] has no entryId"},
+      {"[{\"entryId\":null,\"event\":\"1\"}]", "entries[0] has no entryId"},
+    };
+    for (String[] c : cases) {
+      HttpResponse<String> response =
+          post("/v1.0-alpha1/publish/bulk/pubsub/orders", c[0], "application/json");
+      assertThat(response.statusCode()).as(c[0]).isEqualTo(400);
+      assertThat(JSON.readTree(response.body()).path("errorCode").asText())
+          .isEqualTo("ERR_PUBSUB_EVENTS_SER");
+      assertThat(JSON.readTree(response.body()).path("message").asText()).as(c[0]).contains(c[1]);
+    }
+    assertThat(
+            post(
+                    "/v1.0/publish/bulk/pubsub/orders",
+                    "[{\"entryId\":\"ok\",\"event\":\"good\",\"contentType\":\"text/plain\"}]",
+                    "application/json")
+                .statusCode())
+        .isEqualTo(200);
+    Event first = received.poll(10, TimeUnit.SECONDS);
+    assertThat(first).isNotNull();
+    assertThat(first.dataAsString())
+        .as("none of the refused entries was published")
+        .isEqualTo("good");
+  }
+
+  @Test
   void publishErrorsAsDaprdGivesThem() throws Exception {
     HttpResponse<String> unknown = post("/v1.0/publish/nope/orders", "x", "text/plain");
     assertThat(unknown.statusCode()).isEqualTo(404);

@@ -9,6 +9,7 @@ import dev.pillion.server.DaprApiError.StateOperation;
 import dev.pillion.server.DaprApiException;
 import dev.pillion.server.MetadataGateway;
 import dev.pillion.server.PubSubGateway;
+import dev.pillion.server.Readiness;
 import dev.pillion.server.StateGateway;
 import dev.pillion.server.UnimplementedApis;
 import dev.pillion.state.BulkStateItem;
@@ -71,6 +72,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
   private final Runnable shutdown;
   private final MetadataGateway metadata;
   private final HttpLimits limits;
+  private final Readiness readiness;
 
   /**
    * Creates the handler.
@@ -81,6 +83,8 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
    * @param shutdown what {@code POST /v1.0/shutdown} triggers (asynchronously)
    * @param metadata what the metadata API reports and stores
    * @param limits the limits the pipeline enforces, named in error messages
+   * @param readiness what {@code GET /v1.0/healthz} reports ({@code /v1.0/healthz/outbound} is
+   *     healthy as soon as the API serves: the components are loaded by then)
    */
   public HttpApiHandler(
       StateGateway gateway,
@@ -88,13 +92,15 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       Optional<String> apiToken,
       Runnable shutdown,
       MetadataGateway metadata,
-      HttpLimits limits) {
+      HttpLimits limits,
+      Readiness readiness) {
     this.gateway = gateway;
     this.pubsub = pubsub;
     this.apiToken = apiToken.map(t -> t.getBytes(StandardCharsets.UTF_8));
     this.shutdown = shutdown;
     this.metadata = metadata;
     this.limits = limits;
+    this.readiness = readiness;
   }
 
   /** A response before it is written. */
@@ -230,8 +236,16 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     int rest = path.size() - 2;
     switch (api) {
       case "healthz":
-        if (method.equals(HttpMethod.GET)
-            && (rest == 0 || rest == 1 && path.get(2).equals("outbound"))) {
+        if (method.equals(HttpMethod.GET) && rest == 0) {
+          readiness
+              .pending()
+              .ifPresent(
+                  waiting -> {
+                    throw new DaprApiException(DaprApiError.healthNotReady(waiting));
+                  });
+          return Reply.empty(HttpResponseStatus.NO_CONTENT);
+        }
+        if (method.equals(HttpMethod.GET) && rest == 1 && path.get(2).equals("outbound")) {
           return Reply.empty(HttpResponseStatus.NO_CONTENT);
         }
         return notFound(request, target);
@@ -347,7 +361,8 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     for (JsonNode node : JsonBody.array(JsonBody.parse(request.content()), "the request body")) {
       String field = "[" + index++ + "]";
       ObjectNode entry = JsonBody.object(node, field);
-      String entryId = JsonBody.requiredString(entry, "entryId", field + ".entryId");
+      // A missing entryId is refused with the other entry id errors, by the building block.
+      String entryId = JsonBody.optionalString(entry, "entryId", field + ".entryId").orElse("");
       JsonNode event = JsonBody.field(entry, "event");
       if (event == null) {
         throw JsonBody.malformed(field + ".event is missing");

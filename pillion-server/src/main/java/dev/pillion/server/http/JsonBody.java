@@ -20,13 +20,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Reads the JSON bodies of the HTTP API as strictly as daprd's Go decoding does: one JSON value and
- * nothing after it, and every field Pillion reads of the type daprd declares for it (a string stays
- * a string: an etag {@code {"v":"999"}} or options {@code "first-write"} are 400s, never treated as
- * absent). {@code null} counts as absent, as in Go. Unknown fields are ignored, as in Go.
+ * Reads the JSON that clients and apps send (request bodies of the HTTP API, the app's {@code
+ * /dapr/subscribe} answer and delivery responses) as strictly as daprd's Go decoding does: one JSON
+ * value and nothing after it, and every field Pillion reads of the type daprd declares for it (a
+ * string stays a string: an etag {@code {"v":"999"}} or options {@code "first-write"} are errors,
+ * never treated as absent). {@code null} counts as absent, as in Go. Unknown fields are ignored, as
+ * in Go.
  *
- * <p>Every field is looked up through {@link #field}, the one place that decides how a name matches
- * (exactly, for now; Go's decoder also accepts other letter cases).
+ * <p>Every field is looked up through {@link #field}, the one place that decides how a name
+ * matches: as Go's {@code encoding/json} matches struct fields, in any letter case ({@code
+ * pubsubName} and {@code PUBSUBNAME} are {@code pubsubname}), an exact match first.
  */
 final class JsonBody {
   /**
@@ -50,40 +53,97 @@ final class JsonBody {
    *     after the value
    */
   static JsonNode parse(ByteBuf content) {
-    if (!content.isReadable()) {
-      throw malformed("the request body is empty");
-    }
     byte[] bytes = new byte[content.readableBytes()];
     content.getBytes(content.readerIndex(), bytes);
+    return parse(bytes, "the request body");
+  }
+
+  /**
+   * Parses a body: exactly one JSON value.
+   *
+   * @param bytes the body
+   * @param what its name in messages, e.g. {@code the request body}
+   * @return the value
+   * @throws DaprApiException ERR_MALFORMED_REQUEST for an empty body, invalid JSON or anything
+   *     after the value
+   */
+  static JsonNode parse(byte[] bytes, String what) {
+    if (bytes.length == 0) {
+      throw malformed(what + " is empty");
+    }
     try (JsonParser parser = JSON.createParser(bytes)) {
       JsonNode value = JSON.readTree(parser);
       if (value == null || value.isMissingNode()) {
-        throw malformed("the request body is empty");
+        throw malformed(what + " is empty");
       }
       if (parser.nextToken() != null) {
         throw malformed(
-            "the request body has more content after its JSON value (at byte "
+            what
+                + " has more content after its JSON value (at byte "
                 + parser.currentTokenLocation().getByteOffset()
                 + ")");
       }
       return value;
     } catch (JsonProcessingException e) {
-      throw malformed("the request body is not valid JSON: " + e.getOriginalMessage());
+      throw malformed(what + " is not valid JSON: " + e.getOriginalMessage());
     } catch (IOException e) {
-      throw malformed("cannot read the request body: " + e.getMessage());
+      throw malformed("cannot read " + what + ": " + e.getMessage());
     }
   }
 
   /**
-   * A field of an object, or null when absent or JSON {@code null}.
+   * A field of an object, or null when absent or JSON {@code null}. The name matches as Go's {@code
+   * encoding/json} matches a struct field's name: exactly, or else in any letter case (with Go's
+   * Unicode folding, so {@code ſ} and the Kelvin sign {@code K} count as {@code s} and {@code k}).
+   * An exact, non-null match wins; without one, the last matching key does, as the last of several
+   * keys for one field wins in Go.
    *
    * @param object the object
-   * @param name the field's name
+   * @param name the field's name, ASCII, as daprd's struct tag spells it
    * @return the value, never a JSON null
    */
   static JsonNode field(ObjectNode object, String name) {
-    JsonNode value = object.get(name);
-    return value == null || value.isNull() ? null : value;
+    JsonNode exact = object.get(name);
+    if (exact != null && !exact.isNull()) {
+      return exact;
+    }
+    JsonNode folded = null;
+    Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
+    while (fields.hasNext()) {
+      Map.Entry<String, JsonNode> entry = fields.next();
+      if (!entry.getValue().isNull() && foldEquals(entry.getKey(), name)) {
+        folded = entry.getValue();
+      }
+    }
+    return folded;
+  }
+
+  /**
+   * Whether a JSON key names an ASCII field name in Go's case-insensitive matching ({@code
+   * bytes.EqualFold}): the same letters in any case, where the long s (U+017F) folds to {@code s}
+   * and the Kelvin sign (U+212A) to {@code k}. Java's {@code equalsIgnoreCase} would also let the
+   * dotted and dotless i (U+0130, U+0131) stand for {@code i}, which Go does not.
+   */
+  static boolean foldEquals(String key, String name) {
+    if (key.length() != name.length()) {
+      return false;
+    }
+    for (int i = 0; i < key.length(); i++) {
+      char k = key.charAt(i);
+      char n = name.charAt(i);
+      if (k == n) {
+        continue;
+      }
+      char lower = Character.toLowerCase(n);
+      if (n < 128 && Character.isLetter(n) && (k == lower || k == Character.toUpperCase(n))) {
+        continue;
+      }
+      if (k == '\u017F' && lower == 's' || k == '\u212A' && lower == 'k') {
+        continue;
+      }
+      return false;
+    }
+    return true;
   }
 
   /**

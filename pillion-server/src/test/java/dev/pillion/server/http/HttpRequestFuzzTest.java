@@ -9,6 +9,7 @@ import dev.pillion.Pillion;
 import dev.pillion.components.ComponentDefinition;
 import dev.pillion.server.MetadataGateway;
 import dev.pillion.server.PubSubGateway;
+import dev.pillion.server.Readiness;
 import dev.pillion.server.StateGateway;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -107,7 +108,8 @@ class HttpRequestFuzzTest {
               Optional.empty(),
               () -> {},
               new MetadataGateway(runtime, "fuzz"),
-              LIMITS);
+              LIMITS,
+              Readiness.ready());
     }
     return handler;
   }
