@@ -157,6 +157,22 @@ public final class DefaultPubSub implements PubSub, AutoCloseable {
   @Override
   public Subscription subscribe(SubscriptionOptions options, EventHandler handler) {
     java.util.Objects.requireNonNull(handler, "handler");
+    return start(
+        options,
+        (name, stuck) -> new SubscriptionRunner(this, component, options, handler, name, stuck));
+  }
+
+  @Override
+  public Subscription subscribeBulk(SubscriptionOptions options, BulkEventHandler handler) {
+    java.util.Objects.requireNonNull(handler, "handler");
+    return start(
+        options,
+        (name, stuck) -> new SubscriptionRunner(this, component, options, handler, name, stuck));
+  }
+
+  private Subscription start(
+      SubscriptionOptions options,
+      java.util.function.BiFunction<String, StuckMessages, SubscriptionRunner> create) {
     String subscriptionName =
         options.subscriptionName().orElse(appId.isEmpty() ? "default" : appId);
     SubscriptionRunner runner;
@@ -171,7 +187,7 @@ public final class DefaultPubSub implements PubSub, AutoCloseable {
               .map(SubscriptionRunner::stuck)
               .findFirst()
               .orElseGet(StuckMessages::new);
-      runner = new SubscriptionRunner(this, component, options, handler, subscriptionName, stuck);
+      runner = create.apply(subscriptionName, stuck);
       subscriptions.add(runner);
     }
     try {

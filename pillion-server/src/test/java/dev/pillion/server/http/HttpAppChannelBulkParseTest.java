@@ -1,0 +1,71 @@
+package dev.pillion.server.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pillion.pubsub.BulkSubscribe;
+import dev.pillion.pubsub.SubscriptionDefinition;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The {@code bulkSubscribe} and {@code rawPayload} settings of an app's /dapr/subscribe answer. */
+class HttpAppChannelBulkParseTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private static List<SubscriptionDefinition> parse(String json) throws IOException {
+    return HttpAppChannel.parse(json.getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void bulkSettingsAndRawPayloadAreRead() throws IOException {
+    List<SubscriptionDefinition> subscriptions =
+        parse(
+            """
+            [{"pubsubname":"p","topic":"a","route":"/a",
+              "bulkSubscribe":{"enabled":true,"maxMessagesCount":5,"maxAwaitDurationMs":20}},
+             {"pubsubname":"p","topic":"b","route":"/b","bulkSubscribe":{"enabled":true},
+              "metadata":{"rawPayload":true}},
+             {"pubsubname":"p","topic":"c","route":"/c","bulkSubscribe":{"enabled":false}},
+             {"pubsubname":"p","topic":"d","route":"/d","metadata":{"rawPayload":"False"}}]
+            """);
+    assertThat(subscriptions.get(0).bulkSubscribe())
+        .isEqualTo(new BulkSubscribe(true, 5, Duration.ofMillis(20)));
+    assertThat(subscriptions.get(1).bulkSubscribe())
+        .isEqualTo(new BulkSubscribe(true, 100, Duration.ofSeconds(1)));
+    assertThat(subscriptions.get(1).rawPayload()).isTrue();
+    assertThat(subscriptions.get(2).bulkSubscribe().enabled()).isFalse();
+    assertThat(subscriptions.get(3).bulkSubscribe()).isEqualTo(BulkSubscribe.disabled());
+    assertThat(subscriptions.get(3).rawPayload()).isFalse();
+  }
+
+  @Test
+  void badSettingsAreErrorsNamingTheEntryAndField() {
+    String where = "/dapr/subscribe[3]";
+    assertThatThrownBy(
+            () -> HttpAppChannel.bulkSubscribe(JSON.readTree("{\"enabled\":\"yes\"}"), where))
+        .hasMessage(where + ": bulkSubscribe.enabled must be true or false, got \"yes\"");
+    assertThatThrownBy(
+            () ->
+                HttpAppChannel.bulkSubscribe(
+                    JSON.readTree("{\"enabled\":true,\"maxMessagesCount\":1.5}"), where))
+        .hasMessage(where + ": bulkSubscribe.maxMessagesCount must be a whole number, got 1.5");
+    assertThatThrownBy(
+            () ->
+                HttpAppChannel.bulkSubscribe(
+                    JSON.readTree("{\"enabled\":true,\"maxAwaitDurationMs\":-1}"), where))
+        .hasMessageStartingWith(where + ": bulkSubscribe.maxAwaitDurationMs must be between 1");
+    assertThatThrownBy(() -> HttpAppChannel.bulkSubscribe(JSON.readTree("[true]"), where))
+        .hasMessage(where + ": bulkSubscribe must be an object, got [true]");
+    assertThatThrownBy(
+            () ->
+                parse(
+                    "[{\"pubsubname\":\"p\",\"topic\":\"a\",\"route\":\"/a\","
+                        + "\"metadata\":{\"rawPayload\":\"yes\"}}]"))
+        .hasMessageContaining("/dapr/subscribe[0]")
+        .hasMessageContaining("metadata.rawPayload must be true or false, got 'yes'");
+  }
+}
