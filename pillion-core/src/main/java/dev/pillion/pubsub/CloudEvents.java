@@ -242,7 +242,7 @@ public final class CloudEvents {
    * @param deliveryCount which delivery this is
    * @return the event, its data the message's bytes and its {@link Event#cloudEvent()} the wrapper
    */
-  static Event fromRawPayload(
+  public static Event fromRawPayload(
       byte[] payload,
       String messageId,
       String topic,

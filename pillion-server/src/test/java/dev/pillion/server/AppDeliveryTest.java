@@ -281,11 +281,22 @@ class AppDeliveryTest {
                 StandardCharsets.UTF_8))
         .isEqualTo("plain text, no envelope");
 
-    // A raw publish to a subscriber expecting CloudEvents: the bytes arrive as they are.
+    // A raw publish to a subscriber expecting CloudEvents: a JSON object arrives as it is, as
+    // daprd delivers it; other bytes (daprd cannot decode them and retries them for good) arrive
+    // wrapped in a CloudEvent.
+    publish("plain?metadata.rawPayload=true", "{\"order\":5}", "application/json");
+    Delivery object = next("/plain");
+    assertThat(object.headers().getFirst("Content-Type")).isEqualTo("application/cloudevents+json");
+    assertThat(object.json()).isEqualTo(JSON.readTree("{\"order\":5}"));
     publish("plain?metadata.rawPayload=true", "not a cloud event", "text/plain");
-    Delivery plain = next("/plain");
-    assertThat(plain.headers().getFirst("Content-Type")).isEqualTo("application/octet-stream");
-    assertThat(new String(plain.body(), StandardCharsets.UTF_8)).isEqualTo("not a cloud event");
+    Delivery text = next("/plain");
+    assertThat(text.headers().getFirst("Content-Type")).isEqualTo("application/cloudevents+json");
+    assertThat(text.json().path("datacontenttype").asText()).isEqualTo("application/octet-stream");
+    assertThat(
+            new String(
+                Base64.getDecoder().decode(text.json().path("data_base64").asText()),
+                StandardCharsets.UTF_8))
+        .isEqualTo("not a cloud event");
   }
 
   @Test

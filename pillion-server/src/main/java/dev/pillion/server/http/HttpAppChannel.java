@@ -300,21 +300,45 @@ public final class HttpAppChannel implements AppChannel {
     }
   }
 
+  /**
+   * What the app receives for an event: the CloudEvent. A message that is not one (published raw,
+   * delivered to a subscription without rawPayload) goes as daprd sends it when it is a JSON
+   * object, as it is; anything else daprd cannot deliver at all (it fails to decode it, and retries
+   * it for good), so it goes wrapped as daprd wraps raw payloads, a CloudEvent with {@code
+   * data_base64}: the app still gets the bytes, in the envelope it expects.
+   */
+  private static byte[] body(Event event) {
+    if (!event.specVersion().isEmpty() || isJsonObject(event.cloudEvent())) {
+      return event.cloudEvent();
+    }
+    return CloudEvents.fromRawPayload(
+            event.data(),
+            event.id(),
+            event.topic(),
+            event.pubsubName(),
+            event.metadata(),
+            event.deliveryCount())
+        .cloudEvent();
+  }
+
+  private static boolean isJsonObject(byte[] bytes) {
+    try {
+      JsonNode node = ONE_VALUE.readTree(bytes);
+      return node != null && node.isObject();
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   @Override
   public DeliveryResult deliver(String route, Event event)
       throws IOException, InterruptedException {
-    // A message that is not a CloudEvent (published raw, to a subscription without rawPayload)
-    // goes as its bytes; everything else, raw-payload subscriptions' wrappers included, as one.
-    boolean notCloudEvent = event.specVersion().isEmpty();
     HttpRequest.Builder builder =
         HttpRequest.newBuilder(uri(route))
             .timeout(timeout)
-            .header(
-                "Content-Type",
-                notCloudEvent ? "application/octet-stream" : CloudEvents.CONTENT_TYPE);
+            .header("Content-Type", CloudEvents.CONTENT_TYPE);
     addDeliveryHeaders(builder, event);
-    HttpRequest request =
-        builder.POST(HttpRequest.BodyPublishers.ofByteArray(event.cloudEvent())).build();
+    HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofByteArray(body(event))).build();
     HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
     int status = response.statusCode();
     if (status == 404) {
