@@ -16,6 +16,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -40,11 +41,6 @@ import java.util.Optional;
 public final class HttpAppChannel implements AppChannel {
   private static final System.Logger LOG = System.getLogger(HttpAppChannel.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
-
-  /** Reads a stored CloudEvent to embed it in a bulk envelope: exactly one JSON value. */
-  private static final com.fasterxml.jackson.databind.ObjectReader ONE_VALUE =
-      JSON.reader()
-          .with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
   /** The type of daprd's bulk envelope. */
   static final String BULK_EVENT_TYPE = "com.dapr.event.sent.bulk";
@@ -321,10 +317,14 @@ public final class HttpAppChannel implements AppChannel {
         .cloudEvent();
   }
 
+  /** Whether the bytes are exactly one JSON object: parsed as tokens, no tree built. */
   private static boolean isJsonObject(byte[] bytes) {
-    try {
-      JsonNode node = ONE_VALUE.readTree(bytes);
-      return node != null && node.isObject();
+    try (com.fasterxml.jackson.core.JsonParser parser = JSON.getFactory().createParser(bytes)) {
+      if (parser.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+        return false;
+      }
+      parser.skipChildren();
+      return parser.nextToken() == null;
     } catch (IOException e) {
       return false;
     }
@@ -481,17 +481,12 @@ public final class HttpAppChannel implements AppChannel {
         Event event = entry.event();
         json.writeStartObject();
         json.writeStringField("entryId", entry.entryId());
-        JsonNode cloudEvent = null;
-        if (!entry.rawPayload() && !event.specVersion().isEmpty()) {
-          try {
-            cloudEvent = ONE_VALUE.readTree(event.cloudEvent());
-          } catch (IOException e) {
-            // Read as a CloudEvent when delivered, but not one JSON value: send it as bytes.
-          }
-        }
-        if (cloudEvent != null && cloudEvent.isObject()) {
+        // Checked to be one JSON object, then copied as it is: no tree is built per entry.
+        if (!entry.rawPayload()
+            && !event.specVersion().isEmpty()
+            && isJsonObject(event.cloudEvent())) {
           json.writeFieldName("event");
-          json.writeTree(cloudEvent);
+          json.writeRawValue(new String(event.cloudEvent(), StandardCharsets.UTF_8));
           json.writeStringField("contentType", CloudEvents.CONTENT_TYPE);
         } else {
           json.writeFieldName("event");

@@ -3,16 +3,24 @@ package dev.pillion.server.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.pillion.pubsub.BulkEntry;
 import dev.pillion.pubsub.BulkSubscribe;
+import dev.pillion.pubsub.Event;
 import dev.pillion.pubsub.SubscriptionDefinition;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The {@code bulkSubscribe} and {@code rawPayload} settings of an app's /dapr/subscribe answer. */
+/**
+ * The {@code bulkSubscribe} and {@code rawPayload} settings of an app's /dapr/subscribe answer, and
+ * the bulk envelope's entries.
+ */
 class HttpAppChannelBulkParseTest {
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -67,5 +75,51 @@ class HttpAppChannelBulkParseTest {
                         + "\"metadata\":{\"rawPayload\":\"yes\"}}]"))
         .hasMessageContaining("/dapr/subscribe[0]")
         .hasMessageContaining("metadata.rawPayload must be true or false, got 'yes'");
+  }
+
+  private static Event event(String specVersion, String stored) {
+    byte[] bytes = stored.getBytes(StandardCharsets.UTF_8);
+    return new Event(
+        "id",
+        "s",
+        "t",
+        specVersion,
+        "application/json",
+        bytes,
+        "orders",
+        "p",
+        bytes,
+        Map.of("k", "v"),
+        1);
+  }
+
+  @Test
+  void theEnvelopeIsValidJsonWhateverTheStoredMessage() throws IOException {
+    byte[] body =
+        HttpAppChannel.bulkEnvelope(
+            List.of(
+                new BulkEntry("1", event("1.0", "{\"specversion\":\"1.0\",\"data\":1}"), false),
+                new BulkEntry("2", event("1.0", "{\"specversion\":\"1.0\"} trailing"), false),
+                new BulkEntry("3", event("", "raw bytes"), false),
+                new BulkEntry("4", event("1.0", "{\"specversion\":\"1.0\"}"), true)));
+    JsonNode envelope = JSON.readTree(body);
+    JsonNode entries = envelope.path("entries");
+    assertThat(entries).hasSize(4);
+    assertThat(entries.get(0).path("event").path("data").asInt()).isEqualTo(1);
+    assertThat(entries.get(0).path("contentType").asText())
+        .isEqualTo("application/cloudevents+json");
+    assertThat(entries.get(0).path("metadata").path("k").asText()).isEqualTo("v");
+    for (int i = 1; i < 4; i++) {
+      assertThat(entries.get(i).path("contentType").asText())
+          .as("entry %d", i)
+          .isEqualTo("application/octet-stream");
+      assertThat(entries.get(i).path("event").isTextual()).isTrue();
+    }
+    assertThat(
+            new String(
+                Base64.getDecoder().decode(entries.get(2).path("event").asText()),
+                StandardCharsets.UTF_8))
+        .isEqualTo("raw bytes");
+    assertThat(envelope.path("type").asText()).isEqualTo("com.dapr.event.sent.bulk");
   }
 }
