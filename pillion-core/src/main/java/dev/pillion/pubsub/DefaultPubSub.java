@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
 
 /**
  * The pub/sub building block over one component: wraps data in CloudEvents, publishes, and runs
@@ -171,8 +172,7 @@ public final class DefaultPubSub implements PubSub, AutoCloseable {
   }
 
   private Subscription start(
-      SubscriptionOptions options,
-      java.util.function.BiFunction<String, StuckMessages, SubscriptionRunner> create) {
+      SubscriptionOptions options, BiFunction<String, StuckMessages, SubscriptionRunner> create) {
     String subscriptionName =
         options.subscriptionName().orElse(appId.isEmpty() ? "default" : appId);
     SubscriptionRunner runner;

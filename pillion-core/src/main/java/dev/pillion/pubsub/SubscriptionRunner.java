@@ -8,9 +8,11 @@ import dev.pillion.abi.pubsub.PullRequest;
 import dev.pillion.pubsub.spi.PubSubComponent;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -372,7 +374,7 @@ final class SubscriptionRunner implements Subscription {
       Optional<Map<String, DeliveryResult>> answered = invokeBulk(entries);
       Map<String, DeliveryResult> results = answered.orElse(Map.of());
       List<Settlement> settlements = new ArrayList<>(batch.size());
-      java.util.Set<String> ids = new java.util.HashSet<>();
+      Set<String> ids = new HashSet<>();
       int unanswered = 0;
       for (BulkEntry entry : entries) {
         ids.add(entry.entryId());
