@@ -9,6 +9,7 @@ import dev.pillion.components.PubSubComponentTypes;
 import dev.pillion.components.StateComponentFactory;
 import dev.pillion.components.StateComponentTypes;
 import dev.pillion.pubsub.AppChannel;
+import dev.pillion.pubsub.BulkEntry;
 import dev.pillion.pubsub.DefaultPubSub;
 import dev.pillion.pubsub.DeliveryResult;
 import dev.pillion.pubsub.PubSub;
@@ -228,27 +229,38 @@ public final class Pillion implements AutoCloseable {
   }
 
   private Subscription startSubscription(SubscriptionDefinition definition, AppChannel channel) {
-    SubscriptionOptions.Builder options = SubscriptionOptions.builder(definition.topic());
+    SubscriptionOptions.Builder options =
+        SubscriptionOptions.builder(definition.topic()).rawPayload(definition.rawPayload());
     // An empty dead-letter topic (an app's /dapr/subscribe may send one) means none, as in Dapr.
     definition.deadLetterTopic().filter(t -> !t.isEmpty()).ifPresent(options::deadLetterTopic);
-    Subscription subscription =
-        pubsub(definition.pubsubName())
-            .subscribe(
-                options.build(),
-                event -> {
-                  Optional<String> route = definition.routes().select(event);
-                  if (route.isEmpty()) {
-                    LOG.log(
-                        System.Logger.Level.DEBUG,
-                        () ->
-                            "subscription '"
-                                + definition.name()
-                                + "': no route matches event "
-                                + event.id());
-                    return DeliveryResult.DROP;
-                  }
-                  return channel.deliver(route.get(), event);
-                });
+    Subscription subscription;
+    if (definition.bulkSubscribe().enabled()) {
+      options.bulk(
+          definition.bulkSubscribe().maxMessagesCount(),
+          definition.bulkSubscribe().maxAwaitDuration());
+      subscription =
+          pubsub(definition.pubsubName())
+              .subscribeBulk(options.build(), entries -> deliverBulk(definition, channel, entries));
+    } else {
+      subscription =
+          pubsub(definition.pubsubName())
+              .subscribe(
+                  options.build(),
+                  event -> {
+                    Optional<String> route = definition.routes().select(event);
+                    if (route.isEmpty()) {
+                      LOG.log(
+                          System.Logger.Level.DEBUG,
+                          () ->
+                              "subscription '"
+                                  + definition.name()
+                                  + "': no route matches event "
+                                  + event.id());
+                      return DeliveryResult.DROP;
+                    }
+                    return channel.deliver(route.get(), event);
+                  });
+    }
     activeSubscriptions.add(definition);
     return new Subscription() {
       @Override
@@ -272,6 +284,62 @@ public final class Pillion implements AutoCloseable {
         subscription.close();
       }
     };
+  }
+
+  /**
+   * Delivers a batch of a bulk subscription as daprd does: one request per route its rules pick,
+   * entries no route matches dropped. A route whose delivery fails leaves its entries unanswered,
+   * so they are retried; the other routes' answers stand.
+   */
+  private static Map<String, DeliveryResult> deliverBulk(
+      SubscriptionDefinition definition, AppChannel channel, List<BulkEntry> entries)
+      throws InterruptedException {
+    Map<String, List<BulkEntry>> byRoute = new LinkedHashMap<>();
+    Map<String, DeliveryResult> results = new java.util.HashMap<>();
+    for (BulkEntry entry : entries) {
+      Optional<String> route = definition.routes().select(entry.event());
+      if (route.isPresent()) {
+        byRoute.computeIfAbsent(route.get(), path -> new ArrayList<>()).add(entry);
+      } else {
+        LOG.log(
+            System.Logger.Level.DEBUG,
+            () ->
+                "subscription '"
+                    + definition.name()
+                    + "': no route matches event "
+                    + entry.event().id());
+        results.put(entry.entryId(), DeliveryResult.DROP);
+      }
+    }
+    for (Map.Entry<String, List<BulkEntry>> route : byRoute.entrySet()) {
+      Map<String, DeliveryResult> answers;
+      try {
+        answers = channel.deliverBulk(route.getKey(), route.getValue());
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "subscription '"
+                + definition.name()
+                + "': bulk delivery of "
+                + route.getValue().size()
+                + " events to "
+                + route.getKey()
+                + " failed: "
+                + e
+                + "; retrying them");
+        continue;
+      }
+      // Only this route's entries: an app answering for another route's entry does not settle it.
+      for (BulkEntry entry : route.getValue()) {
+        DeliveryResult answer = answers.get(entry.entryId());
+        if (answer != null) {
+          results.put(entry.entryId(), answer);
+        }
+      }
+    }
+    return results;
   }
 
   /**

@@ -64,7 +64,7 @@ public final class BenchmarkSuite {
       out.append(PubSubLatency.run(20_000, 20_000));
       out.append(
           "\n### Pub/sub through server mode: HTTP publish, HTTP subscriber app, 1 KB payload\n\n");
-      out.append(ServerPubSubLatency.run(5_000, 10_000));
+      out.append(ServerPubSubLatency.run(5_000, 10_000, 10_000));
     }
     System.out.println();
     System.out.println(out);

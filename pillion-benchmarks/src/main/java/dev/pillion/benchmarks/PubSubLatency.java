@@ -26,7 +26,7 @@ final class PubSubLatency {
   /**
    * A full broker refuses a publish; a real publisher backs off and tries again, as this one does.
    */
-  private static void publishWithBackpressure(PubSub pubsub, PublishRequest request)
+  static void publishWithBackpressure(PubSub pubsub, PublishRequest request)
       throws InterruptedException {
     while (true) {
       try {

@@ -62,6 +62,6 @@ class BenchmarksSmokeTest {
   @Test
   void pubSubLatency() throws Exception {
     assertThat(PubSubLatency.run(20, 20)).contains("p50");
-    assertThat(ServerPubSubLatency.run(10, 10)).contains("p50");
+    assertThat(ServerPubSubLatency.run(10, 10, 200)).contains("p50").contains("bulk subscribe");
   }
 }

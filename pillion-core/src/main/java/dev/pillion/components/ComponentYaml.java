@@ -310,10 +310,10 @@ public final class ComponentYaml {
     unknownFields(spec, SUBSCRIPTION_SPEC, at, "spec.");
     String topic = string(spec.get("topic"), at, "spec.topic");
     String pubsub = string(spec.get("pubsubname"), at, "spec.pubsubname");
-    if (spec.get("bulkSubscribe") instanceof Map<?, ?> bulk
-        && Boolean.parseBoolean(String.valueOf(bulk.get("enabled")))) {
-      throw new ComponentConfigException(at + ": spec.bulkSubscribe is not supported yet");
-    }
+    dev.pillion.pubsub.BulkSubscribe bulkSubscribe =
+        spec.get("bulkSubscribe") == null
+            ? dev.pillion.pubsub.BulkSubscribe.disabled()
+            : bulkSubscribe(map(spec.get("bulkSubscribe"), at, "spec.bulkSubscribe"), at);
     dev.pillion.pubsub.Routes routes;
     try {
       if (spec.get("routes") != null) {
@@ -344,8 +344,72 @@ public final class ComponentYaml {
             ? java.util.Optional.empty()
             : java.util.Optional.of(
                 string(spec.get("deadLetterTopic"), at, "spec.deadLetterTopic"));
-    return new dev.pillion.pubsub.SubscriptionDefinition(
-        name, pubsub, topic, routes, deadLetter, scopes, subscriptionMetadata, where);
+    dev.pillion.pubsub.SubscriptionDefinition definition =
+        new dev.pillion.pubsub.SubscriptionDefinition(
+            name,
+            pubsub,
+            topic,
+            routes,
+            deadLetter,
+            scopes,
+            subscriptionMetadata,
+            where,
+            bulkSubscribe);
+    try {
+      definition.rawPayload();
+    } catch (IllegalArgumentException e) {
+      throw new ComponentConfigException(
+          at
+              + ": spec.metadata.rawPayload must be true or false, got '"
+              + subscriptionMetadata.get("rawPayload")
+              + "'",
+          e);
+    }
+    return definition;
+  }
+
+  /**
+   * {@code spec.bulkSubscribe}: {@code enabled}, {@code maxMessagesCount}, {@code
+   * maxAwaitDurationMs}.
+   */
+  private static dev.pillion.pubsub.BulkSubscribe bulkSubscribe(Map<?, ?> bulk, String at) {
+    unknownFields(
+        bulk,
+        Set.of("enabled", "maxMessagesCount", "maxAwaitDurationMs"),
+        at,
+        "spec.bulkSubscribe.");
+    Object enabled = bulk.get("enabled");
+    if (enabled != null
+        && !(enabled instanceof Boolean)
+        && !"true".equals(enabled)
+        && !"false".equals(enabled)) {
+      throw new ComponentConfigException(
+          at + ": spec.bulkSubscribe.enabled must be true or false, got " + describe(enabled));
+    }
+    try {
+      return dev.pillion.pubsub.BulkSubscribe.of(
+          enabled != null && Boolean.parseBoolean(enabled.toString()),
+          integer(bulk.get("maxMessagesCount"), at, "spec.bulkSubscribe.maxMessagesCount"),
+          integer(bulk.get("maxAwaitDurationMs"), at, "spec.bulkSubscribe.maxAwaitDurationMs"));
+    } catch (IllegalArgumentException e) {
+      throw new ComponentConfigException(
+          at + ": " + e.getMessage().replace("bulkSubscribe.", "spec.bulkSubscribe."), e);
+    }
+  }
+
+  /** A whole number, or 0 when absent. */
+  private static long integer(Object value, String at, String field) {
+    if (value == null) {
+      return 0;
+    }
+    if (value instanceof Integer || value instanceof Long) {
+      return ((Number) value).longValue();
+    }
+    if (value instanceof String text && text.matches("-?[0-9]{1,18}")) {
+      return Long.parseLong(text);
+    }
+    throw new ComponentConfigException(
+        at + ": " + field + " must be a whole number, got " + describe(value));
   }
 
   private static dev.pillion.pubsub.Routes routes(Map<?, ?> spec, String at) {

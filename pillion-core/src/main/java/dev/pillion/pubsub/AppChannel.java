@@ -1,5 +1,7 @@
 package dev.pillion.pubsub;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -18,6 +20,38 @@ public interface AppChannel {
    * @throws Exception a failed delivery, treated as a retry
    */
   DeliveryResult deliver(String route, Event event) throws Exception;
+
+  /**
+   * Delivers a batch of a bulk subscription to one route of the app, which answers each entry on
+   * its own. This default delivers the entries one at a time with {@link #deliver}; a failed
+   * delivery retries its entry. Channels that carry a batch in one request (HTTP: Dapr's bulk
+   * envelope) override it.
+   *
+   * @param route the path, e.g. {@code /orders}
+   * @param entries the entries, all of one topic
+   * @return the outcome of each entry by entry id; an entry left out is retried
+   * @throws Exception a failed delivery of the whole batch, treated as a retry of every entry
+   */
+  default Map<String, DeliveryResult> deliverBulk(String route, List<BulkEntry> entries)
+      throws Exception {
+    Map<String, DeliveryResult> results = new LinkedHashMap<>();
+    for (BulkEntry entry : entries) {
+      DeliveryResult result;
+      try {
+        result = deliver(route, entry.event());
+      } catch (InterruptedException e) {
+        throw e;
+      } catch (Exception e) {
+        System.getLogger(AppChannel.class.getName())
+            .log(
+                System.Logger.Level.INFO,
+                "delivery of event " + entry.event().id() + " to " + route + " failed: " + e);
+        result = DeliveryResult.RETRY;
+      }
+      results.put(entry.entryId(), result);
+    }
+    return results;
+  }
 
   /**
    * Routes served by handlers in this JVM. An event routed to a path without a handler is dropped

@@ -36,6 +36,12 @@ public final class CloudEvents {
   /** Metadata that skips the envelope. */
   public static final String RAW_PAYLOAD = "rawPayload";
 
+  /** The source daprd gives the CloudEvent it wraps a raw payload in for a subscriber. */
+  static final String RAW_PAYLOAD_SOURCE = "Dapr";
+
+  /** The content type of bytes of unknown type. */
+  static final String OCTET_STREAM = "application/octet-stream";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private CloudEvents() {}
@@ -48,6 +54,25 @@ public final class CloudEvents {
    */
   public static boolean raw(Map<String, String> metadata) {
     return "true".equalsIgnoreCase(metadata.getOrDefault(RAW_PAYLOAD, ""));
+  }
+
+  /**
+   * Whether a subscription's metadata asks for raw payloads: {@code rawPayload} read as Go's {@code
+   * strconv.ParseBool} reads it, as daprd does (absent or empty: false).
+   *
+   * @param metadata subscription metadata
+   * @return true for {@code 1}, {@code t}, {@code T}, {@code true}, {@code TRUE}, {@code True}
+   * @throws IllegalArgumentException when the value is not one of Go's booleans
+   */
+  public static boolean rawPayloadSetting(Map<String, String> metadata) {
+    String value = metadata.getOrDefault(RAW_PAYLOAD, "");
+    return switch (value) {
+      case "", "0", "f", "F", "false", "FALSE", "False" -> false;
+      case "1", "t", "T", "true", "TRUE", "True" -> true;
+      default ->
+          throw new IllegalArgumentException(
+              RAW_PAYLOAD + " must be true or false, got '" + value + "'");
+    };
   }
 
   /**
@@ -202,15 +227,68 @@ public final class CloudEvents {
       }
     }
     return new Event(
+        id, "", "", "", OCTET_STREAM, message, topic, pubsub, message, metadata, deliveryCount);
+  }
+
+  /**
+   * Wraps a message for a subscription with {@code rawPayload}, as daprd does: a CloudEvent whose
+   * {@code data_base64} is the message as published (an envelope too, if it was published as one),
+   * {@code datacontenttype: application/octet-stream}, source {@code Dapr}, type {@code
+   * com.dapr.event.sent}, the topic and pub/sub, and the trace context the message's metadata
+   * carries. daprd gives each delivery a random id; here the id is derived from the pub/sub, topic
+   * and broker message id, so a redelivery keeps the id of the first delivery and an app can
+   * recognize it.
+   *
+   * @param payload the message's bytes
+   * @param messageId the broker's message id
+   * @param topic the topic
+   * @param pubsub the pub/sub component
+   * @param metadata the publish metadata
+   * @param deliveryCount which delivery this is
+   * @return the event, its data the message's bytes and its {@link Event#cloudEvent()} the wrapper
+   */
+  public static Event fromRawPayload(
+      byte[] payload,
+      String messageId,
+      String topic,
+      String pubsub,
+      Map<String, String> metadata,
+      int deliveryCount) {
+    String id =
+        UUID.nameUUIDFromBytes(
+                (pubsub + '\0' + topic + '\0' + messageId).getBytes(StandardCharsets.UTF_8))
+            .toString();
+    ObjectNode event = JSON.createObjectNode();
+    event.put("id", id);
+    event.put("specversion", "1.0");
+    event.put("datacontenttype", OCTET_STREAM);
+    event.put("source", RAW_PAYLOAD_SOURCE);
+    event.put("type", DAPR_EVENT_TYPE);
+    event.put("topic", topic);
+    event.put("pubsubname", pubsub);
+    event.put("data_base64", Base64.getEncoder().encodeToString(payload));
+    // As daprd: the trace context travels in the metadata; traceparent supersedes traceid.
+    String traceparent = metadata.get("traceparent");
+    String traceid = traceparent != null ? traceparent : metadata.get("traceid");
+    if (traceid != null) {
+      event.put("traceid", traceid);
+    }
+    if (traceparent != null) {
+      event.put("traceparent", traceparent);
+    }
+    if (metadata.containsKey("tracestate")) {
+      event.put("tracestate", metadata.get("tracestate"));
+    }
+    return new Event(
         id,
-        "",
-        "",
-        "",
-        "application/octet-stream",
-        message,
+        RAW_PAYLOAD_SOURCE,
+        DAPR_EVENT_TYPE,
+        "1.0",
+        OCTET_STREAM,
+        payload,
         topic,
         pubsub,
-        message,
+        event.toString().getBytes(StandardCharsets.UTF_8),
         metadata,
         deliveryCount);
   }

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BiFunction;
 
 /**
  * The pub/sub building block over one component: wraps data in CloudEvents, publishes, and runs
@@ -193,6 +194,21 @@ public final class DefaultPubSub implements PubSub, AutoCloseable {
   @Override
   public Subscription subscribe(SubscriptionOptions options, EventHandler handler) {
     java.util.Objects.requireNonNull(handler, "handler");
+    return start(
+        options,
+        (name, stuck) -> new SubscriptionRunner(this, component, options, handler, name, stuck));
+  }
+
+  @Override
+  public Subscription subscribeBulk(SubscriptionOptions options, BulkEventHandler handler) {
+    java.util.Objects.requireNonNull(handler, "handler");
+    return start(
+        options,
+        (name, stuck) -> new SubscriptionRunner(this, component, options, handler, name, stuck));
+  }
+
+  private Subscription start(
+      SubscriptionOptions options, BiFunction<String, StuckMessages, SubscriptionRunner> create) {
     String subscriptionName =
         options.subscriptionName().orElse(appId.isEmpty() ? "default" : appId);
     SubscriptionRunner runner;
@@ -207,7 +223,7 @@ public final class DefaultPubSub implements PubSub, AutoCloseable {
               .map(SubscriptionRunner::stuck)
               .findFirst()
               .orElseGet(StuckMessages::new);
-      runner = new SubscriptionRunner(this, component, options, handler, subscriptionName, stuck);
+      runner = create.apply(subscriptionName, stuck);
       subscriptions.add(runner);
     }
     try {

@@ -55,6 +55,21 @@ public interface PubSub {
   Subscription subscribe(SubscriptionOptions options, EventHandler handler);
 
   /**
+   * Subscribes a bulk handler to a topic: events reach it in batches of up to {@link
+   * SubscriptionOptions#bulkMaxMessages()}, formed for at most {@link
+   * SubscriptionOptions#bulkMaxAwait()}, and it answers each entry on its own. Delivery starts at
+   * once; close the subscription to stop it. The topic's events come in publish order, but an entry
+   * that is retried comes back in a later batch, after events published after it: a bulk
+   * subscription does not hold up its topic for one entry, whatever its concurrency.
+   *
+   * @param options the topic and delivery options; {@link SubscriptionOptions#concurrency()} is the
+   *     number of batches handled at once
+   * @param handler the handler
+   * @return the running subscription
+   */
+  Subscription subscribeBulk(SubscriptionOptions options, BulkEventHandler handler);
+
+  /**
    * One entry of a bulk publish.
    *
    * @param entryId the caller's id of the entry, echoed in failures

@@ -15,8 +15,9 @@ import java.util.Optional;
  * @param routes the routing rules and default route
  * @param deadLetterTopic where events go after their last retry
  * @param scopes the app ids the subscription applies to (empty: all)
- * @param metadata subscription metadata
+ * @param metadata subscription metadata ({@code rawPayload}, component-specific settings)
  * @param origin where it was declared, for messages
+ * @param bulkSubscribe whether and how events are delivered in batches
  */
 public record SubscriptionDefinition(
     String name,
@@ -26,12 +27,63 @@ public record SubscriptionDefinition(
     Optional<String> deadLetterTopic,
     List<String> scopes,
     Map<String, String> metadata,
-    String origin) {
+    String origin,
+    BulkSubscribe bulkSubscribe) {
 
   /** Copies the collections. */
   public SubscriptionDefinition {
     scopes = List.copyOf(scopes);
     metadata = Map.copyOf(metadata);
+    java.util.Objects.requireNonNull(bulkSubscribe, "bulkSubscribe");
+  }
+
+  /**
+   * A subscription delivering one event per request.
+   *
+   * @param name the resource's name
+   * @param pubsubName the pub/sub component
+   * @param topic the topic
+   * @param routes the routing rules and default route
+   * @param deadLetterTopic where events go after their last retry
+   * @param scopes the app ids the subscription applies to (empty: all)
+   * @param metadata subscription metadata
+   * @param origin where it was declared, for messages
+   */
+  public SubscriptionDefinition(
+      String name,
+      String pubsubName,
+      String topic,
+      Routes routes,
+      Optional<String> deadLetterTopic,
+      List<String> scopes,
+      Map<String, String> metadata,
+      String origin) {
+    this(
+        name,
+        pubsubName,
+        topic,
+        routes,
+        deadLetterTopic,
+        scopes,
+        metadata,
+        origin,
+        BulkSubscribe.disabled());
+  }
+
+  /**
+   * Whether the subscription asks for raw payloads ({@code metadata.rawPayload}), read as Go's
+   * {@code strconv.ParseBool} reads it, as daprd does.
+   *
+   * @return true for {@code 1}, {@code t}, {@code true} (and {@code T}, {@code TRUE}, {@code True})
+   * @throws IllegalArgumentException naming the subscription when the value is not a boolean
+   */
+  public boolean rawPayload() {
+    try {
+      return CloudEvents.rawPayloadSetting(metadata);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(
+          origin + ", subscription '" + name + "': metadata." + e.getMessage(), e);
+    }
   }
 
   /**

@@ -17,6 +17,10 @@ import java.util.Optional;
  * apart and counts as stuck ({@link Subscription#stuckMessages()}, and a warning in the log). With
  * concurrency 1 a stuck event holds up the events published after it, since the topic is delivered
  * in order.
+ *
+ * <p>Bulk subscriptions ({@link PubSub#subscribeBulk}) hand their handler batches of up to {@link
+ * #bulkMaxMessages()} events (100 by default), waiting at most {@link #bulkMaxAwait()} (1 s by
+ * default, Dapr's defaults) after the first event of a batch for it to fill.
  */
 public final class SubscriptionOptions {
   /** The longest delay the pull/ack contract carries (a uint32 of milliseconds, kept signed). */
@@ -30,6 +34,9 @@ public final class SubscriptionOptions {
   private final Duration maxBackoff;
   private final Duration handlerTimeout;
   private final String deadLetterTopic;
+  private final boolean rawPayload;
+  private final int bulkMaxMessages;
+  private final Duration bulkMaxAwait;
 
   private SubscriptionOptions(Builder builder) {
     this.topic = builder.topic;
@@ -40,6 +47,9 @@ public final class SubscriptionOptions {
     this.maxBackoff = builder.maxBackoff;
     this.handlerTimeout = builder.handlerTimeout;
     this.deadLetterTopic = builder.deadLetterTopic;
+    this.rawPayload = builder.rawPayload;
+    this.bulkMaxMessages = builder.bulkMaxMessages;
+    this.bulkMaxAwait = builder.bulkMaxAwait;
   }
 
   /**
@@ -126,6 +136,38 @@ public final class SubscriptionOptions {
     return Optional.ofNullable(deadLetterTopic);
   }
 
+  /**
+   * Whether the subscription reads every message as raw bytes (Dapr's subscription metadata {@code
+   * rawPayload: "true"}): the handler's {@link Event} carries the message as published, wrapped as
+   * daprd wraps it for such subscriptions: a CloudEvent with the bytes in {@code data_base64},
+   * {@code datacontenttype: application/octet-stream}, source {@code Dapr}, type {@code
+   * com.dapr.event.sent}, even when the message is itself a CloudEvent.
+   *
+   * @return true for raw payloads
+   */
+  public boolean rawPayload() {
+    return rawPayload;
+  }
+
+  /**
+   * The most events in one batch of a bulk subscription.
+   *
+   * @return the batch size limit, 1 or more
+   */
+  public int bulkMaxMessages() {
+    return bulkMaxMessages;
+  }
+
+  /**
+   * How long a bulk subscription waits, after the first event of a batch, for the batch to fill
+   * before it hands the batch to its handler.
+   *
+   * @return the longest wait
+   */
+  public Duration bulkMaxAwait() {
+    return bulkMaxAwait;
+  }
+
   /** Builds {@link SubscriptionOptions}. */
   public static final class Builder {
     private final String topic;
@@ -136,6 +178,9 @@ public final class SubscriptionOptions {
     private Duration maxBackoff = Duration.ofSeconds(60);
     private Duration handlerTimeout = Duration.ofSeconds(30);
     private String deadLetterTopic;
+    private boolean rawPayload;
+    private int bulkMaxMessages = 100;
+    private Duration bulkMaxAwait = Duration.ofSeconds(1);
 
     private Builder(String topic) {
       this.topic = Objects.requireNonNull(topic, "topic");
@@ -240,6 +285,41 @@ public final class SubscriptionOptions {
         throw new IllegalArgumentException("deadLetterTopic must not be empty");
       }
       this.deadLetterTopic = topic;
+      return this;
+    }
+
+    /**
+     * Reads every message as raw bytes; see {@link SubscriptionOptions#rawPayload()}.
+     *
+     * @param raw true for raw payloads
+     * @return this builder
+     */
+    public Builder rawPayload(boolean raw) {
+      this.rawPayload = raw;
+      return this;
+    }
+
+    /**
+     * Sets the batching of a bulk subscription ({@link PubSub#subscribeBulk}); other subscriptions
+     * ignore it.
+     *
+     * @param maxMessages the most events in one batch, 1 or more
+     * @param maxAwait how long to wait after the first event of a batch for more, 0 or more and at
+     *     most {@link Integer#MAX_VALUE} milliseconds (0 hands over what is there at once)
+     * @return this builder
+     */
+    public Builder bulk(int maxMessages, Duration maxAwait) {
+      Objects.requireNonNull(maxAwait, "maxAwait");
+      if (maxMessages < 1) {
+        throw new IllegalArgumentException(
+            "bulk maxMessagesCount must be at least 1, got " + maxMessages);
+      }
+      if (maxAwait.isNegative() || maxAwait.compareTo(MAX_DELAY) > 0) {
+        throw new IllegalArgumentException(
+            "bulk maxAwaitDuration must be between 0 and " + MAX_DELAY + ", got " + maxAwait);
+      }
+      this.bulkMaxMessages = maxMessages;
+      this.bulkMaxAwait = maxAwait;
       return this;
     }
 

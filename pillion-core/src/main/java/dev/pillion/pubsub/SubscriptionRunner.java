@@ -7,8 +7,13 @@ import dev.pillion.abi.pubsub.Message;
 import dev.pillion.abi.pubsub.PullRequest;
 import dev.pillion.pubsub.spi.PubSubComponent;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -31,17 +36,36 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the backoff has passed, so no lease runs while a message waits for its retry, however long the
  * backoff. A message is settled only after its handler finished, so nothing is lost if the process
  * stops: the lease expires and the component delivers it again.
+ *
+ * <p>A bulk subscription's handler slot takes a batch instead of a message: the loop leases up to
+ * {@code bulkMaxMessages}, and while the batch is not full it waits (for a publish, at most until
+ * {@code bulkMaxAwait} after the batch's first message) and leases more. Its pulls are unordered,
+ * since messages of the batch being formed are leased and an ordered pull stops at them; each entry
+ * is settled on its own, in one acknowledgement for the batch.
  */
 final class SubscriptionRunner implements Subscription {
   private static final System.Logger LOG = System.getLogger(SubscriptionRunner.class.getName());
   private static final long IDLE_POLL_MILLIS = 50;
   private static final Duration LEASE_MARGIN = Duration.ofSeconds(10);
+
+  /**
+   * The most messages one pull of a bulk subscription asks for: a larger batch takes several pulls,
+   * so no single response has to carry a whole batch of large messages.
+   */
+  private static final int BULK_PULL_CHUNK = 256;
+
   private static final AtomicInteger NEXT_THREAD = new AtomicInteger();
 
   private final DefaultPubSub pubsub;
   private final PubSubComponent component;
   private final SubscriptionOptions options;
+
+  /** The handler of a subscription of single events; null for a bulk subscription. */
   private final EventHandler handler;
+
+  /** The handler of a bulk subscription; null for a subscription of single events. */
+  private final BulkEventHandler bulkHandler;
+
   private final String subscriptionName;
   private final StuckMessages stuck;
   private final Semaphore slots;
@@ -62,10 +86,32 @@ final class SubscriptionRunner implements Subscription {
       EventHandler handler,
       String subscriptionName,
       StuckMessages stuck) {
+    this(pubsub, component, options, handler, null, subscriptionName, stuck);
+  }
+
+  SubscriptionRunner(
+      DefaultPubSub pubsub,
+      PubSubComponent component,
+      SubscriptionOptions options,
+      BulkEventHandler bulkHandler,
+      String subscriptionName,
+      StuckMessages stuck) {
+    this(pubsub, component, options, null, bulkHandler, subscriptionName, stuck);
+  }
+
+  private SubscriptionRunner(
+      DefaultPubSub pubsub,
+      PubSubComponent component,
+      SubscriptionOptions options,
+      EventHandler handler,
+      BulkEventHandler bulkHandler,
+      String subscriptionName,
+      StuckMessages stuck) {
     this.pubsub = pubsub;
     this.component = component;
     this.options = options;
     this.handler = handler;
+    this.bulkHandler = bulkHandler;
     this.subscriptionName = subscriptionName;
     this.stuck = stuck;
     this.slots = new Semaphore(options.concurrency());
@@ -112,6 +158,12 @@ final class SubscriptionRunner implements Subscription {
     while (running) {
       try {
         if (!slots.tryAcquire(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
+          continue;
+        }
+        if (bulkHandler != null) {
+          if (!startBatch()) {
+            idle();
+          }
           continue;
         }
         int held = 1 + slots.drainPermits();
@@ -189,19 +241,119 @@ final class SubscriptionRunner implements Subscription {
             .build());
   }
 
+  /**
+   * Leases the first messages of a batch with the slot the loop holds; if there are any, fills the
+   * batch and hands it to a handler thread, which gives the slot back.
+   *
+   * @return false (and the slot given back) when there was nothing to deliver
+   */
+  private boolean startBatch() {
+    List<Message> batch = new ArrayList<>();
+    try {
+      pullInto(batch);
+    } catch (RuntimeException e) {
+      // Give the slot back: kept, a few failed pulls would leave no slot and stop delivery.
+      slots.release();
+      throw e;
+    }
+    if (batch.isEmpty()) {
+      slots.release();
+      return false;
+    }
+    try {
+      fill(batch, System.nanoTime() + options.bulkMaxAwait().toNanos());
+    } catch (InterruptedException e) {
+      // Closing: what is leased is delivered now rather than when its lease expires.
+      Thread.currentThread().interrupt();
+    } catch (RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "subscription "
+              + describe()
+              + ": a pull failed while forming a batch; delivering the "
+              + batch.size()
+              + " events leased so far",
+          e);
+    }
+    handlers.execute(() -> deliverBatch(batch));
+    return true;
+  }
+
+  /**
+   * Adds messages to a batch until it is full or the deadline passes, waiting for publishes in
+   * between; a pull that found fewer than it asked for means the topic is drained for now.
+   */
+  private void fill(List<Message> batch, long deadline) throws InterruptedException {
+    int max = options.bulkMaxMessages();
+    while (batch.size() < max && running) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      synchronized (wake) {
+        TimeUnit.NANOSECONDS.timedWait(
+            wake, Math.min(left, TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS)));
+      }
+      pullInto(batch);
+    }
+  }
+
+  /** Leases messages into a batch: chunk by chunk while the topic has more and the batch room. */
+  private void pullInto(List<Message> batch) {
+    int max = options.bulkMaxMessages();
+    while (batch.size() < max) {
+      int asked = Math.min(BULK_PULL_CHUNK, max - batch.size());
+      List<Message> pulled =
+          component.pull(
+              PullRequest.newBuilder()
+                  .setTopic(options.topic())
+                  .setSubscription(subscriptionName)
+                  .setMaxMessages(asked)
+                  .setLeaseMillis(
+                      (int)
+                          Math.min(
+                              Integer.MAX_VALUE,
+                              options
+                                  .handlerTimeout()
+                                  .plus(options.bulkMaxAwait())
+                                  .plus(LEASE_MARGIN)
+                                  .toMillis()))
+                  .setOrdered(false)
+                  .build());
+      batch.addAll(pulled);
+      if (pulled.size() < asked) {
+        return;
+      }
+    }
+  }
+
+  /** Reads a message as the subscription's handler sees it. */
+  private Event read(Message message) {
+    byte[] data = message.getData().toByteArray();
+    if (options.rawPayload()) {
+      return CloudEvents.fromRawPayload(
+          data,
+          message.getId(),
+          message.getTopic(),
+          pubsub.name(),
+          message.getMetadataMap(),
+          message.getDeliveryCount());
+    }
+    return CloudEvents.read(
+        data,
+        CloudEvents.raw(message.getMetadataMap()),
+        message.getId(),
+        message.getTopic(),
+        pubsub.name(),
+        message.getMetadataMap(),
+        message.getDeliveryCount());
+  }
+
   private void deliver(Message message) {
     try {
-      Event event =
-          CloudEvents.read(
-              message.getData().toByteArray(),
-              CloudEvents.raw(message.getMetadataMap()),
-              message.getId(),
-              message.getTopic(),
-              pubsub.name(),
-              message.getMetadataMap(),
-              message.getDeliveryCount());
+      Event event = read(message);
       DeliveryResult result = invoke(event);
-      settle(message, event, result);
+      settle(List.of(new Settlement(message, event, result)));
     } catch (RuntimeException e) {
       LOG.log(
           System.Logger.Level.WARNING,
@@ -213,13 +365,64 @@ final class SubscriptionRunner implements Subscription {
     }
   }
 
-  private DeliveryResult invoke(Event event) {
+  private void deliverBatch(List<Message> batch) {
+    try {
+      List<BulkEntry> entries = new ArrayList<>(batch.size());
+      for (Message message : batch) {
+        entries.add(new BulkEntry(message.getId(), read(message), options.rawPayload()));
+      }
+      Optional<Map<String, DeliveryResult>> answered = invokeBulk(entries);
+      Map<String, DeliveryResult> results = answered.orElse(Map.of());
+      List<Settlement> settlements = new ArrayList<>(batch.size());
+      Set<String> ids = new HashSet<>();
+      int unanswered = 0;
+      for (BulkEntry entry : entries) {
+        ids.add(entry.entryId());
+        DeliveryResult result = results.get(entry.entryId());
+        if (result == null) {
+          unanswered++;
+          result = DeliveryResult.RETRY;
+        }
+        settlements.add(new Settlement(batch.get(settlements.size()), entry.event(), result));
+      }
+      long unknown = results.keySet().stream().filter(id -> !ids.contains(id)).count();
+      if (answered.isPresent() && (unanswered > 0 || unknown > 0)) {
+        LOG.log(
+            System.Logger.Level.INFO,
+            "subscription "
+                + describe()
+                + ": the bulk handler answered "
+                + (entries.size() - unanswered)
+                + " of "
+                + entries.size()
+                + " entries"
+                + (unknown > 0 ? " and " + unknown + " unknown entry ids (ignored)" : "")
+                + (unanswered > 0 ? "; the " + unanswered + " without a status are retried" : ""));
+      }
+      settle(settlements);
+    } catch (RuntimeException e) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "subscription " + describe() + ": delivery of a batch of " + batch.size() + " failed",
+          e);
+    } finally {
+      slots.release();
+      wake();
+    }
+  }
+
+  /** What a handler call came to. */
+  private record Call<T>(T value, Throwable failure, boolean timedOut) {}
+
+  /**
+   * Runs a handler on this handler thread under the subscription's handler timeout: a timer
+   * interrupts the thread if it overruns. The lock makes sure the timer cannot interrupt once the
+   * handler has returned, so no interrupt leaks into the next delivery.
+   */
+  private <T> Call<T> callUnderTimeout(Callable<T> call) {
     Thread thread = Thread.currentThread();
     Object lock = new Object();
     boolean[] state = {false, false}; // finished, timed out
-    // The handler runs on this handler thread; a timer interrupts it if it overruns the timeout.
-    // The lock makes sure the timer cannot interrupt once the handler has returned, so no
-    // interrupt leaks into the next delivery.
     CompletableFuture<Void> timeout =
         CompletableFuture.runAsync(
             () -> {
@@ -232,36 +435,37 @@ final class SubscriptionRunner implements Subscription {
             },
             CompletableFuture.delayedExecutor(
                 options.handlerTimeout().toMillis(), TimeUnit.MILLISECONDS));
+    T value = null;
+    Throwable failure = null;
+    try {
+      value = call.call();
+    } catch (Exception e) {
+      failure = e;
+    } catch (Error e) {
+      // An Error from the handler (StackOverflowError, AssertionError, ...) fails this delivery
+      // only: left to escape, it would kill the handler thread and leave the message leased.
+      failure = e;
+    } finally {
+      synchronized (lock) {
+        state[0] = true;
+      }
+      timeout.cancel(false);
+      Thread.interrupted();
+    }
+    return new Call<>(value, failure, state[1]);
+  }
+
+  private DeliveryResult invoke(Event event) {
     // Failures past the retry budget are summarized by the stuck-message warning instead.
     System.Logger.Level level =
         Integer.toUnsignedLong(event.deliveryCount()) > options.maxRetries() + 1L
             ? System.Logger.Level.DEBUG
             : System.Logger.Level.INFO;
-    DeliveryResult result;
-    try {
-      result = handler.handle(event);
-      if (result == null) {
-        LOG.log(
-            System.Logger.Level.WARNING,
-            "subscription " + describe() + ": handler returned null; retrying");
-        result = DeliveryResult.RETRY;
-      }
-    } catch (InterruptedException e) {
+    Call<DeliveryResult> call = callUnderTimeout(() -> handler.handle(event));
+    DeliveryResult result = call.value();
+    if (call.failure() instanceof InterruptedException) {
       result = DeliveryResult.RETRY;
-    } catch (Exception e) {
-      LOG.log(
-          level,
-          "subscription "
-              + describe()
-              + ": handler failed for event "
-              + event.id()
-              + ": "
-              + e
-              + "; retrying");
-      result = DeliveryResult.RETRY;
-    } catch (Error e) {
-      // An Error from the handler (StackOverflowError, AssertionError, ...) fails this delivery
-      // only: left to escape, it would kill the handler thread and leave the message leased.
+    } else if (call.failure() instanceof Error e) {
       LOG.log(
           System.Logger.Level.WARNING,
           "subscription "
@@ -273,14 +477,24 @@ final class SubscriptionRunner implements Subscription {
               + "; retrying",
           e);
       result = DeliveryResult.RETRY;
-    } finally {
-      synchronized (lock) {
-        state[0] = true;
-      }
-      timeout.cancel(false);
-      Thread.interrupted();
+    } else if (call.failure() != null) {
+      LOG.log(
+          level,
+          "subscription "
+              + describe()
+              + ": handler failed for event "
+              + event.id()
+              + ": "
+              + call.failure()
+              + "; retrying");
+      result = DeliveryResult.RETRY;
+    } else if (result == null) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "subscription " + describe() + ": handler returned null; retrying");
+      result = DeliveryResult.RETRY;
     }
-    if (state[1]) {
+    if (call.timedOut()) {
       // Overran its timeout: the delivery failed, whatever the handler answered late.
       LOG.log(
           level == System.Logger.Level.INFO ? System.Logger.Level.WARNING : level,
@@ -297,12 +511,103 @@ final class SubscriptionRunner implements Subscription {
     return result;
   }
 
-  private void settle(Message message, Event event, DeliveryResult result) {
+  /**
+   * Runs the bulk handler on a batch: the outcome of each entry it answered (the others are
+   * retried), or empty, logged, when it failed, returned null or overran its timeout.
+   */
+  private Optional<Map<String, DeliveryResult>> invokeBulk(List<BulkEntry> entries) {
+    Call<Map<String, DeliveryResult>> call =
+        callUnderTimeout(() -> bulkHandler.handle(List.copyOf(entries)));
+    String batch =
+        "batch of " + entries.size() + " (first event " + entries.get(0).event().id() + ")";
+    if (call.timedOut()) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "subscription "
+              + describe()
+              + ": bulk handler exceeded "
+              + options.handlerTimeout()
+              + " for a "
+              + batch
+              + "; retrying every entry");
+      return Optional.empty();
+    }
+    if (call.failure() instanceof InterruptedException) {
+      return Optional.empty();
+    }
+    if (call.failure() != null) {
+      LOG.log(
+          call.failure() instanceof Error ? System.Logger.Level.WARNING : System.Logger.Level.INFO,
+          "subscription "
+              + describe()
+              + ": bulk handler failed for a "
+              + batch
+              + ": "
+              + call.failure()
+              + "; retrying every entry",
+          call.failure() instanceof Error ? call.failure() : null);
+      return Optional.empty();
+    }
+    if (call.value() == null) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "subscription " + describe() + ": bulk handler returned null; retrying every entry");
+      return Optional.empty();
+    }
+    return Optional.of(call.value());
+  }
+
+  /** A delivered message and what to do with it. */
+  private record Settlement(Message message, Event event, DeliveryResult result) {}
+
+  /**
+   * Settles delivered messages in one acknowledgement: SUCCESS and DROP as they are, RETRY after
+   * the backoff, or, past {@code maxRetries}, to the dead-letter topic if there is one.
+   */
+  private void settle(List<Settlement> settlements) {
+    AckRequest.Builder request =
+        AckRequest.newBuilder().setTopic(options.topic()).setSubscription(subscriptionName);
+    long soonestRetry = Long.MAX_VALUE;
+    for (Settlement settlement : settlements) {
+      Ack ack = decide(settlement);
+      request.addAcks(ack);
+      if (ack.getOutcome() == AckOutcome.RETRY) {
+        soonestRetry = Math.min(soonestRetry, ack.getRetryAfterMillis());
+      }
+    }
+    List<String> unknown = component.ack(request.build());
+    if (soonestRetry != Long.MAX_VALUE) {
+      retryScheduled(soonestRetry);
+    }
+    if (!unknown.isEmpty()) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "subscription "
+              + describe()
+              + ": lease of message"
+              + (unknown.size() == 1 ? " " : "s ")
+              + String.join(", ", unknown)
+              + " had expired before "
+              + (unknown.size() == 1 ? "its handler" : "their handlers")
+              + " finished; "
+              + (unknown.size() == 1 ? "it" : "they")
+              + " may be delivered again");
+    }
+    for (int i = 0; i < settlements.size(); i++) {
+      if (request.getAcks(i).getOutcome() != AckOutcome.RETRY) {
+        settled(settlements.get(i));
+      }
+    }
+  }
+
+  /** The acknowledgement of one message; dead-letters it, and counts it as stuck, as needed. */
+  private Ack decide(Settlement settlement) {
+    Message message = settlement.message();
     long deliveries = Integer.toUnsignedLong(message.getDeliveryCount());
     boolean overBudget = deliveries > options.maxRetries();
     Ack.Builder ack = Ack.newBuilder().setId(message.getId());
     String stuckBecause = null;
-    switch (result) {
+    switch (settlement.result()) {
       case SUCCESS -> ack.setOutcome(AckOutcome.SUCCESS);
       case DROP -> ack.setOutcome(AckOutcome.DROP);
       case RETRY -> {
@@ -327,53 +632,39 @@ final class SubscriptionRunner implements Subscription {
       // Recorded before the ack, so the count is visible by the time the message can come back.
       String because = stuckBecause;
       stuck
-          .failed(message.getId(), event.id(), deliveries, stuckHorizon())
+          .failed(message.getId(), settlement.event().id(), deliveries, stuckHorizon())
           .ifPresent(report -> warnStuck(report, because));
     }
-    List<String> unknown =
-        component.ack(
-            AckRequest.newBuilder()
-                .setTopic(options.topic())
-                .setSubscription(subscriptionName)
-                .addAcks(ack)
-                .build());
-    if (ack.getOutcome() == AckOutcome.RETRY) {
-      retryScheduled(ack.getRetryAfterMillis());
-    }
-    if (!unknown.isEmpty()) {
-      LOG.log(
-          System.Logger.Level.WARNING,
-          "subscription "
-              + describe()
-              + ": lease of message "
-              + message.getId()
-              + " had expired before its handler finished; it may be delivered again");
-    }
-    if (ack.getOutcome() != AckOutcome.RETRY) {
-      stuck
-          .settled(message.getId())
-          .ifPresent(
-              was ->
-                  LOG.log(
-                      System.Logger.Level.INFO,
-                      "subscription "
-                          + describe()
-                          + ": stuck event "
-                          + event.id()
-                          + " (message "
-                          + message.getId()
-                          + ") was "
-                          + (result == DeliveryResult.SUCCESS
-                              ? "handled"
-                              : result == DeliveryResult.DROP
-                                  ? "dropped by its handler"
-                                  : "dead-lettered")
-                          + " after "
-                          + deliveries
-                          + " deliveries; "
-                          + stuck.count()
-                          + " still stuck"));
-    }
+    return ack.build();
+  }
+
+  /** Forgets a settled message that was stuck, and says so. */
+  private void settled(Settlement settlement) {
+    Message message = settlement.message();
+    DeliveryResult result = settlement.result();
+    stuck
+        .settled(message.getId())
+        .ifPresent(
+            was ->
+                LOG.log(
+                    System.Logger.Level.INFO,
+                    "subscription "
+                        + describe()
+                        + ": stuck event "
+                        + settlement.event().id()
+                        + " (message "
+                        + message.getId()
+                        + ") was "
+                        + (result == DeliveryResult.SUCCESS
+                            ? "handled"
+                            : result == DeliveryResult.DROP
+                                ? "dropped by its handler"
+                                : "dead-lettered")
+                        + " after "
+                        + Integer.toUnsignedLong(message.getDeliveryCount())
+                        + " deliveries; "
+                        + stuck.count()
+                        + " still stuck"));
   }
 
   private void warnStuck(StuckMessages.Report report, String because) {

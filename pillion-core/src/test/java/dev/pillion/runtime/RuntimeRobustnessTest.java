@@ -37,7 +37,10 @@ class RuntimeRobustnessTest {
                 + name
                 + "\nspec:\n  type: "
                 + type
-                + "\n  version: v1\n  metadata:\n  - name: keyPrefix\n    value: none\n");
+                // Compiling a module at load takes seconds on a loaded 2-core machine; what this
+                // test is about starts after the load.
+                + "\n  version: v1\n  initTimeout: 60s\n  metadata:\n  - name: keyPrefix\n"
+                + "    value: none\n");
     for (int i = 0; i < metadata.length; i += 2) {
       yaml.append("  - name: ")
           .append(metadata[i])

@@ -1,8 +1,11 @@
 package dev.pillion.server;
 
 import dev.pillion.pubsub.AppChannel;
+import dev.pillion.pubsub.BulkEntry;
 import dev.pillion.pubsub.DeliveryResult;
 import dev.pillion.pubsub.Event;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Semaphore;
 
 /**
@@ -30,6 +33,18 @@ final class ConcurrencyLimitedAppChannel implements AppChannel {
     slots.acquire();
     try {
       return channel.deliver(route, event);
+    } finally {
+      slots.release();
+    }
+  }
+
+  /** A bulk batch is one call into the app (one POST over HTTP), so it takes one slot. */
+  @Override
+  public Map<String, DeliveryResult> deliverBulk(String route, List<BulkEntry> entries)
+      throws Exception {
+    slots.acquire();
+    try {
+      return channel.deliverBulk(route, entries);
     } finally {
       slots.release();
     }

@@ -29,12 +29,15 @@ import org.junit.jupiter.api.Test;
 class AppMaxConcurrencyTest {
   private static final String[] TOPICS = {"a", "b", "c", "d"};
   private static final int EVENTS_PER_TOPIC = 2;
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON =
+      new com.fasterxml.jackson.databind.ObjectMapper();
 
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicInteger mostInFlight = new AtomicInteger();
   private final AtomicInteger delivered = new AtomicInteger();
   private ExecutorService appThreads;
   private HttpServer app;
+  private volatile boolean bulk;
 
   @BeforeEach
   void startTheApp() throws IOException {
@@ -49,10 +52,15 @@ class AppMaxConcurrencyTest {
           .append(topic)
           .append("\",\"route\":\"/events\"}");
     }
-    byte[] body = subscriptions.append(']').toString().getBytes();
+    String plain = subscriptions.append(']').toString();
     app.createContext(
         "/dapr/subscribe",
         exchange -> {
+          byte[] body =
+              (bulk
+                      ? plain.replace("\"route\"", "\"bulkSubscribe\":{\"enabled\":true},\"route\"")
+                      : plain)
+                  .getBytes();
           exchange.getResponseHeaders().add("Content-Type", "application/json");
           exchange.sendResponseHeaders(200, body.length);
           exchange.getResponseBody().write(body);
@@ -63,17 +71,35 @@ class AppMaxConcurrencyTest {
         exchange -> {
           int now = inFlight.incrementAndGet();
           mostInFlight.accumulateAndGet(now, Math::max);
+          byte[] request = exchange.getRequestBody().readAllBytes();
           try {
-            exchange.getRequestBody().readAllBytes();
             Thread.sleep(200);
           } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
           } finally {
             inFlight.decrementAndGet();
           }
-          exchange.sendResponseHeaders(200, -1);
+          if (!bulk) {
+            exchange.sendResponseHeaders(200, -1);
+            exchange.close();
+            delivered.incrementAndGet();
+            return;
+          }
+          // A bulk envelope: every entry answered SUCCESS.
+          com.fasterxml.jackson.databind.node.ArrayNode statuses = JSON.createArrayNode();
+          for (com.fasterxml.jackson.databind.JsonNode entry :
+              JSON.readTree(request).path("entries")) {
+            statuses
+                .addObject()
+                .put("entryId", entry.path("entryId").asText())
+                .put("status", "SUCCESS");
+          }
+          byte[] answer = JSON.createObjectNode().set("statuses", statuses).toString().getBytes();
+          exchange.getResponseHeaders().add("Content-Type", "application/json");
+          exchange.sendResponseHeaders(200, answer.length);
+          exchange.getResponseBody().write(answer);
           exchange.close();
-          delivered.incrementAndGet();
+          delivered.addAndGet(statuses.size());
         });
     app.start();
   }
@@ -144,5 +170,17 @@ class AppMaxConcurrencyTest {
   @Test
   void aLimitOfOneDeliversOneEventAtATime() throws Exception {
     assertThat(mostConcurrentDeliveries(PillionServer.builder().appMaxConcurrency(1))).isEqualTo(1);
+  }
+
+  @Test
+  void aBulkBatchTakesOneSlotOfTheLimit() throws Exception {
+    bulk = true;
+    assertThat(mostConcurrentDeliveries(PillionServer.builder().appMaxConcurrency(1))).isEqualTo(1);
+  }
+
+  @Test
+  void withoutALimitBulkBatchesOfEachSubscriptionOverlap() throws Exception {
+    bulk = true;
+    assertThat(mostConcurrentDeliveries(PillionServer.builder())).isGreaterThan(1);
   }
 }

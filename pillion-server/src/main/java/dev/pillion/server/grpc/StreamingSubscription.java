@@ -2,6 +2,7 @@ package dev.pillion.server.grpc;
 
 import com.google.protobuf.ByteString;
 import dev.pillion.Pillion;
+import dev.pillion.pubsub.CloudEvents;
 import dev.pillion.pubsub.DeliveryResult;
 import dev.pillion.pubsub.Event;
 import dev.pillion.pubsub.Subscription;
@@ -78,6 +79,13 @@ final class StreamingSubscription
     SubscriptionOptions.Builder options =
         SubscriptionOptions.builder(initial.getTopic())
             .handlerTimeout(java.time.Duration.ofSeconds(ANSWER_TIMEOUT_SECONDS + 5));
+    try {
+      // As daprd: the stream's metadata is the subscription's, rawPayload included.
+      options.rawPayload(CloudEvents.rawPayloadSetting(initial.getMetadataMap()));
+    } catch (IllegalArgumentException e) {
+      fail(DaprApiError.malformed("metadata." + e.getMessage()));
+      return;
+    }
     if (initial.hasDeadLetterTopic() && !initial.getDeadLetterTopic().isEmpty()) {
       options.deadLetterTopic(initial.getDeadLetterTopic());
     }

@@ -3,6 +3,8 @@ package dev.pillion.server.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pillion.pubsub.AppChannel;
+import dev.pillion.pubsub.BulkEntry;
+import dev.pillion.pubsub.BulkSubscribe;
 import dev.pillion.pubsub.CloudEvents;
 import dev.pillion.pubsub.DeliveryResult;
 import dev.pillion.pubsub.Event;
@@ -16,8 +18,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -26,9 +30,15 @@ import java.util.Optional;
 /**
  * The app behind {@code --app-port}, as daprd talks to it: its subscriptions come from {@code GET
  * /dapr/subscribe}, and events are POSTed to the chosen route as {@code
- * application/cloudevents+json}. The app answers 2xx (optionally with {@code {"status": "SUCCESS" |
- * "RETRY" | "DROP"}}); 404 drops the event; anything else is retried. Every JSON the app sends is
- * read through {@link JsonBody}, as daprd's Go structs read it.
+ * application/cloudevents+json}, with the message's metadata as headers (and {@code pubsubname},
+ * {@code traceparent}). The app answers 2xx (optionally with {@code {"status": "SUCCESS" | "RETRY"
+ * | "DROP"}}); 404 drops the event; anything else is retried. Every JSON the app sends is read
+ * through {@link JsonBody}, as daprd's Go structs read it.
+ *
+ * <p>A bulk subscription's batch is one POST of Dapr's bulk envelope ({@code type:
+ * com.dapr.event.sent.bulk}, {@code entries[]} of {@code entryId}, {@code event}, {@code
+ * contentType}, {@code metadata}) as {@code application/json}; the app answers {@code {"statuses":
+ * [{"entryId": ..., "status": ...}]}}, and an entry without a status is retried.
  */
 public final class HttpAppChannel implements AppChannel {
   private static final System.Logger LOG = System.getLogger(HttpAppChannel.class.getName());
@@ -44,6 +54,32 @@ public final class HttpAppChannel implements AppChannel {
 
   private final String host;
   private final int port;
+
+  /** The type of daprd's bulk envelope. */
+  static final String BULK_EVENT_TYPE = "com.dapr.event.sent.bulk";
+
+  /**
+   * Metadata that never becomes a header, as in daprd (the body's own headers, hop-by-hop headers,
+   * the invocation target), plus the two the JDK's client refuses to set.
+   */
+  private static final java.util.Set<String> NOT_HEADERS =
+      java.util.Set.of(
+          "content-type",
+          "content-length",
+          "destination-app-id",
+          "connection",
+          "keep-alive",
+          "proxy-connection",
+          "transfer-encoding",
+          "upgrade",
+          "http2-settings",
+          "te",
+          "trailer",
+          "proxy-authorization",
+          "proxy-authenticate",
+          "host",
+          "expect");
+
   private final String base;
   private final HttpClient http;
   private final Duration timeout;
@@ -190,15 +226,27 @@ public final class HttpAppChannel implements AppChannel {
         JsonBody.stringMap(JsonBody.field(entry, "metadata"), "metadata");
     Optional<String> deadLetter =
         JsonBody.optionalString(entry, "deadLetterTopic", "deadLetterTopic");
-    return new SubscriptionDefinition(
-        "app:" + pubsub + "/" + topic,
-        pubsub,
-        topic,
-        rules.isEmpty() ? Routes.single(defaultRoute.get()) : Routes.of(rules, defaultRoute, name),
-        deadLetter,
-        List.of(),
-        metadata,
-        origin);
+    BulkSubscribe bulk;
+    try {
+      bulk = bulkSubscribe(JsonBody.field(entry, "bulkSubscribe"), name);
+    } catch (IOException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
+    }
+    SubscriptionDefinition definition =
+        new SubscriptionDefinition(
+            "app:" + pubsub + "/" + topic,
+            pubsub,
+            topic,
+            rules.isEmpty()
+                ? Routes.single(defaultRoute.get())
+                : Routes.of(rules, defaultRoute, name),
+            deadLetter,
+            List.of(),
+            metadata,
+            origin,
+            bulk);
+    definition.rawPayload(); // refused here, naming the subscription, rather than at delivery
+    return definition;
   }
 
   /** A message as one log line (CEL's errors show the expression on lines of their own). */
@@ -224,16 +272,158 @@ public final class HttpAppChannel implements AppChannel {
     return known.isEmpty() ? name : name + " (" + String.join(", ", known) + ")";
   }
 
+  /**
+   * An entry's {@code bulkSubscribe}: {@code enabled}, {@code maxMessagesCount}, {@code
+   * maxAwaitDurationMs} (absent or 0: Dapr's defaults, 100 and 1000).
+   */
+  static BulkSubscribe bulkSubscribe(JsonNode bulk, String where) throws IOException {
+    if (bulk == null || bulk.isNull()) {
+      return BulkSubscribe.disabled();
+    }
+    if (!bulk.isObject()) {
+      throw new IOException(where + ": bulkSubscribe must be an object, got " + bulk);
+    }
+    JsonNode enabled = bulk.path("enabled");
+    if (!enabled.isMissingNode() && !enabled.isNull() && !enabled.isBoolean()) {
+      throw new IOException(
+          where + ": bulkSubscribe.enabled must be true or false, got " + enabled);
+    }
+    try {
+      return BulkSubscribe.of(
+          enabled.asBoolean(false),
+          wholeNumber(bulk.path("maxMessagesCount"), where, "maxMessagesCount"),
+          wholeNumber(bulk.path("maxAwaitDurationMs"), where, "maxAwaitDurationMs"));
+    } catch (IllegalArgumentException e) {
+      throw new IOException(where + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static long wholeNumber(JsonNode value, String where, String field) throws IOException {
+    if (value.isMissingNode() || value.isNull()) {
+      return 0;
+    }
+    if (!value.canConvertToExactIntegral() || !value.canConvertToLong()) {
+      throw new IOException(
+          where + ": bulkSubscribe." + field + " must be a whole number, got " + value);
+    }
+    return value.asLong();
+  }
+
+  private URI uri(String route) {
+    return URI.create(base + (route.startsWith("/") ? route : "/" + route));
+  }
+
+  /**
+   * The headers daprd sends with an event: the message's metadata, lower-cased, except what is not
+   * a header ({@link #NOT_HEADERS}, names ending in {@code -bin}, and names or values HTTP cannot
+   * carry); {@code grpc-*} names and gRPC's reserved ones get daprd's {@code dapr-} prefix; then
+   * {@code pubsubname} and the trace context, from the metadata or else from the event.
+   */
+  static void addDeliveryHeaders(HttpRequest.Builder request, Event event) {
+    String traceparent = null;
+    String tracestate = null;
+    for (Map.Entry<String, String> entry : event.metadata().entrySet()) {
+      String name = entry.getKey().toLowerCase(Locale.ROOT);
+      switch (name) {
+        case "traceparent" -> traceparent = entry.getValue();
+        case "tracestate" -> tracestate = entry.getValue();
+        case "pubsubname" -> {
+          // Set below from the subscription's pub/sub, as daprd overwrites it.
+        }
+        default -> {
+          if (NOT_HEADERS.contains(name) || name.endsWith("-bin")) {
+            continue;
+          }
+          if (name.startsWith("grpc-")) {
+            name = "dapr-" + name;
+          } else if (name.equals(":method")
+              || name.equals(":scheme")
+              || name.equals(":path")
+              || name.equals(":authority")) {
+            name = "dapr-" + name.substring(1);
+          }
+          try {
+            request.header(name, entry.getValue());
+          } catch (IllegalArgumentException e) {
+            // daprd's Go client fails the whole delivery (and retries it forever) on such a header;
+            // the event matters more than one metadata entry.
+            LOG.log(
+                System.Logger.Level.DEBUG,
+                () ->
+                    "event "
+                        + event.id()
+                        + ": metadata '"
+                        + entry.getKey()
+                        + "' is not a valid HTTP header; not sent");
+          }
+        }
+      }
+    }
+    request.header("pubsubname", event.pubsubName());
+    if (traceparent == null) {
+      traceparent = event.attribute("traceparent").orElse(null);
+      tracestate = traceparent == null ? null : event.attribute("tracestate").orElse(null);
+    }
+    if (traceparent != null) {
+      trySetHeader(request, "traceparent", traceparent);
+      if (tracestate != null) {
+        trySetHeader(request, "tracestate", tracestate);
+      }
+    }
+  }
+
+  private static void trySetHeader(HttpRequest.Builder request, String name, String value) {
+    try {
+      request.header(name, value);
+    } catch (IllegalArgumentException e) {
+      LOG.log(System.Logger.Level.DEBUG, () -> name + " '" + value + "' is not a valid header");
+    }
+  }
+
+  /**
+   * What the app receives for an event: the CloudEvent. A message that is not one (published raw,
+   * delivered to a subscription without rawPayload) goes as daprd sends it when it is a JSON
+   * object, as it is; anything else daprd cannot deliver at all (it fails to decode it, and retries
+   * it for good), so it goes wrapped as daprd wraps raw payloads, a CloudEvent with {@code
+   * data_base64}: the app still gets the bytes, in the envelope it expects.
+   */
+  private static byte[] body(Event event) {
+    if (!event.specVersion().isEmpty() || isJsonObject(event.cloudEvent())) {
+      return event.cloudEvent();
+    }
+    return CloudEvents.fromRawPayload(
+            event.data(),
+            event.id(),
+            event.topic(),
+            event.pubsubName(),
+            event.metadata(),
+            event.deliveryCount())
+        .cloudEvent();
+  }
+
+  /** Whether the bytes are exactly one JSON object: parsed as tokens, no tree built. */
+  private static boolean isJsonObject(byte[] bytes) {
+    try (com.fasterxml.jackson.core.JsonParser parser =
+        JsonBody.JSON.getFactory().createParser(bytes)) {
+      if (parser.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+        return false;
+      }
+      parser.skipChildren();
+      return parser.nextToken() == null;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   @Override
   public DeliveryResult deliver(String route, Event event)
       throws IOException, InterruptedException {
-    boolean raw = CloudEvents.raw(event.metadata());
-    HttpRequest request =
-        HttpRequest.newBuilder(URI.create(base + (route.startsWith("/") ? route : "/" + route)))
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(uri(route))
             .timeout(timeout)
-            .header("Content-Type", raw ? "application/octet-stream" : CloudEvents.CONTENT_TYPE)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(event.cloudEvent()))
-            .build();
+            .header("Content-Type", CloudEvents.CONTENT_TYPE);
+    addDeliveryHeaders(builder, event);
+    HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofByteArray(body(event))).build();
     HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
     int status = response.statusCode();
     if (status == 404) {
@@ -285,5 +475,125 @@ public final class HttpAppChannel implements AppChannel {
         yield DeliveryResult.RETRY;
       }
     };
+  }
+
+  /**
+   * POSTs a batch as daprd's bulk envelope and reads the app's per-entry statuses. A CloudEvent
+   * entry's {@code event} is the CloudEvent ({@code contentType: application/cloudevents+json}); a
+   * raw-payload subscription's entry, or a message that is not a CloudEvent, is its bytes in base64
+   * ({@code contentType: application/octet-stream}), as daprd sends them. 404 drops every entry;
+   * another failure status, or a 2xx whose body is not {@code {"statuses": [...]}}, answers none
+   * (they are retried).
+   */
+  @Override
+  public Map<String, DeliveryResult> deliverBulk(String route, List<BulkEntry> entries)
+      throws IOException, InterruptedException {
+    Event first = entries.get(0).event();
+    HttpRequest.Builder builder =
+        HttpRequest.newBuilder(uri(route))
+            .timeout(timeout)
+            .header("Content-Type", "application/json")
+            .header("pubsubname", first.pubsubName());
+    HttpRequest request =
+        builder.POST(HttpRequest.BodyPublishers.ofByteArray(bulkEnvelope(entries))).build();
+    HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    int status = response.statusCode();
+    Map<String, DeliveryResult> results = new LinkedHashMap<>();
+    if (status == 404) {
+      LOG.log(
+          System.Logger.Level.WARNING,
+          "app answered 404 for route " + route + "; " + entries.size() + " events dropped");
+      entries.forEach(entry -> results.put(entry.entryId(), DeliveryResult.DROP));
+      return results;
+    }
+    if (status / 100 != 2) {
+      LOG.log(
+          System.Logger.Level.DEBUG,
+          () -> "app answered HTTP " + status + " to a bulk delivery to " + route);
+      return results;
+    }
+    JsonNode statuses;
+    try {
+      JsonNode body = JsonBody.JSON.readTree(response.body());
+      statuses = body == null ? null : field(body, "statuses");
+    } catch (IOException e) {
+      statuses = null;
+    }
+    if (statuses == null || !statuses.isArray()) {
+      LOG.log(
+          System.Logger.Level.INFO,
+          "app's answer to a bulk delivery to "
+              + route
+              + " is not {\"statuses\": [...]}; its "
+              + entries.size()
+              + " events are retried");
+      return results;
+    }
+    for (JsonNode answer : statuses) {
+      JsonNode entryId = answer.isObject() ? field(answer, "entryId") : null;
+      JsonNode outcome = answer.isObject() ? field(answer, "status") : null;
+      if (entryId == null || !entryId.isTextual()) {
+        continue;
+      }
+      String text = outcome == null ? "" : outcome.asText("").toUpperCase(Locale.ROOT);
+      results.put(
+          entryId.asText(),
+          switch (text) {
+            case "SUCCESS" -> DeliveryResult.SUCCESS;
+            case "DROP" -> DeliveryResult.DROP;
+            // An empty status is a retry in a bulk answer (daprd), unlike a single answer's.
+            default -> DeliveryResult.RETRY;
+          });
+    }
+    return results;
+  }
+
+  /** A field of an object as Go's encoding/json finds it ({@link JsonBody#field}). */
+  private static JsonNode field(JsonNode object, String name) {
+    return object instanceof ObjectNode fields ? JsonBody.field(fields, name) : null;
+  }
+
+  /** The JSON body of a bulk delivery. */
+  static byte[] bulkEnvelope(List<BulkEntry> entries) throws IOException {
+    Event first = entries.get(0).event();
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(1024 * entries.size());
+    try (com.fasterxml.jackson.core.JsonGenerator json =
+        JsonBody.JSON.getFactory().createGenerator(out)) {
+      json.writeStartObject();
+      json.writeStringField("id", java.util.UUID.randomUUID().toString());
+      json.writeStringField("type", BULK_EVENT_TYPE);
+      json.writeStringField("topic", first.topic());
+      json.writeStringField("pubsubname", first.pubsubName());
+      json.writeObjectFieldStart("metadata");
+      json.writeStringField("pubsubName", first.pubsubName());
+      json.writeEndObject();
+      json.writeArrayFieldStart("entries");
+      for (BulkEntry entry : entries) {
+        Event event = entry.event();
+        json.writeStartObject();
+        json.writeStringField("entryId", entry.entryId());
+        // Checked to be one JSON object, then copied as it is: no tree is built per entry.
+        if (!entry.rawPayload()
+            && !event.specVersion().isEmpty()
+            && isJsonObject(event.cloudEvent())) {
+          json.writeFieldName("event");
+          json.writeRawValue(new String(event.cloudEvent(), StandardCharsets.UTF_8));
+          json.writeStringField("contentType", CloudEvents.CONTENT_TYPE);
+        } else {
+          json.writeFieldName("event");
+          json.writeBinary(entry.rawPayload() ? event.data() : event.cloudEvent());
+          json.writeStringField("contentType", "application/octet-stream");
+        }
+        json.writeObjectFieldStart("metadata");
+        for (Map.Entry<String, String> metadata : event.metadata().entrySet()) {
+          json.writeStringField(metadata.getKey(), metadata.getValue());
+        }
+        json.writeEndObject();
+        json.writeEndObject();
+      }
+      json.writeEndArray();
+      json.writeEndObject();
+    }
+    return out.toByteArray();
   }
 }
