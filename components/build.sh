@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Rebuilds every .wasm in this repository from its sources, in place, next to the source:
-#   components/state-in-memory/state-in-memory.wasm   (Rust, cargo, wasm32-wasi)
+#   components/<crate>/<crate>.wasm                    (Rust, cargo, wasm32-wasi: every crate of the workspace but pdk)
 #   components/fixtures/*.wasm                        (C, clang, wasm32-wasi)
 # Builds are reproducible: CI runs this script and fails if any committed .wasm changed (scripts/check-wasm.sh).
 # Uses Debian's rustc/cargo (not a rustup toolchain that may come first on PATH) and Debian's crates only.
@@ -14,7 +14,7 @@ mkdir -p "$CARGO_HOME"
 # Keep file paths out of the binaries so the bytes do not depend on where the repo is checked out.
 export RUSTFLAGS="--remap-path-prefix=$here=/pillion/components -C target-feature=+bulk-memory"
 /usr/bin/cargo build --offline --release --target wasm32-wasi --quiet
-for crate in state-in-memory pubsub-in-memory; do
+for crate in state-in-memory pubsub-in-memory secretstores-local-file secretstores-local-env; do
   artifact="target/wasm32-wasi/release/${crate//-/_}.wasm"
   cp "$artifact" "$crate/$crate.wasm"
   echo "built $crate/$crate.wasm ($(stat -c %s "$crate/$crate.wasm") bytes)"

@@ -12,6 +12,9 @@ pub enum Error {
     EtagInvalid(String),
     /// A request field is invalid; name the field.
     InvalidArgument(String),
+    /// The item the request names does not exist where the contract makes that an error (a secret a secret store
+    /// does not have); the text names the item.
+    NotFound(String),
     /// The operation or option is not supported by this component.
     NotSupported(String),
     /// A limit refused the request (the store's capacity, a size or count limit); the text names the limit. Nothing
@@ -38,6 +41,7 @@ impl Error {
             Error::EtagMismatch(_) => Some("ETAG_MISMATCH"),
             Error::EtagInvalid(_) => Some("ETAG_INVALID"),
             Error::InvalidArgument(_) => Some("INVALID_ARGUMENT"),
+            Error::NotFound(_) => Some("NOT_FOUND"),
             Error::NotSupported(_) => Some("NOT_SUPPORTED"),
             Error::ResourceExhausted(_) => Some("RESOURCE_EXHAUSTED"),
             Error::Internal(_) => None,
@@ -50,6 +54,7 @@ impl Error {
             Error::EtagMismatch(t)
             | Error::EtagInvalid(t)
             | Error::InvalidArgument(t)
+            | Error::NotFound(t)
             | Error::NotSupported(t)
             | Error::ResourceExhausted(t)
             | Error::Internal(t) => t,
@@ -85,6 +90,7 @@ mod tests {
         );
         assert_eq!(Error::InvalidArgument("bad".into()).to_abi_message(), "INVALID_ARGUMENT: bad");
         assert_eq!(Error::NotSupported("no".into()).to_abi_message(), "NOT_SUPPORTED: no");
+        assert_eq!(Error::NotFound("secret s not found".into()).to_abi_message(), "NOT_FOUND: secret s not found");
         assert_eq!(Error::Internal("boom".into()).to_abi_message(), "boom");
         assert_eq!(Error::ResourceExhausted("full".into()).to_abi_message(), "RESOURCE_EXHAUSTED: full");
         assert_eq!(Error::etag_invalid("k", "x").code(), Some("ETAG_INVALID"));

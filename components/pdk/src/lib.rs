@@ -19,6 +19,9 @@
 //! export_state_store!(Store);
 //! ```
 //!
+//! Pub/sub components implement [`PubSubComponent`] and call [`export_pubsub!`]; secret stores implement
+//! [`SecretStore`] and call [`export_secret_store!`] (see [`secretstores`]).
+//!
 //! The component crate is a `cdylib` built for `wasm32-wasi` whose `build.rs` exports wasi-libc's `malloc` and
 //! `free` (see this crate's README.md).
 
@@ -28,9 +31,11 @@ pub mod keyvalue;
 pub mod log;
 pub mod metadata;
 mod pubsub_component;
+pub mod secretstores;
 
 pub use error::Error;
 pub use pubsub_component::PubSubComponent;
+pub use secretstores::SecretStore;
 
 /// The pub/sub contract's messages, generated from `proto/pubsub/pubsub.proto`.
 #[allow(missing_docs)]

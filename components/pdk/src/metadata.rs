@@ -1,4 +1,5 @@
-//! Request metadata Dapr defines for state, parsed with Dapr's rules and messages.
+//! Metadata as Dapr reads it: a component's properties (names in any letter case, Dapr's truthy flags) and the
+//! request metadata Dapr defines for state, parsed with Dapr's rules and messages.
 
 use crate::Error;
 use std::collections::HashMap;
@@ -27,6 +28,54 @@ pub fn ttl_seconds(metadata: &HashMap<String, String>) -> Result<Option<i64>, Er
         )));
     }
     Ok(Some(ttl))
+}
+
+/// A component's metadata properties, looked up by name in any letter case: Dapr decodes component metadata into
+/// its Go structs that way (`secretsFile`, `secretsfile` and `SECRETSFILE` are one property).
+#[derive(Debug, Clone)]
+pub struct Properties<'a> {
+    by_lower_case_name: HashMap<String, &'a str>,
+}
+
+impl<'a> Properties<'a> {
+    /// Indexes the properties; two names that differ only in letter case are an error naming them, as in Dapr
+    /// (whose decoder refuses them rather than pick one).
+    pub fn new(properties: &'a HashMap<String, String>) -> Result<Properties<'a>, Error> {
+        let mut by_lower_case_name = HashMap::with_capacity(properties.len());
+        let mut names: Vec<&String> = properties.keys().collect();
+        // Sorted so that the error names the same pair whatever the map's order.
+        names.sort();
+        let mut original: HashMap<String, &String> = HashMap::with_capacity(properties.len());
+        for name in names {
+            let lower = name.to_lowercase();
+            if let Some(first) = original.get(&lower) {
+                return Err(Error::InvalidArgument(format!(
+                    "metadata properties '{}' and '{}' are the same property (names are not case-sensitive)",
+                    first, name
+                )));
+            }
+            original.insert(lower.clone(), name);
+            by_lower_case_name.insert(lower, properties[name].as_str());
+        }
+        Ok(Properties { by_lower_case_name })
+    }
+
+    /// The value of a property, whatever the letter case of its name in the metadata.
+    pub fn get(&self, name: &str) -> Option<&'a str> {
+        self.by_lower_case_name.get(&name.to_lowercase()).copied()
+    }
+
+    /// A boolean property as Dapr reads one: true for a truthy value ([`is_truthy`]), false when absent or anything
+    /// else.
+    pub fn flag(&self, name: &str) -> bool {
+        self.get(name).map_or(false, is_truthy)
+    }
+}
+
+/// Dapr's truthy strings (dapr/kit `IsTruthy`): `y`, `yes`, `true`, `t`, `on`, `1` in any letter case, surrounding
+/// white space ignored.
+pub fn is_truthy(value: &str) -> bool {
+    matches!(value.trim().to_lowercase().as_str(), "y" | "yes" | "true" | "t" | "on" | "1")
 }
 
 /// Formats Unix seconds as RFC 3339 in UTC with whole seconds, as Dapr does: `2026-11-24T20:13:49Z`.
@@ -78,6 +127,40 @@ mod tests {
         assert!(matches!(ttl_seconds(&meta("-2")), Err(Error::InvalidArgument(m)) if m.contains("-1 or greater")));
         assert!(matches!(ttl_seconds(&meta("soon")), Err(Error::InvalidArgument(m)) if m.contains("not an integer")));
         assert!(ttl_seconds(&meta("1.5")).is_err());
+    }
+
+    #[test]
+    fn properties_are_found_in_any_case() {
+        let mut m = HashMap::new();
+        m.insert("secretsFile".to_string(), "/secrets/s.json".to_string());
+        m.insert("MULTIVALUED".to_string(), " On ".to_string());
+        let properties = Properties::new(&m).unwrap();
+        assert_eq!(properties.get("secretsfile"), Some("/secrets/s.json"));
+        assert_eq!(properties.get("SecretsFile"), Some("/secrets/s.json"));
+        assert_eq!(properties.get("nestedSeparator"), None);
+        assert!(properties.flag("multiValued"));
+        assert!(!properties.flag("absent"));
+
+        m.insert("secretsfile".to_string(), "/secrets/other.json".to_string());
+        let error = Properties::new(&m).unwrap_err();
+        assert_eq!(
+            error,
+            Error::InvalidArgument(
+                "metadata properties 'secretsFile' and 'secretsfile' are the same property (names are not \
+                 case-sensitive)"
+                    .into()
+            )
+        );
+    }
+
+    #[test]
+    fn truthy_like_dapr() {
+        for yes in ["y", "YES", "true", "T", "on", "1", " true\n"] {
+            assert!(is_truthy(yes), "{:?}", yes);
+        }
+        for no in ["", "false", "0", "no", "off", "truthy", "2", "enabled"] {
+            assert!(!is_truthy(no), "{:?}", no);
+        }
     }
 
     #[test]

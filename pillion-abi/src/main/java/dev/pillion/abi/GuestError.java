@@ -21,6 +21,12 @@ public record GuestError(Optional<String> code, String text) {
   /** The guest says a request field is invalid. */
   public static final String INVALID_ARGUMENT = "INVALID_ARGUMENT";
 
+  /**
+   * The item the request names does not exist where the contract makes that an error (a secret a
+   * secret store does not have).
+   */
+  public static final String NOT_FOUND = "NOT_FOUND";
+
   /** The guest does not support the operation or option. */
   public static final String NOT_SUPPORTED = "NOT_SUPPORTED";
 

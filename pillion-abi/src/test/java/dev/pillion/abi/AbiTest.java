@@ -46,6 +46,21 @@ class AbiTest {
   }
 
   @Test
+  void notFoundIsACode() {
+    GuestError error = GuestError.parse("NOT_FOUND: secret db-password not found");
+    assertThat(error.is(GuestError.NOT_FOUND)).isTrue();
+    assertThat(error.text()).isEqualTo("secret db-password not found");
+  }
+
+  @Test
+  void secretStoreContractNamesItsExports() {
+    assertThat(SecretStoreContract.CONTRACT.exportName(SecretStoreContract.BULK_GET_SECRET))
+        .isEqualTo("secretstore_bulk_get_secret");
+    assertThat(SecretStoreContract.CONTRACT.versionExport()).isEqualTo("secretstore_api_version");
+    assertThat(SecretStoreContract.CONTRACT.supportedVersions()).containsExactly(AbiVersion.V2);
+  }
+
+  @Test
   void stateContractNamesItsExports() {
     assertThat(StateStoreContract.CONTRACT.exportName(StateStoreContract.BULK_GET))
         .isEqualTo("store_bulk_get");

@@ -1,6 +1,8 @@
 package dev.pillion.bundled;
 
 import dev.pillion.components.generated.PubSubInMemoryModule;
+import dev.pillion.components.generated.SecretStoresLocalEnvModule;
+import dev.pillion.components.generated.SecretStoresLocalFileModule;
 import dev.pillion.components.generated.StateInMemoryModule;
 import dev.pillion.wasm.ModuleSource;
 
@@ -16,10 +18,27 @@ public final class BundledComponents {
   /** The name of the in-memory pub/sub component's module. */
   public static final String PUBSUB_IN_MEMORY = "pubsub-in-memory";
 
+  /** The name of the local file secret store's module ({@code secretstores.local.file}). */
+  public static final String SECRETSTORES_LOCAL_FILE = "secretstores-local-file";
+
+  /** The name of the local environment secret store's module ({@code secretstores.local.env}). */
+  public static final String SECRETSTORES_LOCAL_ENV = "secretstores-local-env";
+
+  /**
+   * Where the host preopens, read-only, the directory of the file a {@code secretstores.local.file}
+   * component names; its {@code secretsFile} metadata is passed to the guest as this directory,
+   * {@code /}, and the file's name (see docs/abi.md).
+   */
+  public static final String SECRETS_FILE_GUEST_DIRECTORY = "/secrets";
+
   private static final String STATE_IN_MEMORY_RESOURCE =
       "dev/pillion/components/state-in-memory.wasm";
   private static final String PUBSUB_IN_MEMORY_RESOURCE =
       "dev/pillion/components/pubsub-in-memory.wasm";
+  private static final String SECRETSTORES_LOCAL_FILE_RESOURCE =
+      "dev/pillion/components/secretstores-local-file.wasm";
+  private static final String SECRETSTORES_LOCAL_ENV_RESOURCE =
+      "dev/pillion/components/secretstores-local-env.wasm";
 
   private BundledComponents() {}
 
@@ -60,5 +79,45 @@ public final class BundledComponents {
   public static ModuleSource pubsubInMemoryWasm() {
     return ModuleSource.classpath(
         PUBSUB_IN_MEMORY_RESOURCE, BundledComponents.class.getClassLoader());
+  }
+
+  /**
+   * The local file secret store, compiled at build time. It needs the file's directory preopened
+   * read-only at {@link #SECRETS_FILE_GUEST_DIRECTORY} and no capability besides WASI.
+   *
+   * @return the module source
+   */
+  public static ModuleSource secretStoresLocalFile() {
+    return ModuleSource.precompiled(SECRETSTORES_LOCAL_FILE, new SecretStoresLocalFileModule());
+  }
+
+  /**
+   * The local file secret store's raw {@code .wasm}.
+   *
+   * @return the module source
+   */
+  public static ModuleSource secretStoresLocalFileWasm() {
+    return ModuleSource.classpath(
+        SECRETSTORES_LOCAL_FILE_RESOURCE, BundledComponents.class.getClassLoader());
+  }
+
+  /**
+   * The local environment secret store, compiled at build time. It reads the WASI environment, so
+   * its spec must grant exactly the variables it may serve.
+   *
+   * @return the module source
+   */
+  public static ModuleSource secretStoresLocalEnv() {
+    return ModuleSource.precompiled(SECRETSTORES_LOCAL_ENV, new SecretStoresLocalEnvModule());
+  }
+
+  /**
+   * The local environment secret store's raw {@code .wasm}.
+   *
+   * @return the module source
+   */
+  public static ModuleSource secretStoresLocalEnvWasm() {
+    return ModuleSource.classpath(
+        SECRETSTORES_LOCAL_ENV_RESOURCE, BundledComponents.class.getClassLoader());
   }
 }

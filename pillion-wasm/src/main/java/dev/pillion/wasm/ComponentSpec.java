@@ -3,6 +3,7 @@ package dev.pillion.wasm;
 import dev.pillion.abi.ServiceContract;
 import dev.pillion.wasm.capability.LogModule;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,8 +13,8 @@ import java.util.Objects;
  * Everything the host needs to load one component. Immutable; build with {@link #builder()}.
  *
  * <p>Defaults: compiled engine, {@link InstanceModel#SINGLE}, {@link ComponentLimits#DEFAULT}, no
- * preopened directories, no instance initializer, and one granted capability besides the WASI
- * sandbox: {@link LogModule log}.
+ * preopened directories, no environment variables, no instance initializer, and one granted
+ * capability besides the WASI sandbox: {@link LogModule log}.
  */
 public final class ComponentSpec {
   private final String name;
@@ -23,6 +24,7 @@ public final class ComponentSpec {
   private final InstanceModel instanceModel;
   private final ComponentLimits limits;
   private final List<Preopen> preopens;
+  private final Map<String, String> environment;
   private final InstanceInitializer initializer;
   private final List<HostModule> grants;
 
@@ -34,6 +36,7 @@ public final class ComponentSpec {
     this.instanceModel = builder.instanceModel;
     this.limits = builder.limits;
     this.preopens = List.copyOf(builder.preopens.values());
+    this.environment = Collections.unmodifiableMap(new LinkedHashMap<>(builder.environment));
     this.initializer = builder.initializer;
     this.grants = List.copyOf(builder.grants.values());
   }
@@ -62,7 +65,8 @@ public final class ComponentSpec {
             .instanceModel(instanceModel)
             .limits(limits)
             .initializer(initializer)
-            .grants(grants);
+            .grants(grants)
+            .environment(environment);
     preopens.forEach(builder::preopen);
     return builder;
   }
@@ -131,6 +135,16 @@ public final class ComponentSpec {
   }
 
   /**
+   * The environment variables the guest sees through WASI, in the order they were granted. Empty
+   * (the default) means the guest sees none; it never sees the host's own environment.
+   *
+   * @return an unmodifiable map of name to value
+   */
+  public Map<String, String> environment() {
+    return environment;
+  }
+
+  /**
    * Runs on every new instance before it serves calls (e.g. the contract's {@code init}).
    *
    * @return the initializer
@@ -157,6 +171,7 @@ public final class ComponentSpec {
     private InstanceModel instanceModel = InstanceModel.SINGLE;
     private ComponentLimits limits = ComponentLimits.DEFAULT;
     private final Map<String, Preopen> preopens = new LinkedHashMap<>();
+    private final Map<String, String> environment = new LinkedHashMap<>();
     private InstanceInitializer initializer = caller -> {};
     private final Map<String, HostModule> grants = new LinkedHashMap<>();
 
@@ -253,6 +268,45 @@ public final class ComponentSpec {
      */
     public Builder preopen(Preopen preopen) {
       preopens.put(Objects.requireNonNull(preopen, "preopen").guestPath(), preopen);
+      return this;
+    }
+
+    /**
+     * Grants the guest one environment variable, replacing an earlier grant of the same name. The
+     * guest sees exactly the variables granted this way, nothing of the host's environment.
+     *
+     * @param name the variable's name: not empty, without {@code =} or NUL
+     * @param value the value, without NUL
+     * @return this builder
+     * @throws IllegalArgumentException naming the variable if the name or value cannot be one
+     */
+    public Builder environmentVariable(String name, String value) {
+      Objects.requireNonNull(name, "name");
+      Objects.requireNonNull(value, "value");
+      if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException(
+            "environment variable name '"
+                + name.replace("\0", "\\0")
+                + "' is not valid: it must be non-empty and contain neither '=' nor NUL");
+      }
+      if (value.indexOf('\0') >= 0) {
+        throw new IllegalArgumentException(
+            "the value of environment variable " + name + " contains NUL");
+      }
+      environment.put(name, value);
+      return this;
+    }
+
+    /**
+     * Replaces every granted environment variable with these (an empty map grants none).
+     *
+     * @param variables name to value, each as {@link #environmentVariable(String, String)} takes it
+     * @return this builder
+     */
+    public Builder environment(Map<String, String> variables) {
+      Objects.requireNonNull(variables, "variables");
+      environment.clear();
+      variables.forEach(this::environmentVariable);
       return this;
     }
 

@@ -109,17 +109,34 @@ final class GuardedWasi {
   private final ComponentOutput stdout;
   private final ComponentOutput stderr;
   private final Map<Integer, Descriptor> fds = new HashMap<>();
+  private final int environmentCount;
+  private final long environmentBytes;
   private int opened;
 
   /**
    * Guards {@code wasi}, which must have been built with stdin, stdout, stderr and then the grants'
-   * real roots as its directories, in this order (Chicory numbers them 0, 1, 2, 3, ...).
+   * real roots as its directories, in this order (Chicory numbers them 0, 1, 2, 3, ...), and with
+   * exactly {@code environment} as its environment.
    */
   GuardedWasi(
-      WasiPreview1 wasi, ComponentOutput stdout, ComponentOutput stderr, List<Grant> grants) {
+      WasiPreview1 wasi,
+      ComponentOutput stdout,
+      ComponentOutput stderr,
+      List<Grant> grants,
+      Map<String, String> environment) {
     this.wasi = wasi;
     this.stdout = stdout;
     this.stderr = stderr;
+    this.environmentCount = environment.size();
+    // environ_get writes one pointer per variable and the strings "NAME=VALUE\0", in UTF-8.
+    long bytes = 0;
+    for (Map.Entry<String, String> variable : environment.entrySet()) {
+      bytes +=
+          variable.getKey().getBytes(StandardCharsets.UTF_8).length
+              + variable.getValue().getBytes(StandardCharsets.UTF_8).length
+              + 2;
+    }
+    this.environmentBytes = bytes;
     fds.put(0, new Descriptor(Kind.STDIN, null, null, false, null));
     fds.put(1, new Descriptor(Kind.STDOUT, null, null, false, null));
     fds.put(2, new Descriptor(Kind.STDERR, null, null, false, null));
@@ -163,10 +180,16 @@ final class GuardedWasi {
       case "sched_yield":
       case "sock_shutdown":
         return chicory;
-      // The sandbox has no arguments and no environment: nothing to write.
+      // The sandbox has no arguments: nothing to write.
       case "args_get":
-      case "environ_get":
         return (instance, args) -> result(WasiErrno.SUCCESS);
+      // The granted variables only, written where the guest's memory can hold them.
+      case "environ_get":
+        return checked(
+            chicory,
+            (memory, args) ->
+                fits(memory, args[0], 4L * environmentCount)
+                    && fits(memory, args[1], environmentBytes));
       case "args_sizes_get":
       case "environ_sizes_get":
         return checked(

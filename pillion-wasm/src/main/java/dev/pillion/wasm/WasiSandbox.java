@@ -18,11 +18,12 @@ import java.util.TreeMap;
 import java.util.WeakHashMap;
 
 /**
- * WASI preview 1, granted to every component as a sandbox: no arguments, no environment, an empty
- * stdin, stdout and stderr as log lines within the component's output budget, the clock and random,
- * and only the directories the spec preopens, confined to their real paths, read-only unless
- * granted writable with a quota. Every function checks the guest's pointers and lengths against its
- * memory first ({@link GuardedWasi}).
+ * WASI preview 1, granted to every component as a sandbox: no arguments, only the environment
+ * variables the spec grants (none by default, never the host's), an empty stdin, stdout and stderr
+ * as log lines within the component's output budget, the clock and random, and only the directories
+ * the spec preopens, confined to their real paths, read-only unless granted writable with a quota.
+ * Every function checks the guest's pointers and lengths against its memory first ({@link
+ * GuardedWasi}).
  */
 final class WasiSandbox implements HostModule {
   static final String CAPABILITY = "wasi";
@@ -72,10 +73,13 @@ final class WasiSandbox implements HostModule {
             .withRandom(new SecureRandom());
     // Chicory gets the real roots, so the paths it keeps are the ones the guard resolved.
     grants.forEach(grant -> options.withDirectory(grant.preopen().guestPath(), grant.root()));
+    Map<String, String> environment = context.spec().environment();
+    environment.forEach(options::withEnvironment);
     WasiPreview1 wasi = WasiPreview1.builder().withOptions(options.build()).build();
     List<HostFunction> functions;
     try {
-      functions = List.copyOf(new GuardedWasi(wasi, stdout, stderr, grants).functions());
+      functions =
+          List.copyOf(new GuardedWasi(wasi, stdout, stderr, grants, environment).functions());
     } catch (RuntimeException e) {
       wasi.close();
       throw e;

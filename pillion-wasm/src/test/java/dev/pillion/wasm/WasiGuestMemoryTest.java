@@ -150,7 +150,7 @@ class WasiGuestMemoryTest {
       }
       List<String> guarded = new ArrayList<>();
       List<com.dylibso.chicory.runtime.HostFunction> functions =
-          new GuardedWasi(wasi, null, null, List.of()).functions();
+          new GuardedWasi(wasi, null, null, List.of(), java.util.Map.of()).functions();
       for (var function : functions) {
         guarded.add(function.name());
       }
