@@ -112,8 +112,6 @@ public final class StateBuildingBlock implements BuildingBlock<StateComponent, S
               + WASM
               + " to load a module)");
     }
-    // The build-time compiled class carries a stripped module without code; the interpreter needs
-    // the real one.
     // The items live in the host (the keyvalue capability), so instances hold no data: they are
     // pooled, and any of them can be discarded after a fault without losing an item.
     ComponentSpec.Builder spec =
