@@ -9,6 +9,7 @@ import dev.pillion.block.RuntimeContext;
 import dev.pillion.components.ComponentConfigException;
 import dev.pillion.components.ComponentDefinition;
 import dev.pillion.components.ComponentYaml;
+import dev.pillion.components.ResourceDocument;
 import dev.pillion.pubsub.AppChannel;
 import dev.pillion.pubsub.DeclaredSubscriptions;
 import dev.pillion.pubsub.PubSub;
@@ -16,6 +17,7 @@ import dev.pillion.pubsub.PubSubBuildingBlock;
 import dev.pillion.pubsub.PubSubNotFoundException;
 import dev.pillion.pubsub.Subscription;
 import dev.pillion.pubsub.SubscriptionDefinition;
+import dev.pillion.pubsub.SubscriptionYaml;
 import dev.pillion.pubsub.spi.PubSubComponent;
 import dev.pillion.state.StateBuildingBlock;
 import dev.pillion.state.StateStore;
@@ -243,6 +245,7 @@ public final class Pillion implements AutoCloseable {
     private String appId = "";
     private String namespace = "";
     private Path compileCacheDirectory;
+    private Map<String, String> environment = System.getenv();
 
     private Builder() {}
 
@@ -382,6 +385,18 @@ public final class Pillion implements AutoCloseable {
     }
 
     /**
+     * Sets the environment the runtime sees instead of the process's: {@code envRef} values and the
+     * variables {@code secretstores.local.env} may serve come from it.
+     *
+     * @param variables the variables
+     * @return this builder
+     */
+    public Builder environment(Map<String, String> variables) {
+      this.environment = Map.copyOf(Objects.requireNonNull(variables, "variables"));
+      return this;
+    }
+
+    /**
      * Keeps runtime-compiled modules in a directory so a module is compiled once per machine.
      *
      * @param directory the cache directory
@@ -401,22 +416,27 @@ public final class Pillion implements AutoCloseable {
      */
     public Pillion build() {
       List<ComponentDefinition> all = new ArrayList<>();
-      List<SubscriptionDefinition> subscriptions = new ArrayList<>();
+      List<ResourceDocument> documents = new ArrayList<>();
       ComponentYaml yaml = ComponentYaml.create();
       for (Path folder : resourcesPaths) {
         ComponentYaml.Resources resources = yaml.loadResources(folder);
         all.addAll(resources.components());
-        resources.subscriptions().stream()
-            .filter(sub -> sub.inScope(appId))
-            .forEach(subscriptions::add);
+        documents.addAll(resources.documents());
       }
       all.addAll(definitions);
+      List<SubscriptionDefinition> subscriptions =
+          SubscriptionYaml.read(documents).stream().filter(sub -> sub.inScope(appId)).toList();
       WasmHost host =
           compileCacheDirectory == null
               ? WasmHost.create()
               : WasmHost.builder().compileCacheDirectory(compileCacheDirectory).build();
       RuntimeContext context =
-          RuntimeContext.builder(host).appId(appId).namespace(namespace).build();
+          RuntimeContext.builder(host)
+              .appId(appId)
+              .namespace(namespace)
+              .environment(environment)
+              .documents(documents)
+              .build();
       LoadedBlocks loaded;
       try {
         loaded = loader.build().load(context, all);

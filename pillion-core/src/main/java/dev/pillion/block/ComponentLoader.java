@@ -3,6 +3,7 @@ package dev.pillion.block;
 import dev.pillion.abi.PillionException;
 import dev.pillion.components.ComponentConfigException;
 import dev.pillion.components.ComponentDefinition;
+import dev.pillion.components.MetadataValue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,9 +20,11 @@ import java.util.function.Supplier;
 /**
  * Loads a runtime's components through its building blocks: checks scopes, versions and duplicate
  * names, finds each definition's block by the prefix of its type and the factory by the type,
- * creates the component within its {@code initTimeout}, and opens the block's API over it. A
- * component that fails to load fails the whole load, unless it has {@code ignoreErrors}; on failure
- * everything loaded so far is closed.
+ * resolves its metadata references, creates the component within its {@code initTimeout}, and opens
+ * the block's API over it. Components of blocks that provide secrets ({@link SecretProvider}) load
+ * first, in definition order, so that the others' {@code secretKeyRef}s can be resolved through
+ * them. A component that fails to load fails the whole load, unless it has {@code ignoreErrors}; on
+ * failure everything loaded so far is closed.
  *
  * <p>Build one with {@link #builder()}, registering blocks, types and components given in code,
  * then {@link #load(RuntimeContext, List)} once.
@@ -79,8 +82,16 @@ public final class ComponentLoader {
       for (Registered<?, ?> registered : blocks.values()) {
         openers.put(registered.block().name(), registered.block().prepare(context));
       }
+      // Secret stores first: the other components' secretKeyRefs read from them.
       for (ComponentDefinition definition : definitions) {
-        load(definition, context, openers, loaded);
+        if (providesSecrets(definition)) {
+          load(definition, context, openers, loaded);
+        }
+      }
+      for (ComponentDefinition definition : definitions) {
+        if (!providesSecrets(definition)) {
+          load(definition, context, openers, loaded);
+        }
       }
       for (Map.Entry<String, Given<?, ?>> entry : given.entrySet()) {
         openGiven(entry.getKey(), entry.getValue(), openers, loaded);
@@ -96,6 +107,11 @@ public final class ComponentLoader {
       throw e;
     }
     return loaded;
+  }
+
+  private boolean providesSecrets(ComponentDefinition definition) {
+    Registered<?, ?> registered = blocks.get(definition.buildingBlock());
+    return registered != null && registered.block() instanceof SecretProvider<?>;
   }
 
   private void load(
@@ -133,7 +149,147 @@ public final class ComponentLoader {
                   + ")"));
       return;
     }
-    load(registered, definition, context, openers, loaded);
+    ComponentDefinition resolved;
+    try {
+      resolved = resolve(definition, registered.block(), context, loaded);
+    } catch (RuntimeException e) {
+      failOrWarn(definition, e);
+      return;
+    }
+    load(registered, resolved, context, openers, loaded);
+  }
+
+  /** The definition with every metadata reference replaced by its value. */
+  private ComponentDefinition resolve(
+      ComponentDefinition definition,
+      BuildingBlock<?, ?> block,
+      RuntimeContext context,
+      LoadedBlocks loaded) {
+    if (definition.isResolved()) {
+      return definition;
+    }
+    ComponentDefinition.Builder resolved = definition.toBuilder();
+    Map<String, Map<String, String>> secrets = new LinkedHashMap<>();
+    for (Map.Entry<String, MetadataValue> entry : definition.metadataValues().entrySet()) {
+      String field = entry.getKey();
+      if (entry.getValue() instanceof MetadataValue.EnvRef env) {
+        String value = context.environment().get(env.variable());
+        if (value == null) {
+          throw new ComponentConfigException(
+              definition
+                  + ": metadata '"
+                  + field
+                  + "': envRef: environment variable '"
+                  + env.variable()
+                  + "' is not set");
+        }
+        resolved.metadata(field, value);
+      } else if (entry.getValue() instanceof MetadataValue.SecretKeyRef ref) {
+        Map<String, String> secret =
+            secrets.computeIfAbsent(
+                ref.name(), name -> secret(definition, field, ref, block, context, loaded));
+        String value = secret.get(ref.effectiveKey());
+        if (value == null) {
+          throw new ComponentConfigException(
+              definition
+                  + ": metadata '"
+                  + field
+                  + "': secret '"
+                  + ref.name()
+                  + "' in secret store '"
+                  + definition.secretStore().orElseThrow()
+                  + "' has no key '"
+                  + ref.effectiveKey()
+                  + "'");
+        }
+        resolved.metadata(field, value);
+      }
+    }
+    return resolved.build();
+  }
+
+  /** Reads the secret a {@code secretKeyRef} names from the component's secret store. */
+  private Map<String, String> secret(
+      ComponentDefinition definition,
+      String field,
+      MetadataValue.SecretKeyRef ref,
+      BuildingBlock<?, ?> block,
+      RuntimeContext context,
+      LoadedBlocks loaded) {
+    String at = definition + ": metadata '" + field + "'";
+    String store =
+        definition
+            .secretStore()
+            .orElseThrow(
+                () ->
+                    new ComponentConfigException(
+                        at
+                            + " is a secretKeyRef (secret '"
+                            + ref.name()
+                            + "') but the component names no secret store: set auth.secretStore"
+                            + " (self-hosted daprd has no default secret store either)"));
+    boolean isSecretStore = block instanceof SecretProvider<?>;
+    if (isSecretStore && store.equals(definition.name())) {
+      throw new ComponentConfigException(
+          at
+              + ": a secret store cannot read its own metadata from itself (auth.secretStore is '"
+              + store
+              + "')");
+    }
+    List<String> secretStores = new ArrayList<>();
+    for (Registered<?, ?> registered : blocks.values()) {
+      if (registered.block() instanceof SecretProvider<?>) {
+        if (loaded.names(registered.block()).contains(store)) {
+          Optional<Map<String, String>> secret;
+          try {
+            secret = read(registered.block(), store, ref.name(), context, loaded);
+          } catch (RuntimeException e) {
+            throw new PillionException(
+                at
+                    + ": reading secret '"
+                    + ref.name()
+                    + "' from secret store '"
+                    + store
+                    + "' failed: "
+                    + e.getMessage(),
+                e);
+          }
+          return secret.orElseThrow(
+              () ->
+                  new ComponentConfigException(
+                      at
+                          + ": secret '"
+                          + ref.name()
+                          + "' was not found in secret store '"
+                          + store
+                          + "'"));
+        }
+        secretStores.addAll(loaded.names(registered.block()));
+      }
+    }
+    throw new ComponentConfigException(
+        at
+            + ": secretKeyRef to secret '"
+            + ref.name()
+            + "' in secret store '"
+            + store
+            + "', which is not loaded ("
+            + (secretStores.isEmpty()
+                ? "no secret stores are loaded"
+                : "secret stores: " + String.join(", ", secretStores))
+            + (isSecretStore ? "; a secret store reads only from those defined before it" : "")
+            + ")");
+  }
+
+  @SuppressWarnings("unchecked") // a SecretProvider block provides secrets over its own API type
+  private static <A> Optional<Map<String, String>> read(
+      BuildingBlock<?, A> block,
+      String store,
+      String secret,
+      RuntimeContext context,
+      LoadedBlocks loaded) {
+    return ((SecretProvider<A>) block)
+        .secret(loaded.api(block, store), secret, Map.of("namespace", context.namespace()));
   }
 
   private static <C extends AutoCloseable, A> void load(

@@ -1,25 +1,30 @@
 package dev.pillion.block;
 
+import dev.pillion.components.ResourceDocument;
 import dev.pillion.wasm.WasmHost;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * What a runtime being built offers its building blocks and component factories: the Wasm host
- * modules load into, the app's identity and the environment {@code envRef} and environment-reading
- * components see. Immutable.
+ * modules load into, the app's identity, the environment {@code envRef} and environment-reading
+ * components see, and the resource documents other than components (a block reads its own kinds).
+ * Immutable.
  */
 public final class RuntimeContext {
   private final WasmHost host;
   private final String appId;
   private final String namespace;
   private final Map<String, String> environment;
+  private final List<ResourceDocument> documents;
 
   private RuntimeContext(Builder builder) {
     this.host = builder.host;
     this.appId = builder.appId;
     this.namespace = builder.namespace;
     this.environment = Map.copyOf(builder.environment);
+    this.documents = List.copyOf(builder.documents);
   }
 
   /**
@@ -69,12 +74,23 @@ public final class RuntimeContext {
     return environment;
   }
 
+  /**
+   * The resource documents of one kind from the runtime's resources paths.
+   *
+   * @param kind e.g. {@code Configuration}
+   * @return them, in file order
+   */
+  public List<ResourceDocument> documents(String kind) {
+    return documents.stream().filter(document -> document.kind().equals(kind)).toList();
+  }
+
   /** Builds a {@link RuntimeContext}. */
   public static final class Builder {
     private final WasmHost host;
     private String appId = "";
     private String namespace = "";
     private Map<String, String> environment = Map.of();
+    private List<ResourceDocument> documents = List.of();
 
     private Builder(WasmHost host) {
       this.host = Objects.requireNonNull(host, "host");
@@ -110,6 +126,17 @@ public final class RuntimeContext {
      */
     public Builder environment(Map<String, String> environment) {
       this.environment = Objects.requireNonNull(environment, "environment");
+      return this;
+    }
+
+    /**
+     * Sets the resource documents other than components.
+     *
+     * @param documents the documents, in file order
+     * @return this builder
+     */
+    public Builder documents(List<ResourceDocument> documents) {
+      this.documents = Objects.requireNonNull(documents, "documents");
       return this;
     }
 
