@@ -19,6 +19,10 @@ import dev.pillion.pubsub.Subscription;
 import dev.pillion.pubsub.SubscriptionDefinition;
 import dev.pillion.pubsub.SubscriptionYaml;
 import dev.pillion.pubsub.spi.PubSubComponent;
+import dev.pillion.secrets.SecretStore;
+import dev.pillion.secrets.SecretStoreNotFoundException;
+import dev.pillion.secrets.SecretsBuildingBlock;
+import dev.pillion.secrets.spi.SecretStoreComponent;
 import dev.pillion.state.StateBuildingBlock;
 import dev.pillion.state.StateStore;
 import dev.pillion.state.StateStoreNotFoundException;
@@ -37,7 +41,8 @@ import java.util.Set;
  * to release its components.
  *
  * <p>Every building block is reached the same way, {@link #api(BuildingBlock, String)}; {@link
- * #state(String)} and {@link #pubsub(String)} are shorthands for the built-in blocks.
+ * #state(String)}, {@link #pubsub(String)} and {@link #secrets(String)} are shorthands for the
+ * built-in blocks.
  *
  * <pre>{@code
  * try (Pillion runtime = Pillion.builder().resourcesPath(Path.of("components")).appId("orders").build()) {
@@ -49,6 +54,7 @@ import java.util.Set;
 public final class Pillion implements AutoCloseable {
   private static final StateBuildingBlock STATE = StateBuildingBlock.create();
   private static final PubSubBuildingBlock PUBSUB = PubSubBuildingBlock.create();
+  private static final SecretsBuildingBlock SECRETS = SecretsBuildingBlock.create();
 
   private final String appId;
   private final String namespace;
@@ -168,6 +174,27 @@ public final class Pillion implements AutoCloseable {
   }
 
   /**
+   * A secret store by name, limited to the secrets this app may read (secret scoping from the
+   * {@code kind: Configuration} resource).
+   *
+   * @param name the component's {@code metadata.name}
+   * @return the store
+   * @throws SecretStoreNotFoundException if no such store is loaded
+   */
+  public SecretStore secrets(String name) {
+    return blocks.api(SECRETS, name);
+  }
+
+  /**
+   * The names of the loaded secret stores.
+   *
+   * @return the names, in load order
+   */
+  public Set<String> secretStoreNames() {
+    return blocks.names(SECRETS);
+  }
+
+  /**
    * The {@code kind: Subscription} resources in scope for this app whose pub/sub component is
    * loaded (the others were ignored with a warning when the runtime was built). They deliver once
    * {@link #startSubscriptions(AppChannel, List)} gives them an app to deliver to.
@@ -213,7 +240,7 @@ public final class Pillion implements AutoCloseable {
     return components;
   }
 
-  /** Closes every component (pub/sub before state), then the Wasm host. */
+  /** Closes every component (pub/sub, then state, then secret stores), then the Wasm host. */
   @Override
   public void close() {
     blocks.close();
@@ -241,7 +268,7 @@ public final class Pillion implements AutoCloseable {
     private final List<Path> resourcesPaths = new ArrayList<>();
     private final List<ComponentDefinition> definitions = new ArrayList<>();
     private final ComponentLoader.Builder loader =
-        ComponentLoader.builder().block(STATE).block(PUBSUB);
+        ComponentLoader.builder().block(SECRETS).block(STATE).block(PUBSUB);
     private String appId = "";
     private String namespace = "";
     private Path compileCacheDirectory;
@@ -347,6 +374,18 @@ public final class Pillion implements AutoCloseable {
     }
 
     /**
+     * Adds a ready secret store component under a name (it is closed with the runtime); the
+     * runtime's secret scoping applies to it like to any other.
+     *
+     * @param name the store's name
+     * @param component the component
+     * @return this builder
+     */
+    public Builder secretStore(String name, SecretStoreComponent component) {
+      return component(SECRETS, name, component);
+    }
+
+    /**
      * Registers a component type of a registered building block for YAML {@code spec.type}.
      *
      * @param <C> the block's component type
@@ -394,6 +433,18 @@ public final class Pillion implements AutoCloseable {
     public Builder environment(Map<String, String> variables) {
       this.environment = Map.copyOf(Objects.requireNonNull(variables, "variables"));
       return this;
+    }
+
+    /**
+     * Registers a secret store component type for YAML {@code spec.type}.
+     *
+     * @param type the type, e.g. {@code secretstores.my-vault}
+     * @param factory creates components of the type
+     * @return this builder
+     */
+    public Builder secretStoreComponentType(
+        String type, ComponentFactory<SecretStoreComponent> factory) {
+      return componentType(SECRETS, type, factory);
     }
 
     /**

@@ -132,7 +132,7 @@ class BuildingBlockTest {
                     .build())
         .isInstanceOf(ComponentConfigException.class)
         .hasMessageContaining(
-            "building block 'bindings' is not supported yet (supported: state, pubsub, greeting)");
+            "building block 'bindings' is not supported yet (supported: secretstores, state, pubsub, greeting)");
   }
 
   @Test
