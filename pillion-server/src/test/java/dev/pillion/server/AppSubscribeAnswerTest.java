@@ -54,6 +54,7 @@ class AppSubscribeAnswerTest {
       List.of(
           Logger.getLogger("dev.pillion.server.http.HttpAppChannel"),
           Logger.getLogger("dev.pillion.Pillion"),
+          Logger.getLogger("dev.pillion.pubsub.DeclaredSubscriptions"),
           Logger.getLogger("dev.pillion.server.PillionServer"));
   private final Handler capture =
       new Handler() {
