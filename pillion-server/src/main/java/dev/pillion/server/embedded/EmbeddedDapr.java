@@ -2,12 +2,7 @@ package dev.pillion.server.embedded;
 
 import dev.pillion.Pillion;
 import dev.pillion.abi.PillionException;
-import dev.pillion.server.MetadataGateway;
-import dev.pillion.server.PillionServer;
-import dev.pillion.server.PubSubGateway;
-import dev.pillion.server.StateGateway;
-import dev.pillion.server.grpc.DaprGrpcService;
-import dev.pillion.server.grpc.DaprServiceDefinition;
+import dev.pillion.server.DaprApi;
 import io.dapr.client.DaprClient;
 import io.dapr.client.DaprClientBuilder;
 import io.dapr.config.Properties;
@@ -58,21 +53,21 @@ public final class EmbeddedDapr implements AutoCloseable {
             + "-"
             + NEXT_ID.incrementAndGet();
     EmbeddedDapr[] self = new EmbeddedDapr[1];
-    DaprGrpcService service =
-        new DaprGrpcService(
-            new StateGateway(runtime),
-            new PubSubGateway(runtime),
-            () -> {
-              if (self[0] != null) {
-                new Thread(self[0]::close, "pillion-embedded-shutdown").start();
-              }
-            },
-            new MetadataGateway(runtime, PillionServer.RUNTIME_VERSION));
+    DaprApi api =
+        DaprApi.builder()
+            .runtime(runtime)
+            .shutdown(
+                () -> {
+                  if (self[0] != null) {
+                    new Thread(self[0]::close, "pillion-embedded-shutdown").start();
+                  }
+                })
+            .build();
     try {
       Server server =
           InProcessServerBuilder.forName(name)
               .directExecutor()
-              .addService(DaprServiceDefinition.bind(service))
+              .addService(api.grpcService())
               .build()
               .start();
       self[0] = new EmbeddedDapr(name, server);

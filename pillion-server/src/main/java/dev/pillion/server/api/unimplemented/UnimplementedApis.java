@@ -1,16 +1,24 @@
-package dev.pillion.server;
+package dev.pillion.server.api.unimplemented;
 
+import dev.pillion.server.DaprApiError;
+import dev.pillion.server.DaprApiException;
+import dev.pillion.server.grpc.DaprServiceDefinition;
+import dev.pillion.server.spi.ApiContext;
+import dev.pillion.server.spi.ApiModule;
+import dev.pillion.server.spi.GrpcMethod;
+import dev.pillion.server.spi.HttpApiRequest;
+import dev.pillion.server.spi.HttpRoute;
+import io.dapr.v1.DaprGrpc;
+import io.grpc.MethodDescriptor;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,11 +28,12 @@ import java.util.regex.Pattern;
  * implemented by Pillion"), the same message over both protocols, so a client can tell a building
  * block Pillion lacks from a typo in its path. Read from daprd's routes ({@code pkg/api/http}) and
  * the methods of {@code dapr.proto.runtime.v1.Dapr}; a path no Dapr API has is still a 404.
+ *
+ * <p>The table is an {@link ApiModule}, registered after every other: its routes and methods answer
+ * 501 / UNIMPLEMENTED. Implementing an API means taking its rows out of the table; a row left
+ * behind makes the server refuse to start, as the method or route would be served twice.
  */
-public final class UnimplementedApis {
-  /** The gRPC service the methods belong to. */
-  public static final String GRPC_SERVICE = "dapr.proto.runtime.v1.Dapr";
-
+public final class UnimplementedApis implements ApiModule {
   private static final String V1 = "v1.0";
   private static final String ALPHA1 = "v1.0-alpha1";
   private static final String ALPHA2 = "v1.0-alpha2";
@@ -58,21 +67,27 @@ public final class UnimplementedApis {
 
   /** A daprd route: version, methods (empty: any), and segments after the version. */
   private record Route(String version, Set<String> methods, List<String> pattern, String api) {
-    boolean matches(String method, List<String> segments) {
-      if (!segments.get(0).equals(version) || !methods.isEmpty() && !methods.contains(method)) {
-        return false;
-      }
-      List<String> rest = segments.subList(1, segments.size());
-      for (int i = 0; i < pattern.size(); i++) {
-        String expected = pattern.get(i);
-        if (expected.equals(REST)) {
-          return rest.size() > i;
+    /** The route as a Pillion route answering 501 naming the API. */
+    HttpRoute toHttpRoute() {
+      StringBuilder path = new StringBuilder("/").append(version);
+      int parameter = 0;
+      for (String segment : pattern) {
+        path.append('/');
+        if (segment.equals(SEGMENT)) {
+          path.append("{p").append(parameter++).append('}');
+        } else if (segment.equals(REST)) {
+          path.append("{rest...}");
+        } else {
+          path.append(segment);
         }
-        if (i >= rest.size() || !expected.equals(SEGMENT) && !expected.equals(rest.get(i))) {
-          return false;
-        }
       }
-      return rest.size() == pattern.size();
+      DaprApiError error = DaprApiError.notImplemented(api);
+      return HttpRoute.create(
+          methods.isEmpty() ? "*" : String.join(" ", methods),
+          path.toString(),
+          request -> {
+            throw new DaprApiException(error);
+          });
     }
   }
 
@@ -167,6 +182,49 @@ public final class UnimplementedApis {
 
   private UnimplementedApis() {}
 
+  /**
+   * Creates the module.
+   *
+   * @param context unused: the table is the same for every runtime
+   * @return the module
+   */
+  public static UnimplementedApis create(ApiContext context) {
+    return new UnimplementedApis();
+  }
+
+  @Override
+  public String name() {
+    return "unimplemented";
+  }
+
+  @Override
+  public List<HttpRoute> httpRoutes() {
+    List<HttpRoute> routes = new ArrayList<>();
+    for (Route route : ROUTES) {
+      routes.add(route.toHttpRoute());
+    }
+    return routes;
+  }
+
+  @Override
+  public List<GrpcMethod> grpcMethods() {
+    Map<String, MethodDescriptor<?, ?>> known = new LinkedHashMap<>();
+    for (MethodDescriptor<?, ?> method : DaprGrpc.getServiceDescriptor().getMethods()) {
+      known.put(method.getBareMethodName(), method);
+    }
+    List<GrpcMethod> methods = new ArrayList<>();
+    for (String method : GRPC_METHODS.keySet()) {
+      MethodDescriptor<?, ?> descriptor = known.get(method);
+      methods.add(
+          GrpcMethod.of(
+              descriptor != null
+                  ? DaprServiceDefinition.unimplemented(descriptor, grpc(method))
+                  : DaprServiceDefinition.unimplemented(
+                      DaprServiceDefinition.unknownMethod(method), grpc(method))));
+    }
+    return methods;
+  }
+
   private static void addRoute(String api, List<String> versions, String methods, String route) {
     Set<String> allowed = methods.isEmpty() ? Set.of() : Set.of(methods.split(" "));
     for (String version : versions) {
@@ -191,26 +249,17 @@ public final class UnimplementedApis {
   }
 
   /**
-   * The error for an HTTP request Pillion has no route for, when daprd would have served it: a
-   * route of an API Pillion lacks, or any request addressed to another app (a {@code dapr-app-id}
-   * header, or HTTP Basic credentials whose user is {@code dapr-app-id}), which daprd takes for
-   * service invocation when no other route matches.
+   * A request addressed to another app (a {@code dapr-app-id} header, or HTTP Basic credentials
+   * whose user is {@code dapr-app-id}), which daprd takes for service invocation when no other
+   * route matches: 501 naming the service invocation API.
    *
-   * @param method the request's method
-   * @param segments the decoded path segments, the version first ({@code v1.0}, ...)
-   * @param header a request header by name, "" when absent
-   * @return 501 naming the API, or empty when daprd has no route either (a 404)
+   * @param request a request no route matched
+   * @return the error, or empty for a 404
    */
-  public static Optional<DaprApiError> http(
-      String method, List<String> segments, Function<String, String> header) {
-    if (!segments.isEmpty()) {
-      for (Route route : ROUTES) {
-        if (route.matches(method, segments)) {
-          return Optional.of(DaprApiError.notImplemented(route.api()));
-        }
-      }
-    }
-    if (!header.apply(APP_ID_HEADER).isEmpty() || basicUserIsAppId(header.apply("Authorization"))) {
+  @Override
+  public Optional<DaprApiError> unrouted(HttpApiRequest request) {
+    if (!request.header(APP_ID_HEADER).orElse("").isEmpty()
+        || basicUserIsAppId(request.header("Authorization").orElse(""))) {
       return Optional.of(DaprApiError.notImplemented(INVOCATION));
     }
     return Optional.empty();
@@ -243,16 +292,8 @@ public final class UnimplementedApis {
   public static DaprApiError grpc(String method) {
     String api = GRPC_METHODS.get(method);
     return DaprApiError.notImplemented(
-        api != null ? api : "the Dapr API method " + GRPC_SERVICE + "/" + method);
-  }
-
-  /**
-   * The daprd gRPC methods Pillion does not implement, including those newer than the Dapr SDK
-   * whose service descriptor Pillion serves.
-   *
-   * @return the bare method names
-   */
-  public static Set<String> grpcMethods() {
-    return Collections.unmodifiableSet(GRPC_METHODS.keySet());
+        api != null
+            ? api
+            : "the Dapr API method " + DaprServiceDefinition.GRPC_SERVICE + "/" + method);
   }
 }

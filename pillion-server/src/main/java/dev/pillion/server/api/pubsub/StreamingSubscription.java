@@ -1,4 +1,4 @@
-package dev.pillion.server.grpc;
+package dev.pillion.server.api.pubsub;
 
 import com.google.protobuf.ByteString;
 import dev.pillion.Pillion;
@@ -9,6 +9,7 @@ import dev.pillion.pubsub.Subscription;
 import dev.pillion.pubsub.SubscriptionOptions;
 import dev.pillion.server.DaprApiError;
 import dev.pillion.server.MetadataGateway;
+import dev.pillion.server.grpc.GrpcErrors;
 import io.dapr.v1.DaprAppCallbackProtos;
 import io.dapr.v1.DaprPubsubProtos;
 import io.grpc.stub.StreamObserver;

@@ -1,37 +1,27 @@
-package dev.pillion.server;
+package dev.pillion.server.api.state;
 
 import dev.pillion.Pillion;
-import dev.pillion.server.DaprApiError.StateOperation;
+import dev.pillion.server.DaprApiError;
+import dev.pillion.server.DaprApiException;
+import dev.pillion.server.spi.ComponentCalls;
 import dev.pillion.state.Concurrency;
 import dev.pillion.state.Consistency;
 import dev.pillion.state.StateException;
 import dev.pillion.state.StateStore;
 import java.util.Locale;
-import java.util.function.Supplier;
+import java.util.concurrent.CompletionStage;
 
 /**
- * What the HTTP and gRPC faces share: finding a state store by name and turning state failures into
- * daprd's errors.
+ * What the HTTP and gRPC mappings of the state API share: finding a store by name, running a {@link
+ * StateCommand} where its component belongs, and turning state failures into daprd's errors.
  */
-public final class StateGateway {
+final class StateGateway {
   private final Pillion runtime;
+  private final ComponentCalls calls;
 
-  /**
-   * Creates the gateway.
-   *
-   * @param runtime the runtime whose stores are served
-   */
-  public StateGateway(Pillion runtime) {
+  StateGateway(Pillion runtime, ComponentCalls calls) {
     this.runtime = runtime;
-  }
-
-  /**
-   * The runtime served.
-   *
-   * @return the runtime
-   */
-  public Pillion runtime() {
-    return runtime;
+    this.calls = calls;
   }
 
   /**
@@ -41,7 +31,7 @@ public final class StateGateway {
    * @return the store
    * @throws DaprApiException ERR_STATE_STORE_NOT_FOUND or ERR_STATE_STORE_NOT_CONFIGURED
    */
-  public StateStore store(String name) {
+  StateStore store(String name) {
     if (runtime.stateStoreNames().isEmpty()) {
       throw new DaprApiException(DaprApiError.storeNotFound(name, false));
     }
@@ -52,39 +42,23 @@ public final class StateGateway {
   }
 
   /**
-   * Runs a state operation, mapping its failures.
+   * Runs a command: on the calling thread, or on the blocking executor when its store is blocking.
    *
-   * @param operation which operation, for the error code
-   * @param action the operation
+   * @param command the command
    * @param <T> its result
-   * @return the result
-   * @throws DaprApiException with daprd's error for the failure
+   * @return the result, or daprd's error for the failure
    */
-  public <T> T run(StateOperation operation, Supplier<T> action) {
-    try {
-      return action.get();
-    } catch (StateException e) {
-      throw new DaprApiException(
-          DaprApiError.fromState(operation, e, !runtime.stateStoreNames().isEmpty()));
-    }
-  }
-
-  /**
-   * Saves items as Dapr's save API does: one item as a single save, several as a bulk save.
-   *
-   * @param store the store
-   * @param saves the items
-   */
-  public void save(StateStore store, java.util.List<dev.pillion.state.SaveRequest> saves) {
-    run(
-        StateOperation.SAVE,
+  <T> CompletionStage<T> execute(StateCommand<T> command) {
+    return calls.call(
+        command.store().name(),
         () -> {
-          if (saves.size() == 1) {
-            store.save(saves.get(0));
-          } else if (!saves.isEmpty()) {
-            store.saveAll(saves);
+          try {
+            return command.run();
+          } catch (StateException e) {
+            throw new DaprApiException(
+                DaprApiError.fromState(
+                    command.operation(), e, !runtime.stateStoreNames().isEmpty()));
           }
-          return null;
         });
   }
 
@@ -99,7 +73,7 @@ public final class StateGateway {
    * @return the content type
    * @throws DaprApiException ERR_MALFORMED_REQUEST naming the field
    */
-  public static String checkContentType(String contentType, String field) {
+  static String checkContentType(String contentType, String field) {
     for (int i = 0; i < contentType.length(); i++) {
       char c = contentType.charAt(i);
       if (c < 0x20 || c > 0x7e || i == 0 && c == ' ') {
@@ -125,7 +99,7 @@ public final class StateGateway {
    * @return the option (empty means last-write)
    * @throws DaprApiException ERR_MALFORMED_REQUEST for other values
    */
-  public static Concurrency concurrency(String value) {
+  static Concurrency concurrency(String value) {
     if (value == null || value.isEmpty()) {
       return Concurrency.LAST_WRITE;
     }
@@ -146,7 +120,7 @@ public final class StateGateway {
    * @return the option (empty means eventual)
    * @throws DaprApiException ERR_MALFORMED_REQUEST for other values
    */
-  public static Consistency consistency(String value) {
+  static Consistency consistency(String value) {
     if (value == null || value.isEmpty()) {
       return Consistency.EVENTUAL;
     }
