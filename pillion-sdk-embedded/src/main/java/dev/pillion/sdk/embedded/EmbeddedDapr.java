@@ -1,4 +1,4 @@
-package dev.pillion.server.embedded;
+package dev.pillion.sdk.embedded;
 
 import dev.pillion.Pillion;
 import dev.pillion.abi.PillionException;

@@ -1,4 +1,4 @@
-package dev.pillion.server.embedded;
+package dev.pillion.sdk.embedded;
 
 import io.grpc.ChannelCredentials;
 import io.grpc.ManagedChannelBuilder;

@@ -1,10 +1,10 @@
-package dev.pillion.server;
+package dev.pillion.sdk.embedded;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pillion.Pillion;
 import dev.pillion.components.ComponentDefinition;
-import dev.pillion.server.embedded.EmbeddedDapr;
+import dev.pillion.server.PillionServer;
 import io.dapr.client.DaprClient;
 import io.dapr.client.DaprClientBuilder;
 import io.dapr.client.DaprPreviewClient;

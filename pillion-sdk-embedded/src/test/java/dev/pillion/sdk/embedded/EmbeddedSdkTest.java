@@ -1,7 +1,7 @@
-package dev.pillion.server;
+package dev.pillion.sdk.embedded;
 
 import dev.pillion.Pillion;
-import dev.pillion.server.embedded.EmbeddedDapr;
+import dev.pillion.server.DaprSdkContract;
 import io.dapr.client.DaprClient;
 
 /** The same SDK tests against the embedded, in-process client: no sockets. */
