@@ -11,7 +11,6 @@ import dev.pillion.server.http.ApiLogHandler;
 import dev.pillion.server.http.ConnectionLimiter;
 import dev.pillion.server.http.HttpApiHandler;
 import dev.pillion.server.http.HttpAppChannel;
-import dev.pillion.server.http.HttpLimits;
 import dev.pillion.server.http.HttpServerPipeline;
 import dev.pillion.server.spi.ApiModule;
 import dev.pillion.server.spi.ComponentCalls;

@@ -1,5 +1,6 @@
 package dev.pillion.server.http;
 
+import dev.pillion.server.HttpLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.pillion.server.DaprApi;
 import dev.pillion.server.DaprApiError;
 import dev.pillion.server.DaprApiException;
+import dev.pillion.server.HttpLimits;
 import dev.pillion.server.spi.HttpReply;
 import dev.pillion.server.spi.HttpRoute;
 import io.netty.buffer.Unpooled;

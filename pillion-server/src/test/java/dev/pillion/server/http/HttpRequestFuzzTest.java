@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pillion.Pillion;
 import dev.pillion.components.ComponentDefinition;
 import dev.pillion.server.DaprApi;
+import dev.pillion.server.HttpLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;

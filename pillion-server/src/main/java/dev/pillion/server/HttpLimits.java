@@ -1,4 +1,4 @@
-package dev.pillion.server.http;
+package dev.pillion.server;
 
 import java.time.Duration;
 import java.util.Objects;
@@ -19,7 +19,7 @@ public record HttpLimits(
   /** What Go's HTTP server reads beyond {@code MaxHeaderBytes} before refusing a request head. */
   static final int HEADER_SLACK_BYTES = 4096;
 
-  /** The defaults of {@code pillion run} and {@link dev.pillion.server.PillionServer}. */
+  /** The defaults of {@code pillion run} and {@link PillionServer}. */
   public static final HttpLimits DEFAULT =
       new HttpLimits(4 * 1024 * 1024, 4 * 1024, Duration.ofSeconds(60), Duration.ofMinutes(5));
 
