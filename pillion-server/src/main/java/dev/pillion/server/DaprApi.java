@@ -26,9 +26,9 @@ import java.util.Objects;
  * SDK channel in-process). Every module is created once, so both protocols share its state (the
  * extended metadata, the streaming subscriptions). Immutable once built.
  *
- * <p>The building blocks' modules are registered here, in {@link #BUILDING_BLOCKS}: adding a
- * building block's API is one module and one line there. The table of daprd APIs Pillion lacks
- * ({@link UnimplementedApis}) is always registered last, after any extra modules.
+ * <p>The building blocks' modules are registered here, in one list: adding a building block's API
+ * is one module and one line there. The table of daprd APIs Pillion lacks ({@link
+ * UnimplementedApis}) is always registered last, after any extra modules.
  */
 public final class DaprApi {
   /** The modules of the building blocks Pillion serves, in the order their routes are tried. */

@@ -412,15 +412,8 @@ public final class PillionServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    if (workers != null) {
-      // Quiet period 0: connections already closed; in-flight HTTP handlers finish within the
-      // timeout.
-      workers
-          .shutdownGracefully(0, graceMillis, TimeUnit.MILLISECONDS)
-          .awaitUninterruptibly(graceMillis + 1000);
-      boss.shutdownGracefully(0, graceMillis, TimeUnit.MILLISECONDS)
-          .awaitUninterruptibly(graceMillis + 1000);
-    }
+    // Calls into blocking components finish before the event loops stop, so their answers are
+    // written.
     blockingExecutor.ifPresent(
         executor -> {
           executor.shutdown();
@@ -433,6 +426,15 @@ public final class PillionServer implements AutoCloseable {
             Thread.currentThread().interrupt();
           }
         });
+    if (workers != null) {
+      // Quiet period 0: connections already closed; in-flight HTTP handlers finish within the
+      // timeout.
+      workers
+          .shutdownGracefully(0, graceMillis, TimeUnit.MILLISECONDS)
+          .awaitUninterruptibly(graceMillis + 1000);
+      boss.shutdownGracefully(0, graceMillis, TimeUnit.MILLISECONDS)
+          .awaitUninterruptibly(graceMillis + 1000);
+    }
     if (closeRuntime) {
       runtime.close();
     }

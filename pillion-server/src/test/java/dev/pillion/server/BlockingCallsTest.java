@@ -232,6 +232,38 @@ class BlockingCallsTest {
   }
 
   @Test
+  void closingLetsABlockingCallInFlightAnswer() throws Exception {
+    start(BlockingCalls.builder().components("slow"::equals).build());
+    try (RawHttp http = new RawHttp(server.httpPort())) {
+      http.request("GET", "/v1.0/state/slow/wait", null);
+      assertThat(slow.waiting.await(10, TimeUnit.SECONDS)).isTrue();
+      Thread closing = new Thread(server::close, "test-close");
+      closing.start();
+      // Release the call only once closing waits for the blocking executor to drain.
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!waitsForTheExecutor(closing) && System.nanoTime() < deadline) {
+        Thread.sleep(1);
+      }
+      assertThat(waitsForTheExecutor(closing)).as("close() waits for the blocking call").isTrue();
+      slow.release.countDown();
+      RawHttp.Response answer = http.read();
+      assertThat(answer.status()).isEqualTo(200);
+      assertThat(answer.body()).isEqualTo("\"slow value\"");
+      closing.join(10_000);
+    }
+  }
+
+  private static boolean waitsForTheExecutor(Thread thread) {
+    for (StackTraceElement frame : thread.getStackTrace()) {
+      if (frame.getClassName().equals("java.util.concurrent.ThreadPoolExecutor")
+          && frame.getMethodName().equals("awaitTermination")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Test
   void theSettingIsCheckedWhenBuilt() {
     assertThatThrownBy(() -> BlockingCalls.builder().threads(0))
         .isInstanceOf(IllegalArgumentException.class)
