@@ -37,6 +37,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
+import java.util.function.Supplier;
 
 /**
  * Dapr's HTTP API: checks the API token, dispatches each request to the route an {@linkplain
@@ -112,11 +113,14 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     }
     CompletableFuture<HttpReply> reply = dispatch(request).toCompletableFuture();
     boolean keepAlive = HttpUtil.isKeepAlive(request);
-    String description = describe(request);
     if (reply.isDone()) {
+      Supplier<String> description = () -> describe(request);
       respond(ctx, keepAlive, outcome(reply, description), description);
       return;
     }
+    // The request is released before the reply is known: describe it now, for the failure log.
+    String described = describe(request);
+    Supplier<String> description = () -> described;
     Waiting waiting = ctx.channel().attr(WAITING).get();
     if (waiting == null) {
       waiting = new Waiting();
@@ -160,7 +164,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
     try {
       RequestTarget target = RequestTarget.parse(request.uri());
       Optional<HttpRoute> route = router.route(request.method().name(), target.segments());
-      if (route.map(HttpRoute::apiTokenRequired).orElse(true)) {
+      if (route.isEmpty() || route.get().apiTokenRequired()) {
         checkToken(request);
       }
       NettyApiRequest api = new NettyApiRequest(request, target, route);
@@ -174,7 +178,8 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
   }
 
   /** The reply of a completed dispatch; a failure becomes daprd's error, or a logged 500. */
-  private static HttpReply outcome(CompletableFuture<HttpReply> reply, String description) {
+  private static HttpReply outcome(
+      CompletableFuture<HttpReply> reply, Supplier<String> description) {
     try {
       return reply.join();
     } catch (CompletionException e) {
@@ -186,7 +191,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       if (cause instanceof DaprApiException api) {
         return error(api.error());
       }
-      FailureLog.unexpected("handling " + description, cause);
+      FailureLog.unexpected("handling " + description.get(), cause);
       return error(DaprApiError.internal(cause));
     }
   }
@@ -273,12 +278,12 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
    * write that fails closes the connection.
    */
   private static void respond(
-      ChannelHandlerContext ctx, boolean keepAlive, HttpReply reply, String description) {
+      ChannelHandlerContext ctx, boolean keepAlive, HttpReply reply, Supplier<String> description) {
     FullHttpResponse response;
     try {
       response = toResponse(reply, keepAlive);
     } catch (IllegalArgumentException e) {
-      FailureLog.unexpected("writing the response to " + description, e);
+      FailureLog.unexpected("writing the response to " + description.get(), e);
       response =
           toResponse(
               error(
