@@ -42,7 +42,7 @@ import picocli.CommandLine.Spec;
           + " application command with DAPR_HTTP_PORT, DAPR_GRPC_PORT, APP_ID and APP_PROTOCOL in its"
           + " environment. The runtime stops when the application exits; the exit code is the application's,"
           + " also when pillion is stopped by SIGTERM or SIGINT (they are forwarded to the application).",
-      "Without --resources-path, a default in-memory state store named 'statestore' is loaded. Without"
+      "Without --resources-path, the defaults of `dapr init` are loaded in memory: state store 'statestore' and pub/sub 'pubsub'. Without"
           + " --dapr-http-port and --dapr-grpc-port, free ports are chosen (printed in the ready line), so"
           + " several pillion run can run side by side, as with dapr run.",
       "Flags are dapr run's, with its short forms; a dapr run flag Pillion does not implement is refused"
@@ -229,7 +229,7 @@ final class RunCommand implements Callable<Integer> {
             + appId
             + ", loading "
             + (resourcesPaths.isEmpty()
-                ? "the default component statestore (state.in-memory)"
+                ? "the default components statestore (state.in-memory) and pubsub (pubsub.in-memory)"
                 : "the components of " + resourcesPaths));
     PillionServer server;
     try {
@@ -376,8 +376,13 @@ final class RunCommand implements Callable<Integer> {
   private PillionServer startServer(String token) {
     Pillion.Builder runtime = Pillion.builder().appId(appId);
     if (resourcesPaths.isEmpty()) {
+      // The components `dapr init` writes for self-hosted mode, under the same names, in memory.
       runtime.component(
           ComponentDefinition.builder("statestore", "state.in-memory")
+              .origin("default components")
+              .build());
+      runtime.component(
+          ComponentDefinition.builder("pubsub", "pubsub.in-memory")
               .origin("default components")
               .build());
     }

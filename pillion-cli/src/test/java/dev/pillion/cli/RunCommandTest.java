@@ -618,6 +618,14 @@ class RunCommandTest {
   }
 
   @Test
+  void withoutResourcesTheDefaultsOfDaprInitAreLoaded() throws Exception {
+    Result result = run("run", "--app-id", "defaults", "--", "true");
+    assertThat(result.exit()).as(result.err()).isZero();
+    assertThat(ready(result.out()).group())
+        .endsWith(", components [statestore (state.in-memory), pubsub (pubsub.in-memory)]");
+  }
+
+  @Test
   void aPubSubOnlyAppListsItsPubSubInTheReadyLine() throws Exception {
     Result result =
         run(

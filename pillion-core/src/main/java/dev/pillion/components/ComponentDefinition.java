@@ -10,8 +10,10 @@ import java.util.Optional;
 
 /**
  * One component, as a Dapr {@code kind: Component} document describes it: name, type, version,
- * metadata (with {@code envRef} already resolved), init timeout, ignoreErrors and scopes.
- * Immutable; build with {@link #builder(String, String)} or load from YAML with {@link
+ * metadata, the secret store its {@code secretKeyRef}s read from ({@code auth.secretStore}), init
+ * timeout, ignoreErrors and scopes. Metadata values may be references ({@link MetadataValue}) that
+ * the runtime resolves when it loads the component; component factories only ever see resolved
+ * definitions. Immutable; build with {@link #builder(String, String)} or load from YAML with {@link
  * ComponentYaml}.
  */
 public final class ComponentDefinition {
@@ -21,7 +23,9 @@ public final class ComponentDefinition {
   private final String name;
   private final String type;
   private final String version;
+  private final Map<String, MetadataValue> metadataValues;
   private final Map<String, String> metadata;
+  private final String secretStore;
   private final Duration initTimeout;
   private final boolean ignoreErrors;
   private final List<String> scopes;
@@ -32,7 +36,20 @@ public final class ComponentDefinition {
     this.name = builder.name;
     this.type = builder.type;
     this.version = builder.version;
-    this.metadata = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.metadata));
+    this.metadataValues =
+        java.util.Collections.unmodifiableMap(new LinkedHashMap<>(builder.metadata));
+    Map<String, String> literals = new LinkedHashMap<>();
+    builder.metadata.forEach(
+        (key, value) -> {
+          if (value instanceof MetadataValue.Literal literal) {
+            literals.put(key, literal.value());
+          }
+        });
+    this.metadata =
+        literals.size() == metadataValues.size()
+            ? java.util.Collections.unmodifiableMap(literals)
+            : null;
+    this.secretStore = builder.secretStore;
     this.initTimeout = builder.initTimeout;
     this.ignoreErrors = builder.ignoreErrors;
     this.scopes = List.copyOf(builder.scopes);
@@ -89,12 +106,73 @@ public final class ComponentDefinition {
   }
 
   /**
-   * The metadata, in document order.
+   * The metadata, in document order, every value resolved.
+   *
+   * @return an unmodifiable map
+   * @throws IllegalStateException when a value is a reference not resolved yet (see {@link
+   *     #isResolved()}); the runtime resolves them before a factory sees the definition
+   */
+  public Map<String, String> metadata() {
+    if (metadata == null) {
+      throw new IllegalStateException(
+          this
+              + ": metadata "
+              + metadataValues.entrySet().stream()
+                  .filter(e -> !(e.getValue() instanceof MetadataValue.Literal))
+                  .map(e -> "'" + e.getKey() + "'")
+                  .toList()
+              + " refer to values the runtime resolves when it loads the component");
+    }
+    return metadata;
+  }
+
+  /**
+   * The metadata as stated: literals and references ({@code envRef}, {@code secretKeyRef}), in
+   * document order.
    *
    * @return an unmodifiable map
    */
-  public Map<String, String> metadata() {
-    return metadata;
+  public Map<String, MetadataValue> metadataValues() {
+    return metadataValues;
+  }
+
+  /**
+   * Whether every metadata value is a literal, so {@link #metadata()} can be read.
+   *
+   * @return true when no value is a reference
+   */
+  public boolean isResolved() {
+    return metadata != null;
+  }
+
+  /**
+   * The secret store this component's {@code secretKeyRef}s read from ({@code auth.secretStore}).
+   *
+   * @return the store's name, or empty when none is named
+   */
+  public Optional<String> secretStore() {
+    return secretStore.isEmpty() ? Optional.empty() : Optional.of(secretStore);
+  }
+
+  /**
+   * A builder holding everything this definition holds.
+   *
+   * @return a new builder
+   */
+  public Builder toBuilder() {
+    Builder builder =
+        new Builder(name, type)
+            .version(version)
+            .metadataValues(metadataValues)
+            .initTimeout(initTimeout)
+            .ignoreErrors(ignoreErrors)
+            .scopes(scopes)
+            .origin(origin);
+    builder.secretStore = secretStore;
+    if (baseDirectory != null) {
+      builder.baseDirectory(baseDirectory);
+    }
+    return builder;
   }
 
   /**
@@ -162,7 +240,8 @@ public final class ComponentDefinition {
     private final String name;
     private final String type;
     private String version = "v1";
-    private final Map<String, String> metadata = new LinkedHashMap<>();
+    private final Map<String, MetadataValue> metadata = new LinkedHashMap<>();
+    private String secretStore = "";
     private Duration initTimeout = DEFAULT_INIT_TIMEOUT;
     private boolean ignoreErrors;
     private List<String> scopes = List.of();
@@ -192,14 +271,52 @@ public final class ComponentDefinition {
     }
 
     /**
-     * Adds a metadata entry.
+     * Adds (or replaces) a metadata entry with a literal value.
      *
      * @param key the name
      * @param value the value
      * @return this builder
      */
     public Builder metadata(String key, String value) {
+      return metadata(key, MetadataValue.literal(Objects.requireNonNull(value)));
+    }
+
+    /**
+     * Adds (or replaces) a metadata entry with a literal or a reference.
+     *
+     * @param key the name
+     * @param value the value
+     * @return this builder
+     */
+    public Builder metadata(String key, MetadataValue value) {
       metadata.put(Objects.requireNonNull(key), Objects.requireNonNull(value));
+      return this;
+    }
+
+    /**
+     * Adds (or replaces) metadata entries, literals or references.
+     *
+     * @param entries the entries
+     * @return this builder
+     */
+    public Builder metadataValues(Map<String, MetadataValue> entries) {
+      entries.forEach(this::metadata);
+      return this;
+    }
+
+    /**
+     * Names the secret store {@code secretKeyRef} values read from ({@code auth.secretStore}).
+     *
+     * @param store the secret store's name
+     * @return this builder
+     */
+    public Builder secretStore(String store) {
+      Objects.requireNonNull(store, "store");
+      if (store.isEmpty()) {
+        throw new ComponentConfigException(
+            "component '" + name + "': auth.secretStore must not be empty");
+      }
+      this.secretStore = store;
       return this;
     }
 
@@ -210,7 +327,7 @@ public final class ComponentDefinition {
      * @return this builder
      */
     public Builder metadata(Map<String, String> entries) {
-      entries.forEach(this::metadata);
+      entries.forEach((key, value) -> metadata(key, value));
       return this;
     }
 

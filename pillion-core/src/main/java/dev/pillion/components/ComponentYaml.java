@@ -1,5 +1,10 @@
 package dev.pillion.components;
 
+import static dev.pillion.components.YamlFields.map;
+import static dev.pillion.components.YamlFields.scalar;
+import static dev.pillion.components.YamlFields.string;
+import static dev.pillion.components.YamlFields.unknownFields;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -10,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Function;
 import java.util.stream.Stream;
 import org.snakeyaml.engine.v2.api.LoadSettings;
 import org.snakeyaml.engine.v2.api.lowlevel.Compose;
@@ -27,19 +31,31 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
 
 /**
  * Reads Dapr resource files: every {@code .yaml}/{@code .yml} file of a folder, each with one or
- * more documents. {@code kind: Component} documents become {@link ComponentDefinition}s; other Dapr
- * kinds (Subscription, Configuration, Resiliency, ...) are skipped with a log line until their
- * building blocks exist. Anything Pillion cannot honour is an error naming the file, the component
- * and the field.
+ * more documents, as data. {@code kind: Component} documents become {@link ComponentDefinition}s
+ * whose metadata values are still references where the YAML says so ({@code envRef}, {@code
+ * secretKeyRef}); the runtime resolves them when it loads the component. {@code Subscription} and
+ * {@code Configuration} documents are returned as {@link ResourceDocument}s for the building blocks
+ * that read them; other Dapr kinds (Resiliency, HTTPEndpoint) are skipped with a log line. Anything
+ * Pillion cannot honour is an error naming the file, the component and the field.
+ *
+ * <p>Reading resources loads no building block: a subscription's routing rules (CEL) are compiled
+ * only when pub/sub reads the Subscription documents.
  */
 public final class ComponentYaml {
   private static final System.Logger LOG = System.getLogger(ComponentYaml.class.getName());
   private static final String API_VERSION = "dapr.io/v1alpha1";
-  private static final Set<String> OTHER_DAPR_KINDS =
-      Set.of("Configuration", "Resiliency", "HTTPEndpoint");
-  private static final Set<String> SUBSCRIPTION_SPEC =
-      Set.of(
-          "topic", "pubsubname", "route", "routes", "deadLetterTopic", "metadata", "bulkSubscribe");
+
+  /** The kind of a component document. */
+  public static final String COMPONENT = "Component";
+
+  /** The kind of a subscription document. */
+  public static final String SUBSCRIPTION = "Subscription";
+
+  /** The kind of a configuration document. */
+  public static final String CONFIGURATION = "Configuration";
+
+  private static final Set<String> DOCUMENT_KINDS = Set.of(SUBSCRIPTION, CONFIGURATION);
+  private static final Set<String> SKIPPED_KINDS = Set.of("Resiliency", "HTTPEndpoint");
   private static final Set<String> TOP_LEVEL =
       Set.of("apiVersion", "kind", "metadata", "spec", "scopes", "auth");
   private static final Set<String> METADATA_FIELDS =
@@ -51,58 +67,60 @@ public final class ComponentYaml {
   private static final Set<String> SPEC_FIELDS =
       Set.of("type", "version", "metadata", "initTimeout", "ignoreErrors");
 
-  private final Function<String, String> environment;
-
-  private ComponentYaml(Function<String, String> environment) {
-    this.environment = environment;
-  }
+  private ComponentYaml() {}
 
   /**
-   * A reader that resolves {@code envRef} from the process environment.
+   * A reader.
    *
    * @return the reader
    */
   public static ComponentYaml create() {
-    return new ComponentYaml(System::getenv);
-  }
-
-  /**
-   * A reader with a given environment, for tests.
-   *
-   * @param environment looks up an environment variable; returns null when unset
-   * @return the reader
-   */
-  public static ComponentYaml withEnvironment(Function<String, String> environment) {
-    return new ComponentYaml(environment);
+    return new ComponentYaml();
   }
 
   /**
    * What a resources folder declares.
    *
    * @param components the {@code kind: Component} documents
-   * @param subscriptions the {@code kind: Subscription} documents
+   * @param documents the other documents a building block reads ({@code Subscription}, {@code
+   *     Configuration}), in file order
    */
-  public record Resources(
-      List<ComponentDefinition> components,
-      List<dev.pillion.pubsub.SubscriptionDefinition> subscriptions) {}
-
-  /**
-   * Reads every resource file of a folder: components and subscriptions.
-   *
-   * @param folder the resources folder
-   * @return what it declares
-   */
-  public Resources loadResources(Path folder) {
-    List<ComponentDefinition> components = new ArrayList<>();
-    List<dev.pillion.pubsub.SubscriptionDefinition> subscriptions = new ArrayList<>();
-    for (Path file : files(folder)) {
-      read(file, components, subscriptions);
+  public record Resources(List<ComponentDefinition> components, List<ResourceDocument> documents) {
+    /** Copies the lists. */
+    public Resources {
+      components = List.copyOf(components);
+      documents = List.copyOf(documents);
     }
-    return new Resources(List.copyOf(components), List.copyOf(subscriptions));
+
+    /**
+     * The documents of one kind.
+     *
+     * @param kind e.g. {@code Subscription}
+     * @return them, in file order
+     */
+    public List<ResourceDocument> documents(String kind) {
+      return documents.stream().filter(document -> document.kind().equals(kind)).toList();
+    }
   }
 
   /**
    * Reads every resource file of a folder, in file-name order.
+   *
+   * @param folder the resources folder
+   * @return what it declares
+   * @throws ComponentConfigException when the folder cannot be read or a document is invalid
+   */
+  public Resources loadResources(Path folder) {
+    List<ComponentDefinition> components = new ArrayList<>();
+    List<ResourceDocument> documents = new ArrayList<>();
+    for (Path file : files(folder)) {
+      read(file, components, documents);
+    }
+    return new Resources(components, documents);
+  }
+
+  /**
+   * Reads the components of every resource file of a folder, in file-name order.
    *
    * @param folder the resources folder
    * @return the component definitions
@@ -144,16 +162,14 @@ public final class ComponentYaml {
   }
 
   private void read(
-      Path file,
-      List<ComponentDefinition> definitions,
-      List<dev.pillion.pubsub.SubscriptionDefinition> subscriptions) {
+      Path file, List<ComponentDefinition> definitions, List<ResourceDocument> documents) {
     String text;
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (IOException e) {
       throw new ComponentConfigException("cannot read " + file + ": " + e.getMessage(), e);
     }
-    read(text, file.toString(), file.toAbsolutePath().getParent(), definitions, subscriptions);
+    read(text, file.toString(), file.toAbsolutePath().getParent(), definitions, documents);
   }
 
   /**
@@ -165,11 +181,11 @@ public final class ComponentYaml {
    * @return what the text declares
    * @throws ComponentConfigException when a document is invalid
    */
-  Resources loadText(String yaml, String label, Path base) {
+  public Resources loadText(String yaml, String label, Path base) {
     List<ComponentDefinition> components = new ArrayList<>();
-    List<dev.pillion.pubsub.SubscriptionDefinition> subscriptions = new ArrayList<>();
-    read(yaml, label, base, components, subscriptions);
-    return new Resources(List.copyOf(components), List.copyOf(subscriptions));
+    List<ResourceDocument> documents = new ArrayList<>();
+    read(yaml, label, base, components, documents);
+    return new Resources(components, documents);
   }
 
   /**
@@ -184,7 +200,7 @@ public final class ComponentYaml {
       String label,
       Path base,
       List<ComponentDefinition> definitions,
-      List<dev.pillion.pubsub.SubscriptionDefinition> subscriptions) {
+      List<ResourceDocument> documents) {
     LoadSettings settings = LoadSettings.builder().setLabel(label).build();
     int index = 0;
     try {
@@ -198,11 +214,20 @@ public final class ComponentYaml {
         if (document == null) {
           continue;
         }
-        if (document instanceof Map<?, ?> map && "Subscription".equals(map.get("kind"))) {
-          subscriptions.add(parseSubscription(map, where));
-          continue;
+        Map<?, ?> root = map(document, where, "the document");
+        String kind = string(root.get("kind"), where, "kind");
+        if (DOCUMENT_KINDS.contains(kind)) {
+          documents.add(new ResourceDocument(kind, root, where, base));
+        } else if (SKIPPED_KINDS.contains(kind)) {
+          LOG.log(
+              System.Logger.Level.INFO,
+              where + ": kind " + kind + " is not supported yet; skipped");
+        } else if (COMPONENT.equals(kind)) {
+          definitions.add(parseComponent(root, where, base));
+        } else {
+          throw new ComponentConfigException(
+              where + ": unknown kind '" + kind + "' (expected Component)");
         }
-        parseDocument(document, where, base).ifPresent(definitions::add);
       }
     } catch (YamlEngineException e) {
       throw new ComponentConfigException(label + " is not valid YAML: " + e.getMessage(), e);
@@ -269,191 +294,7 @@ public final class ComponentYaml {
     return mark.map(m -> "line " + (m.getLine() + 1) + ": ").orElse("");
   }
 
-  /**
-   * A value as an error message shows it: collections by kind (printing one could be huge, as
-   * aliases can share a node many times over), scalars quoted and cut at 200 characters.
-   */
-  private static String describe(Object value) {
-    if (value instanceof Map) {
-      return "a mapping";
-    }
-    if (value instanceof java.util.Collection) {
-      return "a list";
-    }
-    if (value instanceof byte[] bytes) {
-      return "binary data (" + bytes.length + " bytes)";
-    }
-    String text = String.valueOf(value);
-    return "'" + (text.length() > 200 ? text.substring(0, 200) + "...'" : text + "'");
-  }
-
-  /**
-   * A {@code kind: Subscription} of {@code dapr.io/v2alpha1} (routes) or {@code dapr.io/v1alpha1}
-   * (route).
-   */
-  private dev.pillion.pubsub.SubscriptionDefinition parseSubscription(
-      Map<?, ?> root, String where) {
-    unknownFields(root, TOP_LEVEL, where, "");
-    String apiVersion = string(root.get("apiVersion"), where, "apiVersion");
-    if (!apiVersion.equals("dapr.io/v2alpha1") && !apiVersion.equals("dapr.io/v1alpha1")) {
-      throw new ComponentConfigException(
-          where
-              + ": apiVersion '"
-              + apiVersion
-              + "' is not supported for kind Subscription (use dapr.io/v2alpha1)");
-    }
-    Map<?, ?> metadata = map(root.get("metadata"), where, "metadata");
-    unknownFields(metadata, METADATA_FIELDS, where, "metadata.");
-    String name = string(metadata.get("name"), where, "metadata.name");
-    String at = where + ", subscription '" + name + "'";
-    Map<?, ?> spec = map(root.get("spec"), at, "spec");
-    unknownFields(spec, SUBSCRIPTION_SPEC, at, "spec.");
-    String topic = string(spec.get("topic"), at, "spec.topic");
-    String pubsub = string(spec.get("pubsubname"), at, "spec.pubsubname");
-    dev.pillion.pubsub.BulkSubscribe bulkSubscribe =
-        spec.get("bulkSubscribe") == null
-            ? dev.pillion.pubsub.BulkSubscribe.disabled()
-            : bulkSubscribe(map(spec.get("bulkSubscribe"), at, "spec.bulkSubscribe"), at);
-    dev.pillion.pubsub.Routes routes;
-    try {
-      if (spec.get("routes") != null) {
-        routes = routes(map(spec.get("routes"), at, "spec.routes"), at);
-      } else {
-        routes =
-            dev.pillion.pubsub.Routes.single(
-                string(spec.get("route"), at, "spec.route (or spec.routes)"));
-      }
-    } catch (IllegalArgumentException e) {
-      throw new ComponentConfigException(e.getMessage(), e);
-    }
-    Map<String, String> subscriptionMetadata = new java.util.LinkedHashMap<>();
-    if (spec.get("metadata") != null) {
-      map(spec.get("metadata"), at, "spec.metadata")
-          .forEach(
-              (k, v) ->
-                  subscriptionMetadata.put(String.valueOf(k), scalar(v, at, "spec.metadata." + k)));
-    }
-    List<String> scopes = new ArrayList<>();
-    if (root.get("scopes") instanceof List<?> list) {
-      for (Object scope : list) {
-        scopes.add(scalar(scope, at, "scopes"));
-      }
-    }
-    java.util.Optional<String> deadLetter =
-        spec.get("deadLetterTopic") == null
-            ? java.util.Optional.empty()
-            : java.util.Optional.of(
-                string(spec.get("deadLetterTopic"), at, "spec.deadLetterTopic"));
-    dev.pillion.pubsub.SubscriptionDefinition definition =
-        new dev.pillion.pubsub.SubscriptionDefinition(
-            name,
-            pubsub,
-            topic,
-            routes,
-            deadLetter,
-            scopes,
-            subscriptionMetadata,
-            where,
-            bulkSubscribe);
-    try {
-      definition.rawPayload();
-    } catch (IllegalArgumentException e) {
-      throw new ComponentConfigException(
-          at
-              + ": spec.metadata.rawPayload must be true or false, got '"
-              + subscriptionMetadata.get("rawPayload")
-              + "'",
-          e);
-    }
-    return definition;
-  }
-
-  /**
-   * {@code spec.bulkSubscribe}: {@code enabled}, {@code maxMessagesCount}, {@code
-   * maxAwaitDurationMs}.
-   */
-  private static dev.pillion.pubsub.BulkSubscribe bulkSubscribe(Map<?, ?> bulk, String at) {
-    unknownFields(
-        bulk,
-        Set.of("enabled", "maxMessagesCount", "maxAwaitDurationMs"),
-        at,
-        "spec.bulkSubscribe.");
-    Object enabled = bulk.get("enabled");
-    if (enabled != null
-        && !(enabled instanceof Boolean)
-        && !"true".equals(enabled)
-        && !"false".equals(enabled)) {
-      throw new ComponentConfigException(
-          at + ": spec.bulkSubscribe.enabled must be true or false, got " + describe(enabled));
-    }
-    try {
-      return dev.pillion.pubsub.BulkSubscribe.of(
-          enabled != null && Boolean.parseBoolean(enabled.toString()),
-          integer(bulk.get("maxMessagesCount"), at, "spec.bulkSubscribe.maxMessagesCount"),
-          integer(bulk.get("maxAwaitDurationMs"), at, "spec.bulkSubscribe.maxAwaitDurationMs"));
-    } catch (IllegalArgumentException e) {
-      throw new ComponentConfigException(
-          at + ": " + e.getMessage().replace("bulkSubscribe.", "spec.bulkSubscribe."), e);
-    }
-  }
-
-  /** A whole number, or 0 when absent. */
-  private static long integer(Object value, String at, String field) {
-    if (value == null) {
-      return 0;
-    }
-    if (value instanceof Integer || value instanceof Long) {
-      return ((Number) value).longValue();
-    }
-    if (value instanceof String text && text.matches("-?[0-9]{1,18}")) {
-      return Long.parseLong(text);
-    }
-    throw new ComponentConfigException(
-        at + ": " + field + " must be a whole number, got " + describe(value));
-  }
-
-  private static dev.pillion.pubsub.Routes routes(Map<?, ?> spec, String at) {
-    unknownFields(spec, Set.of("rules", "default"), at, "spec.routes.");
-    List<Map.Entry<String, String>> rules = new ArrayList<>();
-    if (spec.get("rules") != null) {
-      if (!(spec.get("rules") instanceof List<?> list)) {
-        throw new ComponentConfigException(
-            at + ": spec.routes.rules must be a list of {match, path}");
-      }
-      int i = 0;
-      for (Object item : list) {
-        String field = "spec.routes.rules[" + i++ + "]";
-        Map<?, ?> rule = map(item, at, field);
-        unknownFields(rule, Set.of("match", "path"), at, field + ".");
-        rules.add(
-            Map.entry(
-                string(rule.get("match"), at, field + ".match"),
-                string(rule.get("path"), at, field + ".path")));
-      }
-    }
-    java.util.Optional<String> defaultRoute =
-        spec.get("default") == null
-            ? java.util.Optional.empty()
-            : java.util.Optional.of(string(spec.get("default"), at, "spec.routes.default"));
-    if (rules.isEmpty() && defaultRoute.isEmpty()) {
-      throw new ComponentConfigException(at + ": spec.routes needs rules or a default");
-    }
-    return dev.pillion.pubsub.Routes.of(rules, defaultRoute, at);
-  }
-
-  private java.util.Optional<ComponentDefinition> parseDocument(
-      Object document, String where, Path base) {
-    Map<?, ?> root = map(document, where, "the document");
-    String kind = string(root.get("kind"), where, "kind");
-    if (!"Component".equals(kind)) {
-      if (OTHER_DAPR_KINDS.contains(kind)) {
-        LOG.log(
-            System.Logger.Level.INFO, where + ": kind " + kind + " is not supported yet; skipped");
-        return java.util.Optional.empty();
-      }
-      throw new ComponentConfigException(
-          where + ": unknown kind '" + kind + "' (expected Component)");
-    }
+  private ComponentDefinition parseComponent(Map<?, ?> root, String where, Path base) {
     unknownFields(root, TOP_LEVEL, where, "");
     String apiVersion = string(root.get("apiVersion"), where, "apiVersion");
     if (!API_VERSION.equals(apiVersion)) {
@@ -469,10 +310,6 @@ public final class ComponentYaml {
     unknownFields(metadata, METADATA_FIELDS, where, "metadata.");
     String name = string(metadata.get("name"), where, "metadata.name");
     String at = where + ", component '" + name + "'";
-    if (root.containsKey("auth")) {
-      throw new ComponentConfigException(
-          at + ": field 'auth' (secret store for secretKeyRef) is not supported yet");
-    }
     Map<?, ?> spec = map(root.get("spec"), at, "spec");
     unknownFields(spec, SPEC_FIELDS, at, "spec.");
     ComponentDefinition.Builder builder =
@@ -495,12 +332,7 @@ public final class ComponentYaml {
       builder.initTimeout(parsed);
     }
     if (spec.get("ignoreErrors") != null) {
-      Object ignore = spec.get("ignoreErrors");
-      if (!(ignore instanceof Boolean) && !"true".equals(ignore) && !"false".equals(ignore)) {
-        throw new ComponentConfigException(
-            at + ": spec.ignoreErrors must be true or false, got " + describe(ignore));
-      }
-      builder.ignoreErrors(Boolean.parseBoolean(ignore.toString()));
+      builder.ignoreErrors(YamlFields.bool(spec.get("ignoreErrors"), at, "spec.ignoreErrors"));
     }
     if (spec.get("metadata") != null) {
       if (!(spec.get("metadata") instanceof List<?> items)) {
@@ -525,79 +357,40 @@ public final class ComponentYaml {
       }
       builder.scopes(ids);
     }
-    return java.util.Optional.of(builder.build());
+    if (root.get("auth") != null) {
+      Map<?, ?> auth = map(root.get("auth"), at, "auth");
+      unknownFields(auth, Set.of("secretStore"), at, "auth.");
+      builder.secretStore(string(auth.get("secretStore"), at, "auth.secretStore"));
+    }
+    return builder.build();
   }
 
-  private String metadataValue(Map<?, ?> entry, String at, String field) {
+  /**
+   * One {@code spec.metadata} entry's value: exactly one of {@code value}, {@code envRef} or {@code
+   * secretKeyRef: {name, key}}, kept as stated.
+   */
+  private static MetadataValue metadataValue(Map<?, ?> entry, String at, String field) {
     unknownFields(entry, Set.of("name", "value", "envRef", "secretKeyRef"), at, field + ".");
+    int kinds =
+        (entry.containsKey("value") ? 1 : 0)
+            + (entry.containsKey("envRef") ? 1 : 0)
+            + (entry.containsKey("secretKeyRef") ? 1 : 0);
+    if (kinds != 1) {
+      throw new ComponentConfigException(
+          at + ": " + field + " needs exactly one of 'value', 'envRef' or 'secretKeyRef'");
+    }
+    if (entry.containsKey("envRef")) {
+      return MetadataValue.envRef(string(entry.get("envRef"), at, field + ".envRef"));
+    }
     if (entry.containsKey("secretKeyRef")) {
-      throw new ComponentConfigException(
-          at
-              + ": "
-              + field
-              + ": secretKeyRef is not supported yet (no secret stores); use value or envRef");
-    }
-    boolean hasValue = entry.containsKey("value");
-    boolean hasEnv = entry.containsKey("envRef");
-    if (hasValue == hasEnv) {
-      throw new ComponentConfigException(
-          at + ": " + field + " needs exactly one of 'value' or 'envRef'");
-    }
-    if (hasEnv) {
-      String variable = string(entry.get("envRef"), at, field + ".envRef");
-      String value = environment.apply(variable);
-      if (value == null) {
-        throw new ComponentConfigException(
-            at + ": " + field + ".envRef: environment variable '" + variable + "' is not set");
-      }
-      return value;
+      Map<?, ?> ref = map(entry.get("secretKeyRef"), at, field + ".secretKeyRef");
+      unknownFields(ref, Set.of("name", "key"), at, field + ".secretKeyRef.");
+      String key =
+          ref.get("key") == null ? "" : scalar(ref.get("key"), at, field + ".secretKeyRef.key");
+      return MetadataValue.secretKeyRef(
+          string(ref.get("name"), at, field + ".secretKeyRef.name"), key);
     }
     Object value = entry.get("value");
-    return value == null ? "" : scalar(value, at, field + ".value");
-  }
-
-  private static void unknownFields(Map<?, ?> map, Set<String> known, String at, String prefix) {
-    for (Object key : map.keySet()) {
-      if (!known.contains(String.valueOf(key))) {
-        throw new ComponentConfigException(
-            at
-                + ": unknown field '"
-                + prefix
-                + key
-                + "' (expected one of "
-                + new java.util.TreeSet<>(known)
-                + ")");
-      }
-    }
-  }
-
-  private static Map<?, ?> map(Object value, String at, String field) {
-    if (value instanceof Map<?, ?> map) {
-      return map;
-    }
-    throw new ComponentConfigException(
-        at
-            + ": "
-            + field
-            + (value == null ? " is missing" : " must be a mapping, got " + describe(value)));
-  }
-
-  private static String string(Object value, String at, String field) {
-    if (value == null) {
-      throw new ComponentConfigException(at + ": " + field + " is missing");
-    }
-    String text = scalar(value, at, field);
-    if (text.isEmpty()) {
-      throw new ComponentConfigException(at + ": " + field + " is empty");
-    }
-    return text;
-  }
-
-  private static String scalar(Object value, String at, String field) {
-    if (value instanceof Map || value instanceof List) {
-      throw new ComponentConfigException(
-          at + ": " + field + " must be a single value, got " + describe(value));
-    }
-    return String.valueOf(value);
+    return MetadataValue.literal(value == null ? "" : scalar(value, at, field + ".value"));
   }
 }

@@ -50,6 +50,12 @@ public final class WasmSettings {
   /** Prefix of host settings. */
   public static final String PREFIX = "wasm.";
 
+  /** The instance model: single or pooled. */
+  public static final String INSTANCES = "wasm.instances";
+
+  /** The engine: compiled or interpreter. */
+  public static final String ENGINE = "wasm.engine";
+
   /** Host capabilities granted besides WASI. */
   public static final String CAPABILITIES = "wasm.capabilities";
 
@@ -90,6 +96,18 @@ public final class WasmSettings {
     return store.build();
   }
 
+  /**
+   * Whether the component asks for the interpreter ({@code wasm.engine: interpreter}). A bundled
+   * component then loads from its raw {@code .wasm}: the build-time compiled class carries a
+   * stripped module without code.
+   *
+   * @param definition the component's definition
+   * @return true for the interpreter
+   */
+  public static boolean interpreted(ComponentDefinition definition) {
+    return "interpreter".equalsIgnoreCase(definition.metadata().getOrDefault(ENGINE, "").trim());
+  }
+
   private static List<HostModule> capabilities(ComponentDefinition definition, String value) {
     List<HostModule> modules = new ArrayList<>();
     for (String name : value.split(",")) {
@@ -127,8 +145,8 @@ public final class WasmSettings {
       String value = entry.getValue().trim();
       try {
         switch (key) {
-          case "wasm.engine" -> spec.engine(Engine.valueOf(value.toUpperCase(Locale.ROOT)));
-          case "wasm.instances" ->
+          case ENGINE -> spec.engine(Engine.valueOf(value.toUpperCase(Locale.ROOT)));
+          case INSTANCES ->
               spec.instanceModel(InstanceModel.valueOf(value.toUpperCase(Locale.ROOT)));
           case "wasm.poolSize" -> limits.poolSize(Integer.parseInt(value));
           case "wasm.poolWait" -> limits.poolWait(Durations.parse(value));

@@ -6,8 +6,10 @@ import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.pillion.pubsub.Event;
 import dev.pillion.pubsub.SubscriptionDefinition;
+import dev.pillion.pubsub.SubscriptionYaml;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,8 +23,7 @@ import java.util.Map;
  */
 class ComponentYamlFuzzTest {
   private static final String FILE = "fuzz/resources.yaml";
-  private static final ComponentYaml YAML =
-      ComponentYaml.withEnvironment(variable -> variable.equals("SET") ? "from-env" : null);
+  private static final ComponentYaml YAML = ComponentYaml.create();
   private static final Event EVENT =
       new Event(
           "id-1",
@@ -89,8 +90,10 @@ class ComponentYamlFuzzTest {
   void loadsOrRefusesWithAConfigError(byte[] input) {
     String text = new String(input, StandardCharsets.UTF_8);
     ComponentYaml.Resources resources;
+    List<SubscriptionDefinition> subscriptions;
     try {
       resources = YAML.loadText(text, FILE, Path.of("fuzz"));
+      subscriptions = SubscriptionYaml.read(resources.documents());
     } catch (ComponentConfigException e) {
       assertThat(e.getMessage()).as("the refusal names the file").contains(FILE);
       return;
@@ -104,8 +107,13 @@ class ComponentYamlFuzzTest {
       assertThat(component.toString()).contains(component.name());
       component.buildingBlock();
       component.inScope("shop");
+      component.metadataValues().forEach((key, value) -> assertThat(value).isNotNull());
+      assertThat(component.isResolved())
+          .isEqualTo(
+              component.metadataValues().values().stream()
+                  .allMatch(MetadataValue.Literal.class::isInstance));
     }
-    for (SubscriptionDefinition subscription : resources.subscriptions()) {
+    for (SubscriptionDefinition subscription : subscriptions) {
       assertThat(subscription.name()).isNotEmpty();
       assertThat(subscription.topic()).isNotEmpty();
       assertThat(subscription.pubsubName()).isNotEmpty();

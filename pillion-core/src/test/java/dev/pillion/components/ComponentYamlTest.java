@@ -15,8 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ComponentYamlTest {
   @TempDir Path dir;
 
-  private final ComponentYaml yaml =
-      ComponentYaml.withEnvironment(Map.of("REDIS_PASSWORD", "s3cret")::get);
+  private final ComponentYaml yaml = ComponentYaml.create();
 
   private Path write(String name, String content) throws IOException {
     return Files.writeString(dir.resolve(name), content);
@@ -58,12 +57,17 @@ class ComponentYamlTest {
     assertThat(definition.version()).isEqualTo("v1");
     assertThat(definition.initTimeout()).isEqualTo(Duration.ofSeconds(90));
     assertThat(definition.ignoreErrors()).isTrue();
-    assertThat(definition.metadata())
+    // References stay references: the runtime resolves them when it loads the component.
+    assertThat(definition.metadataValues())
         .containsExactly(
-            Map.entry("keyPrefix", "name"),
-            Map.entry("actorStateStore", "true"),
-            Map.entry("maxItems", "100"),
-            Map.entry("password", "s3cret"));
+            Map.entry("keyPrefix", MetadataValue.literal("name")),
+            Map.entry("actorStateStore", MetadataValue.literal("true")),
+            Map.entry("maxItems", MetadataValue.literal("100")),
+            Map.entry("password", MetadataValue.envRef("REDIS_PASSWORD")));
+    assertThat(definition.isResolved()).isFalse();
+    assertThatThrownBy(definition::metadata)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("metadata ['password'] refer to values the runtime resolves");
     assertThat(definition.scopes()).containsExactly("orders", "payments");
     assertThat(definition.inScope("orders")).isTrue();
     assertThat(definition.inScope("shipping")).isFalse();
@@ -146,29 +150,57 @@ class ComponentYamlTest {
   }
 
   @Test
-  void secretKeyRefIsNotSupportedYet() throws IOException {
-    assertInvalid(
-        """
-        apiVersion: dapr.io/v1alpha1
-        kind: Component
-        metadata: {name: s}
-        spec:
-          type: state.redis
-          version: v1
-          metadata:
-          - name: redisPassword
-            secretKeyRef: {name: redis, key: password}
-        """,
-        "component 's'",
-        "redisPassword",
-        "secretKeyRef is not supported yet");
+  void secretKeyRefAndAuthAreReadAsData() throws IOException {
+    Path file =
+        write(
+            "redis.yaml",
+            """
+            apiVersion: dapr.io/v1alpha1
+            kind: Component
+            metadata: {name: s}
+            spec:
+              type: state.redis
+              version: v1
+              metadata:
+              - name: redisPassword
+                secretKeyRef: {name: redis, key: password}
+              - name: redisUser
+                secretKeyRef: {name: redis-user}
+            auth:
+              secretStore: vault
+            """);
+    ComponentDefinition definition = yaml.loadFile(file).get(0);
+    assertThat(definition.metadataValues())
+        .containsExactly(
+            Map.entry("redisPassword", MetadataValue.secretKeyRef("redis", "password")),
+            Map.entry("redisUser", MetadataValue.secretKeyRef("redis-user", "")));
+    assertThat(definition.secretStore()).contains("vault");
   }
 
   @Test
-  void authSectionIsNotSupportedYet() throws IOException {
+  void badSecretKeyRefsAndAuthAreErrors() throws IOException {
+    String component =
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\n"
+            + "spec:\n  type: state.in-memory\n  version: v1\n  metadata:\n";
     assertInvalid(
-        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory, version: v1}\nauth: {secretStore: vault}\n",
-        "auth");
+        component + "  - {name: pw, secretKeyRef: {key: password}}\n",
+        "component 's'",
+        "spec.metadata[0] (pw).secretKeyRef.name is missing");
+    assertInvalid(
+        component + "  - {name: pw, secretKeyRef: redis}\n",
+        "spec.metadata[0] (pw).secretKeyRef must be a mapping");
+    assertInvalid(
+        component + "  - {name: pw, secretKeyRef: {name: redis, field: x}}\n",
+        "unknown field 'spec.metadata[0] (pw).secretKeyRef.field'");
+    assertInvalid(
+        component + "  - {name: pw, value: x, secretKeyRef: {name: redis}}\n",
+        "exactly one of 'value', 'envRef' or 'secretKeyRef'");
+    assertInvalid(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory, version: v1}\nauth: {store: vault}\n",
+        "unknown field 'auth.store'");
+    assertInvalid(
+        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec: {type: state.in-memory, version: v1}\nauth: {secretStore: ''}\n",
+        "auth.secretStore is empty");
   }
 
   @Test
@@ -179,18 +211,10 @@ class ComponentYamlTest {
   }
 
   @Test
-  void unsetEnvRefIsAnError() throws IOException {
-    assertInvalid(
-        "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec:\n  type: state.in-memory\n  version: v1\n  metadata:\n  - {name: host, envRef: NOT_SET_ANYWHERE}\n",
-        "spec.metadata[0] (host).envRef",
-        "NOT_SET_ANYWHERE");
-  }
-
-  @Test
   void metadataEntryNeedsValueOrEnvRef() throws IOException {
     assertInvalid(
         "apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata: {name: s}\nspec:\n  type: state.in-memory\n  version: v1\n  metadata:\n  - {name: host}\n",
-        "exactly one of 'value' or 'envRef'");
+        "exactly one of 'value', 'envRef' or 'secretKeyRef'");
   }
 
   @Test

@@ -13,7 +13,9 @@ import dev.pillion.abi.pubsub.BulkPublishRequest;
 import dev.pillion.abi.pubsub.Message;
 import dev.pillion.abi.pubsub.PublishRequest;
 import dev.pillion.abi.pubsub.PullRequest;
+import dev.pillion.block.RuntimeContext;
 import dev.pillion.bundled.BundledComponents;
+import dev.pillion.pubsub.PubSubBuildingBlock;
 import dev.pillion.pubsub.PubSubException;
 import dev.pillion.pubsub.PubSubLimitException;
 import dev.pillion.pubsub.spi.PubSubComponent;
@@ -62,13 +64,14 @@ class InMemoryPubSubDurabilityTest {
 
   private static PubSubComponent fromYaml(Map<String, String> metadata) {
     ComponentDefinition definition =
-        ComponentDefinition.builder("pubsub", PubSubComponentTypes.IN_MEMORY)
+        ComponentDefinition.builder("pubsub", PubSubBuildingBlock.IN_MEMORY)
             .metadata(metadata)
             .build();
-    return PubSubComponentTypes.builtIn()
-        .factory(PubSubComponentTypes.IN_MEMORY)
+    return PubSubBuildingBlock.create()
+        .builtInTypes()
+        .factory(PubSubBuildingBlock.IN_MEMORY)
         .orElseThrow()
-        .create(definition, host);
+        .create(definition, RuntimeContext.builder(host).build());
   }
 
   private static PubSubComponent overStore(KeyValueModule store) {

@@ -7,6 +7,7 @@ import dev.pillion.Pillion;
 import dev.pillion.components.ComponentConfigException;
 import dev.pillion.pubsub.AppChannel;
 import dev.pillion.pubsub.CloudEvents;
+import dev.pillion.pubsub.DeclaredSubscriptions;
 import dev.pillion.pubsub.DeliveryResult;
 import dev.pillion.pubsub.Event;
 import dev.pillion.pubsub.PublishRequest;
@@ -195,7 +196,7 @@ class DeclarativeSubscriptionTest {
           @Override
           public void close() {}
         };
-    Logger logger = Logger.getLogger(Pillion.class.getName());
+    Logger logger = Logger.getLogger(DeclaredSubscriptions.class.getName());
     logger.addHandler(capture);
     BlockingQueue<String> delivered = new LinkedBlockingQueue<>();
     try (Pillion runtime = Pillion.builder().resourcesPath(resources).appId("app").build()) {

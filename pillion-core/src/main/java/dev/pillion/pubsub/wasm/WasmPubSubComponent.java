@@ -1,6 +1,5 @@
 package dev.pillion.pubsub.wasm;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import dev.pillion.abi.GuestError;
@@ -20,6 +19,7 @@ import dev.pillion.abi.pubsub.PullRequest;
 import dev.pillion.abi.pubsub.PullResponse;
 import dev.pillion.abi.pubsub.SubscribeRequest;
 import dev.pillion.abi.pubsub.UnsubscribeRequest;
+import dev.pillion.block.wasm.ContractClient;
 import dev.pillion.pubsub.InvalidPublishException;
 import dev.pillion.pubsub.PubSubException;
 import dev.pillion.pubsub.PubSubLimitException;
@@ -38,13 +38,29 @@ import java.util.Set;
  * 2).
  */
 public final class WasmPubSubComponent implements PubSubComponent {
+  /** The pub/sub block's exceptions for failed calls. */
+  private static final ContractClient.ErrorMapping ERRORS =
+      new ContractClient.ErrorMapping() {
+        @Override
+        public RuntimeException failure(String component, String message, Throwable cause) {
+          return new PubSubException(component, message, cause);
+        }
+
+        @Override
+        public RuntimeException translate(String component, ComponentCallException e, String key) {
+          return WasmPubSubComponent.translate(component, e);
+        }
+      };
+
   private final String name;
+  private final ContractClient client;
   private final WasmComponent component;
   private final Set<String> features;
 
-  private WasmPubSubComponent(String name, WasmComponent component, Set<String> features) {
-    this.name = name;
-    this.component = component;
+  private WasmPubSubComponent(ContractClient client, Set<String> features) {
+    this.name = client.name();
+    this.client = client;
+    this.component = client.wasm();
     this.features = features;
   }
 
@@ -58,50 +74,27 @@ public final class WasmPubSubComponent implements PubSubComponent {
    */
   public static WasmPubSubComponent load(
       WasmHost host, ComponentSpec spec, Map<String, String> properties) {
-    String name = spec.name();
-    byte[] init =
+    InitRequest init =
         InitRequest.newBuilder()
-            .setMetadata(Metadata.newBuilder().setName(name).putAllProperties(properties))
-            .build()
-            .toByteArray();
-    WasmComponent component =
-        host.load(
-            spec.toBuilder()
-                .contract(PubSubComponentContract.CONTRACT)
-                .initializer(
-                    instance -> {
-                      try {
-                        instance.call(PubSubComponentContract.INIT, init);
-                      } catch (GuestErrorException e) {
-                        throw new PubSubException(name, "init failed: " + e.error().text(), e);
-                      }
-                    })
-                .build());
-    try {
-      FeaturesResponse features =
-          decode(
-              name,
-              PubSubComponentContract.FEATURES,
-              FeaturesResponse.parser(),
-              call(
-                  name,
-                  component,
-                  PubSubComponentContract.FEATURES,
-                  FeaturesRequest.getDefaultInstance()));
-      return new WasmPubSubComponent(name, component, Set.copyOf(features.getFeaturesList()));
-    } catch (RuntimeException e) {
-      component.close();
-      throw e;
-    }
-  }
-
-  private static byte[] call(
-      String name, WasmComponent component, String method, MessageLite request) {
-    try {
-      return component.call(method, request.toByteArray());
-    } catch (ComponentCallException e) {
-      throw translate(name, e);
-    }
+            .setMetadata(Metadata.newBuilder().setName(spec.name()).putAllProperties(properties))
+            .build();
+    return ContractClient.load(
+        host,
+        spec,
+        PubSubComponentContract.CONTRACT,
+        PubSubComponentContract.INIT,
+        init,
+        ERRORS,
+        client ->
+            new WasmPubSubComponent(
+                client,
+                Set.copyOf(
+                    client
+                        .call(
+                            PubSubComponentContract.FEATURES,
+                            FeaturesRequest.getDefaultInstance(),
+                            FeaturesResponse.parser())
+                        .getFeaturesList())));
   }
 
   /**
@@ -121,17 +114,13 @@ public final class WasmPubSubComponent implements PubSubComponent {
     return new PubSubException(name, e.getMessage(), e);
   }
 
+  /** Decodes a response (aliasing its bytes) as the contract client does. */
   static <T> T decode(String name, String method, Parser<T> parser, byte[] bytes) {
-    try {
-      return parser.parseFrom(bytes);
-    } catch (InvalidProtocolBufferException e) {
-      throw new PubSubException(
-          name, "component returned a malformed response to " + method + ": " + e.getMessage(), e);
-    }
+    return ContractClient.decode(name, method, parser, bytes, ERRORS);
   }
 
   private byte[] call(String method, MessageLite request) {
-    return call(name, component, method, request);
+    return client.call(method, request, "");
   }
 
   @Override
@@ -219,6 +208,6 @@ public final class WasmPubSubComponent implements PubSubComponent {
 
   @Override
   public void close() {
-    component.close();
+    client.close();
   }
 }

@@ -1,7 +1,5 @@
 package dev.pillion.state.wasm;
 
-import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import dev.pillion.abi.GuestError;
@@ -21,6 +19,7 @@ import dev.pillion.abi.state.Metadata;
 import dev.pillion.abi.state.PingRequest;
 import dev.pillion.abi.state.SetRequest;
 import dev.pillion.abi.state.TransactRequest;
+import dev.pillion.block.wasm.ContractClient;
 import dev.pillion.state.BulkStateException;
 import dev.pillion.state.EtagException;
 import dev.pillion.state.EtagInvalidException;
@@ -32,7 +31,6 @@ import dev.pillion.state.StateLimitException;
 import dev.pillion.state.StateNotSupportedException;
 import dev.pillion.state.spi.StateComponent;
 import dev.pillion.wasm.ComponentCallException;
-import dev.pillion.wasm.ComponentCaller;
 import dev.pillion.wasm.ComponentSpec;
 import dev.pillion.wasm.GuestErrorException;
 import dev.pillion.wasm.MessageTooLargeException;
@@ -48,13 +46,34 @@ import java.util.Set;
  * StateComponent} fallbacks otherwise.
  */
 public final class WasmStateComponent implements StateComponent {
+  /** The state block's exceptions for failed calls. */
+  private static final ContractClient.ErrorMapping ERRORS =
+      new ContractClient.ErrorMapping() {
+        @Override
+        public RuntimeException failure(String component, String message, Throwable cause) {
+          return new StateException(component, message, cause);
+        }
+
+        @Override
+        public RuntimeException translate(String component, ComponentCallException e, String key) {
+          if (e instanceof GuestErrorException guest) {
+            return WasmStateComponent.translate(component, guest, key);
+          }
+          if (e instanceof MessageTooLargeException) {
+            return new StateLimitException(
+                component, e.getMessage() + " (raise the component's wasm.maxMessageBytes)", e);
+          }
+          return new StateException(component, e.getMessage(), e);
+        }
+      };
+
   private final String name;
-  private final WasmComponent component;
+  private final ContractClient client;
   private final Set<String> features;
 
-  private WasmStateComponent(String name, WasmComponent component, Set<String> features) {
-    this.name = name;
-    this.component = component;
+  private WasmStateComponent(ContractClient client, Set<String> features) {
+    this.name = client.name();
+    this.client = client;
     this.features = features;
   }
 
@@ -62,50 +81,33 @@ public final class WasmStateComponent implements StateComponent {
    * Loads a module and initializes every instance with the component's metadata.
    *
    * @param host the Wasm host
-   * @param spec the module to load; its initializer is replaced by the state contract's {@code
-   *     init}
+   * @param spec the module to load; its contract and initializer are set here
    * @param properties the metadata properties passed to {@code store_init}
    * @return the ready component
    */
   public static WasmStateComponent load(
       WasmHost host, ComponentSpec spec, Map<String, String> properties) {
-    String name = spec.name();
-    byte[] init =
+    InitRequest init =
         InitRequest.newBuilder()
-            .setMetadata(Metadata.newBuilder().setName(name).putAllProperties(properties))
-            .build()
-            .toByteArray();
-    ComponentSpec loadSpec =
-        spec.toBuilder()
-            .contract(StateStoreContract.CONTRACT)
-            .initializer(instance -> callInit(name, instance, init))
+            .setMetadata(Metadata.newBuilder().setName(spec.name()).putAllProperties(properties))
             .build();
-    WasmComponent component = host.load(loadSpec);
-    try {
-      FeaturesResponse features =
-          decode(
-              name,
-              StateStoreContract.FEATURES,
-              FeaturesResponse.parser(),
-              call(
-                  name,
-                  component,
-                  StateStoreContract.FEATURES,
-                  FeaturesRequest.getDefaultInstance(),
-                  ""));
-      return new WasmStateComponent(name, component, Set.copyOf(features.getFeaturesList()));
-    } catch (RuntimeException e) {
-      component.close();
-      throw e;
-    }
-  }
-
-  private static void callInit(String name, ComponentCaller instance, byte[] init) {
-    try {
-      instance.call(StateStoreContract.INIT, init);
-    } catch (GuestErrorException e) {
-      throw new StateException(name, "init failed: " + e.error().text(), e);
-    }
+    return ContractClient.load(
+        host,
+        spec,
+        StateStoreContract.CONTRACT,
+        StateStoreContract.INIT,
+        init,
+        ERRORS,
+        client ->
+            new WasmStateComponent(
+                client,
+                Set.copyOf(
+                    client
+                        .call(
+                            StateStoreContract.FEATURES,
+                            FeaturesRequest.getDefaultInstance(),
+                            FeaturesResponse.parser())
+                        .getFeaturesList())));
   }
 
   /**
@@ -114,7 +116,7 @@ public final class WasmStateComponent implements StateComponent {
    * @return the component
    */
   public WasmComponent wasm() {
-    return component;
+    return client.wasm();
   }
 
   @Override
@@ -129,36 +131,35 @@ public final class WasmStateComponent implements StateComponent {
 
   @Override
   public GetResponse get(GetRequest request) {
-    return decode(
-        name,
+    return client.decode(
         StateStoreContract.GET,
         GetResponse.parser(),
-        call(StateStoreContract.GET, request, request.getKey()));
+        client.call(StateStoreContract.GET, request, request.getKey()));
   }
 
   @Override
   public void set(SetRequest request) {
-    call(StateStoreContract.SET, request, request.getKey());
+    client.call(StateStoreContract.SET, request, request.getKey());
   }
 
   @Override
   public void delete(DeleteRequest request) {
-    call(StateStoreContract.DELETE, request, request.getKey());
+    client.call(StateStoreContract.DELETE, request, request.getKey());
   }
 
   @Override
   public List<BulkGetItem> bulkGet(BulkGetRequest request) {
-    if (!component.hasMethod(StateStoreContract.BULK_GET)) {
+    if (!client.hasMethod(StateStoreContract.BULK_GET)) {
       return StateComponent.super.bulkGet(request);
     }
-    byte[] response = call(StateStoreContract.BULK_GET, request, "");
-    return decode(name, StateStoreContract.BULK_GET, BulkGetResponse.parser(), response)
+    return client
+        .call(StateStoreContract.BULK_GET, request, BulkGetResponse.parser())
         .getItemsList();
   }
 
   @Override
   public void bulkSet(BulkSetRequest request) {
-    if (!component.hasMethod(StateStoreContract.BULK_SET)) {
+    if (!client.hasMethod(StateStoreContract.BULK_SET)) {
       StateComponent.super.bulkSet(request);
       return;
     }
@@ -167,7 +168,7 @@ public final class WasmStateComponent implements StateComponent {
 
   @Override
   public void bulkDelete(BulkDeleteRequest request) {
-    if (!component.hasMethod(StateStoreContract.BULK_DELETE)) {
+    if (!client.hasMethod(StateStoreContract.BULK_DELETE)) {
       StateComponent.super.bulkDelete(request);
       return;
     }
@@ -176,7 +177,7 @@ public final class WasmStateComponent implements StateComponent {
 
   private void bulkCall(String method, MessageLite request, String operation) {
     try {
-      call(method, request, "");
+      client.call(method, request, "");
     } catch (StateException e) {
       String key = keyOf(e);
       throw new BulkStateException(
@@ -193,37 +194,19 @@ public final class WasmStateComponent implements StateComponent {
 
   @Override
   public void transact(TransactRequest request) {
-    if (!component.hasMethod(StateStoreContract.TRANSACT)
+    if (!client.hasMethod(StateStoreContract.TRANSACT)
         || !features.contains(StateFeature.TRANSACTIONAL)) {
       throw new StateNotSupportedException(
           name,
           "transactions are not supported by this component (it does not export store_transact)");
     }
-    call(StateStoreContract.TRANSACT, request, "");
+    client.call(StateStoreContract.TRANSACT, request, "");
   }
 
   @Override
   public void ping() {
-    if (component.hasMethod(StateStoreContract.PING)) {
-      call(StateStoreContract.PING, PingRequest.getDefaultInstance(), "");
-    }
-  }
-
-  private byte[] call(String method, MessageLite request, String key) {
-    return call(name, component, method, request, key);
-  }
-
-  private static byte[] call(
-      String name, WasmComponent component, String method, MessageLite request, String key) {
-    try {
-      return component.call(method, request.toByteArray());
-    } catch (GuestErrorException e) {
-      throw translate(name, e, key);
-    } catch (MessageTooLargeException e) {
-      throw new StateLimitException(
-          name, e.getMessage() + " (raise the component's wasm.maxMessageBytes)", e);
-    } catch (ComponentCallException e) {
-      throw new StateException(name, e.getMessage(), e);
+    if (client.hasMethod(StateStoreContract.PING)) {
+      client.call(StateStoreContract.PING, PingRequest.getDefaultInstance(), "");
     }
   }
 
@@ -249,29 +232,13 @@ public final class WasmStateComponent implements StateComponent {
     return new StateException(name, e.getMessage(), e);
   }
 
+  /** Decodes a response as every call does, for the fuzz test. */
   static <T> T decode(String name, String method, Parser<T> parser, byte[] bytes) {
-    try {
-      // The response array is ours alone: let bytes fields alias it instead of copying.
-      CodedInputStream input = CodedInputStream.newInstance(bytes);
-      input.enableAliasing(true);
-      T message = parser.parseFrom(input);
-      input.checkLastTagWas(0);
-      return message;
-    } catch (InvalidProtocolBufferException e) {
-      throw new StateException(
-          name,
-          "component returned a malformed response to "
-              + method
-              + " ("
-              + bytes.length
-              + " bytes): "
-              + e.getMessage(),
-          e);
-    }
+    return ContractClient.decode(name, method, parser, bytes, ERRORS);
   }
 
   @Override
   public void close() {
-    component.close();
+    client.close();
   }
 }

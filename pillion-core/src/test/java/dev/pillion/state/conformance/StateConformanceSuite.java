@@ -16,6 +16,7 @@ import dev.pillion.state.KeyPrefix;
 import dev.pillion.state.SaveRequest;
 import dev.pillion.state.StateFeature;
 import dev.pillion.state.StateItem;
+import dev.pillion.state.StateNotSupportedException;
 import dev.pillion.state.StateStore;
 import dev.pillion.state.TransactionOperation;
 import dev.pillion.state.spi.StateComponent;
@@ -34,6 +35,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
@@ -43,6 +45,11 @@ import org.junit.jupiter.api.Test;
  * Every state component runs it: subclasses only say how to create a fresh component. Requests go
  * through the building block ({@link DefaultStateStore}) with the default key prefix for app id
  * {@value #APP_ID}.
+ *
+ * <p>Scenarios of an optional operation run only for components that declare it, as contrib gates
+ * its scenarios on a component's features: etags ({@link StateFeature#ETAG}), transactions ({@link
+ * StateFeature#TRANSACTIONAL}), TTL ({@link StateFeature#TTL}); a component declaring none of them
+ * runs the rest, and the block's refusal of what it does not declare.
  */
 public abstract class StateConformanceSuite {
   protected static final String APP_ID = "conformance";
@@ -79,10 +86,41 @@ public abstract class StateConformanceSuite {
     return item.orElseThrow();
   }
 
+  /** Skips the calling test unless the component declares the feature. */
+  protected void requires(String feature) {
+    Assumptions.assumeTrue(
+        store.features().contains(feature),
+        () -> "the component does not declare " + feature + "; its scenarios do not apply");
+  }
+
   @Test
-  void reportsEtagTransactionalAndTtlFeatures() {
+  void declaresOnlyDaprsStateFeatures() {
     assertThat(store.features())
-        .contains(StateFeature.ETAG, StateFeature.TRANSACTIONAL, StateFeature.TTL);
+        .isSubsetOf(
+            StateFeature.ETAG,
+            StateFeature.TRANSACTIONAL,
+            StateFeature.TTL,
+            StateFeature.QUERY_API,
+            "ACTOR",
+            "PARTITION_KEY");
+  }
+
+  @Test
+  void theBlockRefusesOperationsTheComponentDoesNotDeclare() {
+    if (!store.features().contains(StateFeature.TRANSACTIONAL)) {
+      assertThatThrownBy(
+              () ->
+                  store.transact(
+                      List.of(TransactionOperation.upsert(SaveRequest.builder("k", "v").build())),
+                      Map.of()))
+          .isInstanceOf(StateNotSupportedException.class);
+    }
+    if (!store.features().contains(StateFeature.TTL)) {
+      assertThatThrownBy(() -> store.save(SaveRequest.builder("k", "v").ttlInSeconds(10).build()))
+          .isInstanceOf(StateNotSupportedException.class);
+    }
+    // Either way the component itself is untouched by a refused request.
+    assertThat(store.get("k")).isEmpty();
   }
 
   @Nested
@@ -107,7 +145,7 @@ public abstract class StateConformanceSuite {
       store.save("empty", new byte[0]);
       StateItem item = require("empty");
       assertThat(item.value()).isEmpty();
-      assertThat(item.etag()).isPresent();
+      assertThat(item.etag().isPresent()).isEqualTo(store.features().contains(StateFeature.ETAG));
     }
 
     @Test
@@ -203,7 +241,8 @@ public abstract class StateConformanceSuite {
       assertThat(items.get(1).item()).isEmpty();
       assertThat(items.get(1).error()).isEmpty();
       assertThat(items.get(2).item()).map(StateItem::valueAsString).contains("three");
-      assertThat(items.get(2).item().flatMap(StateItem::etag)).isPresent();
+      assertThat(items.get(2).item().flatMap(StateItem::etag).isPresent())
+          .isEqualTo(store.features().contains(StateFeature.ETAG));
     }
 
     @Test
@@ -213,6 +252,7 @@ public abstract class StateConformanceSuite {
 
     @Test
     void bulkSaveFailureNamesTheKey() {
+      requires(StateFeature.ETAG);
       store.save("p1", "v1");
       store.save("p2", "v2");
       List<SaveRequest> batch =
@@ -235,6 +275,11 @@ public abstract class StateConformanceSuite {
 
   @Nested
   class Etags {
+    @BeforeEach
+    void requiresFeature() {
+      requires(StateFeature.ETAG);
+    }
+
     @Test
     void everyWriteGetsANewEtag() {
       Set<String> etags = new HashSet<>();
@@ -288,6 +333,11 @@ public abstract class StateConformanceSuite {
 
   @Nested
   class FirstWrite {
+    @BeforeEach
+    void requiresFeature() {
+      requires(StateFeature.ETAG);
+    }
+
     @Test
     void firstWriteWithoutEtagCreatesNewKey() {
       store.save(SaveRequest.builder("fw", "first").concurrency(Concurrency.FIRST_WRITE).build());
@@ -337,6 +387,11 @@ public abstract class StateConformanceSuite {
 
   @Nested
   class Transactions {
+    @BeforeEach
+    void requiresFeature() {
+      requires(StateFeature.TRANSACTIONAL);
+    }
+
     @Test
     void upsertsAndDeletesApplyTogether() {
       store.save("t-delete", "x");
@@ -398,6 +453,7 @@ public abstract class StateConformanceSuite {
 
     @Test
     void etagsChangeForEveryUpsert() {
+      requires(StateFeature.ETAG);
       store.save("tx-etag", "v1");
       String before = require("tx-etag").etag().orElseThrow();
       store.transact(
@@ -410,6 +466,11 @@ public abstract class StateConformanceSuite {
 
   @Nested
   class Ttl {
+    @BeforeEach
+    void requiresFeature() {
+      requires(StateFeature.TTL);
+    }
+
     @Test
     void invalidTtlIsRejected() {
       for (String bad : List.of("foo", "1.5", "-2")) {
@@ -517,6 +578,7 @@ public abstract class StateConformanceSuite {
 
     @Test
     void etagMismatchNamesTheApplicationKey() {
+      requires(StateFeature.ETAG);
       store.save("pk", "v");
       assertThatThrownBy(() -> store.save(SaveRequest.builder("pk", "w").etag("wrong").build()))
           .isInstanceOfSatisfying(
@@ -532,6 +594,7 @@ public abstract class StateConformanceSuite {
      */
     @Test
     void etagRetriesMakeConcurrentIncrementsExact() throws Exception {
+      requires(StateFeature.ETAG);
       int threads = 8;
       int incrementsPerThread = 150;
       store.save("counter", "0");

@@ -1,0 +1,219 @@
+package dev.pillion.block.wasm;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
+import com.google.protobuf.UnsafeByteOperations;
+import dev.pillion.abi.ServiceContract;
+import dev.pillion.wasm.ComponentCallException;
+import dev.pillion.wasm.ComponentSpec;
+import dev.pillion.wasm.GuestErrorException;
+import dev.pillion.wasm.WasmComponent;
+import dev.pillion.wasm.WasmHost;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * A Wasm component as every building block's adapter talks to it: loaded with its contract, each
+ * instance initialized with the contract's {@code init}, called with protobuf messages, its
+ * responses decoded (aliasing the response bytes, which belong to the call alone), and every
+ * failure turned into the block's exception by the block's {@link ErrorMapping}. Thread-safe as the
+ * {@link WasmComponent} is.
+ */
+public final class ContractClient implements AutoCloseable {
+  private final String name;
+  private final WasmComponent component;
+  private final ErrorMapping errors;
+
+  private ContractClient(String name, WasmComponent component, ErrorMapping errors) {
+    this.name = name;
+    this.component = component;
+    this.errors = errors;
+  }
+
+  /** How a building block names what went wrong in a component call. */
+  public interface ErrorMapping {
+    /**
+     * The block's general exception.
+     *
+     * @param component the component's name
+     * @param message what went wrong
+     * @param cause the underlying failure
+     * @return the exception, naming the component
+     */
+    RuntimeException failure(String component, String message, Throwable cause);
+
+    /**
+     * The block's exception for a call that failed: a guest's coded error to its typed exception,
+     * anything else to {@link #failure}.
+     *
+     * @param component the component's name
+     * @param e the failure
+     * @param key the key the request was about, or empty
+     * @return the exception, naming the component
+     */
+    RuntimeException translate(String component, ComponentCallException e, String key);
+  }
+
+  /**
+   * Loads a module, initializes every instance with {@code init}, and opens an adapter over it; the
+   * module is closed again if opening fails.
+   *
+   * @param <T> the adapter type
+   * @param host the Wasm host
+   * @param spec the module to load; its contract and initializer are set here
+   * @param contract the contract the module must export
+   * @param initMethod the contract's init method
+   * @param initRequest the init request
+   * @param errors the block's error mapping
+   * @param open builds the adapter over the client (typically calling the contract's features)
+   * @return the adapter
+   */
+  public static <T> T load(
+      WasmHost host,
+      ComponentSpec spec,
+      ServiceContract contract,
+      String initMethod,
+      MessageLite initRequest,
+      ErrorMapping errors,
+      Function<ContractClient, T> open) {
+    String name = spec.name();
+    byte[] init = initRequest.toByteArray();
+    WasmComponent component =
+        host.load(
+            spec.toBuilder()
+                .contract(contract)
+                .initializer(
+                    instance -> {
+                      try {
+                        instance.call(initMethod, init);
+                      } catch (GuestErrorException e) {
+                        throw errors.failure(name, "init failed: " + e.error().text(), e);
+                      }
+                    })
+                .build());
+    ContractClient client = new ContractClient(name, component, errors);
+    try {
+      return open.apply(client);
+    } catch (RuntimeException e) {
+      component.close();
+      throw e;
+    }
+  }
+
+  /**
+   * The component's name.
+   *
+   * @return the name
+   */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * The underlying Wasm component.
+   *
+   * @return the component
+   */
+  public WasmComponent wasm() {
+    return component;
+  }
+
+  /**
+   * Whether the module exports an optional method of its contract.
+   *
+   * @param method the method
+   * @return true if exported
+   */
+  public boolean hasMethod(String method) {
+    return component.hasMethod(method);
+  }
+
+  /**
+   * Calls a method.
+   *
+   * @param method the method
+   * @param request the request
+   * @param key the key the request is about (named by errors that lack one), or empty
+   * @return the response bytes, the caller's alone
+   * @throws RuntimeException the block's exception when the call fails
+   */
+  public byte[] call(String method, MessageLite request, String key) {
+    try {
+      return component.call(method, request.toByteArray());
+    } catch (ComponentCallException e) {
+      throw errors.translate(name, e, key);
+    }
+  }
+
+  /**
+   * Calls a method and decodes its response.
+   *
+   * @param <T> the response type
+   * @param method the method
+   * @param request the request
+   * @param parser the response's parser
+   * @return the response
+   * @throws RuntimeException the block's exception when the call fails or the response is malformed
+   */
+  public <T> T call(String method, MessageLite request, Parser<T> parser) {
+    return decode(name, method, parser, call(method, request, ""), errors);
+  }
+
+  /**
+   * Decodes a response.
+   *
+   * @param <T> the response type
+   * @param method the method that answered
+   * @param parser the response's parser
+   * @param bytes the response
+   * @return the message
+   * @throws RuntimeException the block's failure when the bytes are not the message
+   */
+  public <T> T decode(String method, Parser<T> parser, byte[] bytes) {
+    return decode(name, method, parser, bytes, errors);
+  }
+
+  /**
+   * Decodes a response, aliasing {@code bytes}: bytes fields of the message share the array instead
+   * of copying it, so it must not be modified afterwards.
+   *
+   * @param <T> the response type
+   * @param component the component's name
+   * @param method the method that answered
+   * @param parser the response's parser
+   * @param bytes the response
+   * @param errors the block's error mapping
+   * @return the message
+   * @throws RuntimeException the block's failure when the bytes are not the message
+   */
+  public static <T> T decode(
+      String component, String method, Parser<T> parser, byte[] bytes, ErrorMapping errors) {
+    Objects.requireNonNull(bytes, "bytes");
+    try {
+      // Aliasing needs an input marked immutable: CodedInputStream.newInstance(byte[]) copies
+      // bytes fields whatever enableAliasing says; a wrapped ByteString's input does not.
+      CodedInputStream input = UnsafeByteOperations.unsafeWrap(bytes).newCodedInput();
+      input.enableAliasing(true);
+      T message = parser.parseFrom(input);
+      input.checkLastTagWas(0);
+      return message;
+    } catch (InvalidProtocolBufferException e) {
+      throw errors.failure(
+          component,
+          "component returned a malformed response to "
+              + method
+              + " ("
+              + bytes.length
+              + " bytes): "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  @Override
+  public void close() {
+    component.close();
+  }
+}
