@@ -610,7 +610,7 @@ class RunCommandTest {
     assertThat(lines).isNotEmpty().allSatisfy(line -> assertThat(line).matches(LOG_LINE));
     assertThat(result.out()).doesNotContain("lambda$");
     int starting = indexOf(lines, "[cli] pillion starting: app-id logs");
-    int loaded = indexOf(lines, "[Pillion] loaded component 'statestore'");
+    int loaded = indexOf(lines, "[ComponentLoader] loaded component 'statestore'");
     int ready = indexOf(lines, "[cli] pillion ready");
     assertThat(starting).isLessThan(loaded).isLessThan(ready);
     assertThat(lines.get(ready))
@@ -657,7 +657,7 @@ class RunCommandTest {
 
     Result info = run("run", "--app-id", "normal", "--", "true");
     assertThat(info.out())
-        .contains("INFO  [Pillion] loaded component 'statestore'")
+        .contains("INFO  [ComponentLoader] loaded component 'statestore'")
         .doesNotContain("DEBUG");
 
     Result warn = run("run", "--app-id", "quiet", "--log-level", "WARN", "--", "true");
@@ -717,7 +717,7 @@ class RunCommandTest {
         .containsPattern(
             "INFO  \\[api\\] gRPC API called: /dapr\\.proto\\.runtime\\.v1\\.Dapr/GetState,"
                 + " status OK, [0-9.]+ ms")
-        .doesNotContain("[Pillion] loaded component");
+        .doesNotContain("[ComponentLoader] loaded component");
   }
 
   /** An app behind --app-port, served from this JVM: its handlers run on threads of their own. */
