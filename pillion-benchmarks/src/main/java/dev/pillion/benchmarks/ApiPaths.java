@@ -2,8 +2,8 @@ package dev.pillion.benchmarks;
 
 import dev.pillion.Pillion;
 import dev.pillion.components.ComponentDefinition;
+import dev.pillion.sdk.embedded.EmbeddedDapr;
 import dev.pillion.server.PillionServer;
-import dev.pillion.server.embedded.EmbeddedDapr;
 import dev.pillion.state.StateStore;
 import io.dapr.client.DaprClient;
 import io.dapr.client.DaprClientBuilder;

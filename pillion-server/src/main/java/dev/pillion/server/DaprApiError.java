@@ -127,6 +127,24 @@ public record DaprApiError(
   }
 
   /**
+   * A call into a blocking component refused because its executor is full (every thread busy and
+   * the queue at capacity): 429 / RESOURCE_EXHAUSTED, so the client backs off and retries, as for
+   * any other overload.
+   *
+   * @param component the component called
+   * @param why what is full
+   * @return the error
+   */
+  public static DaprApiError componentBusy(String component, String why) {
+    return new DaprApiError(
+        429,
+        "ERR_TOO_MANY_REQUESTS",
+        Status.Code.RESOURCE_EXHAUSTED,
+        "ERR_TOO_MANY_REQUESTS",
+        "the call to component '" + component + "' was refused: " + why);
+  }
+
+  /**
    * A missing or wrong API token.
    *
    * @return the error

@@ -7,14 +7,13 @@ import dev.pillion.pubsub.Subscription;
 import dev.pillion.pubsub.SubscriptionDefinition;
 import dev.pillion.server.grpc.ApiLogInterceptor;
 import dev.pillion.server.grpc.ApiTokenInterceptor;
-import dev.pillion.server.grpc.DaprGrpcService;
-import dev.pillion.server.grpc.DaprServiceDefinition;
 import dev.pillion.server.http.ApiLogHandler;
 import dev.pillion.server.http.ConnectionLimiter;
 import dev.pillion.server.http.HttpApiHandler;
 import dev.pillion.server.http.HttpAppChannel;
-import dev.pillion.server.http.HttpLimits;
 import dev.pillion.server.http.HttpServerPipeline;
+import dev.pillion.server.spi.ApiModule;
+import dev.pillion.server.spi.ComponentCalls;
 import io.grpc.Server;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
@@ -34,9 +33,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Serves a runtime through Dapr's HTTP API (default port 3500) and gRPC API (default port 50001),
@@ -73,7 +78,9 @@ public final class PillionServer implements AutoCloseable {
   private final Optional<Integer> appPort;
   private final int appMaxConcurrency;
   private final boolean apiLogging;
-  private final MetadataGateway metadata;
+  private final BlockingCalls blockingCalls;
+  private final DaprApi api;
+  private Optional<ThreadPoolExecutor> blockingExecutor = Optional.empty();
   private final List<Subscription> appSubscriptions = new ArrayList<>();
   private final Object appLock = new Object();
   private final Readiness readiness;
@@ -104,11 +111,20 @@ public final class PillionServer implements AutoCloseable {
     this.appPort = builder.appPort;
     this.appMaxConcurrency = builder.appMaxConcurrency;
     this.apiLogging = builder.apiLogging;
-    this.metadata = new MetadataGateway(runtime, RUNTIME_VERSION);
+    this.blockingCalls = builder.blockingCalls;
     this.readiness =
         appPort
             .map(port -> Readiness.waitingFor("the app on port " + port + " to accept connections"))
             .orElseGet(Readiness::ready);
+    Runnable shutdown = () -> new Thread(this::close, "pillion-shutdown").start();
+    DaprApi.Builder apiBuilder =
+        DaprApi.builder()
+            .runtime(runtime)
+            .readiness(readiness)
+            .shutdown(shutdown)
+            .calls(componentCalls());
+    builder.extraModules.forEach(apiBuilder::module);
+    this.api = apiBuilder.build();
   }
 
   /**
@@ -127,12 +143,8 @@ public final class PillionServer implements AutoCloseable {
    * @throws PillionException when a port cannot be bound
    */
   public PillionServer start() {
-    Runnable shutdown = () -> new Thread(this::close, "pillion-shutdown").start();
-    StateGateway gateway = new StateGateway(runtime);
     try {
-      DaprGrpcService service =
-          new DaprGrpcService(gateway, new PubSubGateway(runtime), shutdown, metadata);
-      ServerServiceDefinition definition = DaprServiceDefinition.bind(service);
+      ServerServiceDefinition definition = api.grpcService();
       if (apiToken.isPresent()) {
         definition =
             ServerInterceptors.intercept(definition, new ApiTokenInterceptor(apiToken.get()));
@@ -143,14 +155,15 @@ public final class PillionServer implements AutoCloseable {
       }
       grpcServer =
           NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, requestedGrpcPort))
-              // State calls take microseconds: run them on the transport thread, not an executor
-              // hand-off.
+              // Calls into components take microseconds: run them on the transport thread, not an
+              // executor hand-off (blocking components get their own executor, see BlockingCalls).
               .directExecutor()
               .maxInboundMessageSize(maxBodyBytes)
               .addService(definition)
               .build()
               .start();
     } catch (IOException e) {
+      blockingExecutor.ifPresent(ThreadPoolExecutor::shutdownNow);
       throw new PillionException(
           "cannot bind the gRPC API to "
               + bindAddress
@@ -160,15 +173,7 @@ public final class PillionServer implements AutoCloseable {
               + e.getMessage(),
           e);
     }
-    HttpApiHandler handler =
-        new HttpApiHandler(
-            gateway,
-            new PubSubGateway(runtime),
-            apiToken,
-            shutdown,
-            metadata,
-            httpLimits,
-            readiness);
+    HttpApiHandler handler = new HttpApiHandler(api, apiToken, httpLimits);
     boss = new NioEventLoopGroup(1);
     workers = new NioEventLoopGroup();
     try {
@@ -194,6 +199,7 @@ public final class PillionServer implements AutoCloseable {
           bootstrap.bind(new InetSocketAddress(bindAddress, requestedHttpPort)).sync().channel();
     } catch (Exception e) {
       grpcServer.shutdownNow();
+      blockingExecutor.ifPresent(ThreadPoolExecutor::shutdownNow);
       boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       throw new PillionException(
@@ -219,6 +225,46 @@ public final class PillionServer implements AutoCloseable {
             + ":"
             + grpcPort());
     return this;
+  }
+
+  /**
+   * Calls into blocking components go to a bounded executor of daemon threads, created when the
+   * first such call arrives; a server without blocking components has no executor at all.
+   */
+  private ComponentCalls componentCalls() {
+    if (!blockingCalls.any()) {
+      return ComponentCalls.inline();
+    }
+    int threads = blockingCalls.threads();
+    int capacity = blockingCalls.queueCapacity();
+    BlockingQueue<Runnable> queue =
+        capacity == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(capacity);
+    AtomicInteger created = new AtomicInteger();
+    ThreadPoolExecutor executor =
+        new ThreadPoolExecutor(
+            threads,
+            threads,
+            1,
+            TimeUnit.MINUTES,
+            queue,
+            work -> {
+              Thread thread = new Thread(work, "pillion-blocking-" + created.incrementAndGet());
+              thread.setDaemon(true);
+              return thread;
+            },
+            (work, full) -> {
+              throw new RejectedExecutionException(
+                  full.isShutdown()
+                      ? "the server is closing"
+                      : "all "
+                          + threads
+                          + " threads for blocking components are busy and "
+                          + capacity
+                          + " calls are waiting (BlockingCalls threads and queueCapacity)");
+            });
+    executor.allowCoreThreadTimeOut(true);
+    blockingExecutor = Optional.of(executor);
+    return ComponentCalls.create(blockingCalls::isBlocking, executor);
   }
 
   /**
@@ -313,7 +359,7 @@ public final class PillionServer implements AutoCloseable {
    * @throws DaprApiException when the extended metadata would pass its size limit
    */
   public void setMetadata(String key, String value) {
-    metadata.put(key, value);
+    api.context().metadata().put(key, value);
   }
 
   /**
@@ -366,6 +412,20 @@ public final class PillionServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
+    // Calls into blocking components finish before the event loops stop, so their answers are
+    // written.
+    blockingExecutor.ifPresent(
+        executor -> {
+          executor.shutdown();
+          try {
+            if (!executor.awaitTermination(graceMillis, TimeUnit.MILLISECONDS)) {
+              executor.shutdownNow();
+            }
+          } catch (InterruptedException e) {
+            executor.shutdownNow();
+            Thread.currentThread().interrupt();
+          }
+        });
     if (workers != null) {
       // Quiet period 0: connections already closed; in-flight HTTP handlers finish within the
       // timeout.
@@ -399,8 +459,34 @@ public final class PillionServer implements AutoCloseable {
     private Optional<Integer> appPort = Optional.empty();
     private int appMaxConcurrency;
     private boolean apiLogging;
+    private BlockingCalls blockingCalls = BlockingCalls.none();
+    private final List<ApiModule.Factory> extraModules = new ArrayList<>();
 
     private Builder() {}
+
+    /**
+     * Which components are blocking, and the executor their calls run on instead of the thread that
+     * received the request; none by default.
+     *
+     * @param calls the setting
+     * @return this builder
+     */
+    public Builder blockingCalls(BlockingCalls calls) {
+      this.blockingCalls = Objects.requireNonNull(calls, "calls");
+      return this;
+    }
+
+    /**
+     * Serves an API module besides the building blocks' (see {@link DaprApi}); its routes and
+     * methods may not repeat theirs.
+     *
+     * @param factory creates the module when the server starts
+     * @return this builder
+     */
+    public Builder apiModule(ApiModule.Factory factory) {
+      this.extraModules.add(Objects.requireNonNull(factory, "factory"));
+      return this;
+    }
 
     /**
      * Limits how many calls Pillion makes into the app at once (event deliveries of all its

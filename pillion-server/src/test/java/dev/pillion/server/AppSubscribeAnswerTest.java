@@ -54,6 +54,7 @@ class AppSubscribeAnswerTest {
       List.of(
           Logger.getLogger("dev.pillion.server.http.HttpAppChannel"),
           Logger.getLogger("dev.pillion.Pillion"),
+          // Subscriptions that cannot start are reported by the pub/sub block since issue 10.
           Logger.getLogger("dev.pillion.pubsub.DeclaredSubscriptions"),
           Logger.getLogger("dev.pillion.server.PillionServer"));
   private final Handler capture =

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
  * The official Dapr Java SDK (1.17.1) against Pillion: the same test class runs against the server
  * over loopback gRPC and against the embedded, socket-free client.
  */
-abstract class DaprSdkContract {
+public abstract class DaprSdkContract {
   protected Pillion runtime;
   protected DaprClient client;
 

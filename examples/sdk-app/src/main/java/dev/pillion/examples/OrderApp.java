@@ -2,7 +2,7 @@ package dev.pillion.examples;
 
 import dev.pillion.Pillion;
 import dev.pillion.components.ComponentDefinition;
-import dev.pillion.server.embedded.EmbeddedDapr;
+import dev.pillion.sdk.embedded.EmbeddedDapr;
 import io.dapr.client.DaprClient;
 import io.dapr.client.DaprClientBuilder;
 import io.dapr.client.domain.State;

@@ -1,5 +1,6 @@
 package dev.pillion.server.http;
 
+import dev.pillion.server.HttpLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -27,6 +28,7 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
   private final Duration readTimeout;
   private ChannelHandlerContext context;
   private boolean receiving;
+  private boolean paused;
   private ScheduledFuture<?> timer;
 
   ConnectionGuard(HttpLimits limits) {
@@ -80,8 +82,29 @@ final class ConnectionGuard extends ChannelInboundHandlerAdapter {
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
     // Backpressure: a client that does not read its responses is not read from either.
-    ctx.channel().config().setAutoRead(ctx.channel().isWritable());
+    updateAutoRead();
     ctx.fireChannelWritabilityChanged();
+  }
+
+  /**
+   * Stops reading from the connection while a request waits for a blocking component, so requests
+   * sent after it (pipelined) do not pile up; called on the event loop.
+   */
+  void pauseReading() {
+    paused = true;
+    updateAutoRead();
+  }
+
+  /** Reads again once the connection has answered everything it received. */
+  void resumeReading() {
+    paused = false;
+    updateAutoRead();
+  }
+
+  private void updateAutoRead() {
+    if (context != null) {
+      context.channel().config().setAutoRead(!paused && context.channel().isWritable());
+    }
   }
 
   @Override

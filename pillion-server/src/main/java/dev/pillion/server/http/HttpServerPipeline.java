@@ -1,5 +1,6 @@
 package dev.pillion.server.http;
 
+import dev.pillion.server.HttpLimits;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
 

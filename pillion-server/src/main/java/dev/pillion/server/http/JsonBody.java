@@ -31,12 +31,12 @@ import java.util.Optional;
  * matches: as Go's {@code encoding/json} matches struct fields, in any letter case ({@code
  * pubsubName} and {@code PUBSUBNAME} are {@code pubsubname}), an exact match first.
  */
-final class JsonBody {
+public final class JsonBody {
   /**
    * Numbers keep their text (no double rounding, no {@code Infinity} for {@code 1e400}), so a value
    * is stored as the JSON it was given.
    */
-  static final ObjectMapper JSON =
+  public static final ObjectMapper JSON =
       JsonMapper.builder()
           .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
           .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
@@ -52,7 +52,7 @@ final class JsonBody {
    * @throws DaprApiException ERR_MALFORMED_REQUEST for an empty body, invalid JSON or anything
    *     after the value
    */
-  static JsonNode parse(ByteBuf content) {
+  public static JsonNode parse(ByteBuf content) {
     byte[] bytes = new byte[content.readableBytes()];
     content.getBytes(content.readerIndex(), bytes);
     return parse(bytes, "the request body");
@@ -67,7 +67,7 @@ final class JsonBody {
    * @throws DaprApiException ERR_MALFORMED_REQUEST for an empty body, invalid JSON or anything
    *     after the value
    */
-  static JsonNode parse(byte[] bytes, String what) {
+  public static JsonNode parse(byte[] bytes, String what) {
     if (bytes.length == 0) {
       throw malformed(what + " is empty");
     }
@@ -102,7 +102,7 @@ final class JsonBody {
    * @param name the field's name, ASCII, as daprd's struct tag spells it
    * @return the value, never a JSON null
    */
-  static JsonNode field(ObjectNode object, String name) {
+  public static JsonNode field(ObjectNode object, String name) {
     JsonNode exact = object.get(name);
     if (exact != null && !exact.isNull()) {
       return exact;
@@ -124,7 +124,7 @@ final class JsonBody {
    * and the Kelvin sign (U+212A) to {@code k}. Java's {@code equalsIgnoreCase} would also let the
    * dotted and dotless i (U+0130, U+0131) stand for {@code i}, which Go does not.
    */
-  static boolean foldEquals(String key, String name) {
+  public static boolean foldEquals(String key, String name) {
     if (key.length() != name.length()) {
       return false;
     }
@@ -153,7 +153,7 @@ final class JsonBody {
    * @param what its name in messages, e.g. {@code [0]} or {@code the request body}
    * @return the object
    */
-  static ObjectNode object(JsonNode node, String what) {
+  public static ObjectNode object(JsonNode node, String what) {
     if (node instanceof ObjectNode object) {
       return object;
     }
@@ -167,7 +167,7 @@ final class JsonBody {
    * @param what its name in messages
    * @return the array
    */
-  static ArrayNode array(JsonNode node, String what) {
+  public static ArrayNode array(JsonNode node, String what) {
     if (node instanceof ArrayNode array) {
       return array;
     }
@@ -182,7 +182,7 @@ final class JsonBody {
    * @param what the field's name in messages
    * @return the object, empty when absent or null
    */
-  static Optional<ObjectNode> optionalObject(ObjectNode object, String name, String what) {
+  public static Optional<ObjectNode> optionalObject(ObjectNode object, String name, String what) {
     JsonNode value = field(object, name);
     return value == null ? Optional.empty() : Optional.of(object(value, what));
   }
@@ -195,7 +195,7 @@ final class JsonBody {
    * @param what the field's name in messages
    * @return its elements, empty when absent or null
    */
-  static List<JsonNode> optionalArray(ObjectNode object, String name, String what) {
+  public static List<JsonNode> optionalArray(ObjectNode object, String name, String what) {
     JsonNode value = field(object, name);
     if (value == null) {
       return List.of();
@@ -213,7 +213,7 @@ final class JsonBody {
    * @param what the field's name in messages
    * @return the string, empty when absent or null
    */
-  static Optional<String> optionalString(ObjectNode object, String name, String what) {
+  public static Optional<String> optionalString(ObjectNode object, String name, String what) {
     JsonNode value = field(object, name);
     return value == null ? Optional.empty() : Optional.of(string(value, what));
   }
@@ -226,7 +226,7 @@ final class JsonBody {
    * @param what the field's name in messages
    * @return the string
    */
-  static String requiredString(ObjectNode object, String name, String what) {
+  public static String requiredString(ObjectNode object, String name, String what) {
     String value = optionalString(object, name, what).orElse("");
     if (value.isEmpty()) {
       throw malformed(what + " is required (a non-empty string)");
@@ -241,7 +241,7 @@ final class JsonBody {
    * @param what its name in messages
    * @return the string
    */
-  static String string(JsonNode node, String what) {
+  public static String string(JsonNode node, String what) {
     if (node != null && node.isTextual()) {
       return node.textValue();
     }
@@ -256,7 +256,7 @@ final class JsonBody {
    * @param what the field's name in messages
    * @return the number, empty when absent or null
    */
-  static Optional<Long> optionalInteger(ObjectNode object, String name, String what) {
+  public static Optional<Long> optionalInteger(ObjectNode object, String name, String what) {
     JsonNode value = field(object, name);
     if (value == null) {
       return Optional.empty();
@@ -274,7 +274,7 @@ final class JsonBody {
    * @param what its name in messages
    * @return the map, in the given order
    */
-  static Map<String, String> stringMap(JsonNode node, String what) {
+  public static Map<String, String> stringMap(JsonNode node, String what) {
     Map<String, String> map = new LinkedHashMap<>();
     if (node == null || node.isNull()) {
       return map;
@@ -298,7 +298,7 @@ final class JsonBody {
    * @param node the value, may be null
    * @return e.g. "a number"
    */
-  static String describe(JsonNode node) {
+  public static String describe(JsonNode node) {
     if (node == null || node.isMissingNode()) {
       return "absent";
     }
@@ -313,7 +313,7 @@ final class JsonBody {
     };
   }
 
-  static DaprApiException malformed(String message) {
+  public static DaprApiException malformed(String message) {
     return new DaprApiException(DaprApiError.malformed(message));
   }
 }

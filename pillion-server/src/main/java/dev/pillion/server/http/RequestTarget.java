@@ -22,7 +22,8 @@ import java.util.Map;
  * @param segments the decoded non-empty segments
  * @param parameters the decoded query parameters, in order, each with all its values
  */
-record RequestTarget(String rawPath, List<String> segments, Map<String, List<String>> parameters) {
+public record RequestTarget(
+    String rawPath, List<String> segments, Map<String, List<String>> parameters) {
 
   /**
    * Parses a request target as Netty decoded it from the request line (one char per byte).
@@ -138,8 +139,13 @@ record RequestTarget(String rawPath, List<String> segments, Map<String, List<Str
     }
   }
 
-  /** Shows untrusted text in a message: control characters escaped, long text cut. */
-  static String printable(String text) {
+  /**
+   * Shows untrusted text in a message: control characters escaped, long text cut.
+   *
+   * @param text the text, as received
+   * @return the text to put in a message
+   */
+  public static String printable(String text) {
     StringBuilder out = new StringBuilder();
     int limit = Math.min(text.length(), 200);
     for (int i = 0; i < limit; i++) {

@@ -7,10 +7,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pillion.Pillion;
 import dev.pillion.components.ComponentDefinition;
-import dev.pillion.server.MetadataGateway;
-import dev.pillion.server.PubSubGateway;
-import dev.pillion.server.Readiness;
-import dev.pillion.server.StateGateway;
+import dev.pillion.server.DaprApi;
+import dev.pillion.server.HttpLimits;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -103,13 +101,9 @@ class HttpRequestFuzzTest {
               .build();
       handler =
           new HttpApiHandler(
-              new StateGateway(runtime),
-              new PubSubGateway(runtime),
+              DaprApi.builder().runtime(runtime).runtimeVersion("fuzz").build(),
               Optional.empty(),
-              () -> {},
-              new MetadataGateway(runtime, "fuzz"),
-              LIMITS,
-              Readiness.ready());
+              LIMITS);
     }
     return handler;
   }

@@ -1,0 +1,299 @@
+package dev.pillion.server.api.unimplemented;
+
+import dev.pillion.server.DaprApiError;
+import dev.pillion.server.DaprApiException;
+import dev.pillion.server.grpc.DaprServiceDefinition;
+import dev.pillion.server.spi.ApiContext;
+import dev.pillion.server.spi.ApiModule;
+import dev.pillion.server.spi.GrpcMethod;
+import dev.pillion.server.spi.HttpApiRequest;
+import dev.pillion.server.spi.HttpRoute;
+import io.dapr.v1.DaprGrpc;
+import io.grpc.MethodDescriptor;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The Dapr APIs daprd serves and Pillion does not: every HTTP route and gRPC method of them answers
+ * 501 / UNIMPLEMENTED with a message naming the API and its stage ("the workflow API (beta1) is not
+ * implemented by Pillion"), the same message over both protocols, so a client can tell a building
+ * block Pillion lacks from a typo in its path. Read from daprd's routes ({@code pkg/api/http}) and
+ * the methods of {@code dapr.proto.runtime.v1.Dapr}; a path no Dapr API has is still a 404.
+ *
+ * <p>The table is an {@link ApiModule}, registered after every other: its routes and methods answer
+ * 501 / UNIMPLEMENTED. Implementing an API means taking its rows out of the table; a row left
+ * behind makes the server refuse to start, as the method or route would be served twice.
+ */
+public final class UnimplementedApis implements ApiModule {
+  private static final String V1 = "v1.0";
+  private static final String ALPHA1 = "v1.0-alpha1";
+  private static final String ALPHA2 = "v1.0-alpha2";
+  private static final String BETA1 = "v1.0-beta1";
+
+  /** Matches exactly one path segment in a route. */
+  private static final String SEGMENT = "{}";
+
+  /** Matches one or more segments at the end of a route. */
+  private static final String REST = "**";
+
+  private static final String STATE_QUERY = "the state query API";
+  private static final String INVOCATION = "the service invocation API";
+  private static final String BINDINGS = "the bindings API";
+  private static final String SECRETS = "the secrets API";
+  private static final String ACTORS = "the actors API";
+  private static final String CONFIGURATION = "the configuration API";
+  private static final String LOCK = "the distributed lock API";
+  private static final String CRYPTO = "the cryptography API";
+  private static final String SUBTLE_CRYPTO = "the subtle crypto API";
+  private static final String WORKFLOW = "the workflow API";
+  private static final String JOBS = "the jobs API";
+  private static final String CONVERSATION = "the conversation API";
+
+  /** The header (and Basic user name) daprd takes as the target of service invocation. */
+  private static final String APP_ID_HEADER = "dapr-app-id";
+
+  private static final String BASIC = "Basic ";
+
+  private static final Pattern STAGE = Pattern.compile("(Alpha|Beta)(\\d+)$");
+
+  /** A daprd route: version, methods (empty: any), and segments after the version. */
+  private record Route(String version, Set<String> methods, List<String> pattern, String api) {
+    /** The route as a Pillion route answering 501 naming the API. */
+    HttpRoute toHttpRoute() {
+      StringBuilder path = new StringBuilder("/").append(version);
+      int parameter = 0;
+      for (String segment : pattern) {
+        path.append('/');
+        if (segment.equals(SEGMENT)) {
+          path.append("{p").append(parameter++).append('}');
+        } else if (segment.equals(REST)) {
+          path.append("{rest...}");
+        } else {
+          path.append(segment);
+        }
+      }
+      DaprApiError error = DaprApiError.notImplemented(api);
+      return HttpRoute.create(
+          methods.isEmpty() ? "*" : String.join(" ", methods),
+          path.toString(),
+          request -> {
+            throw new DaprApiException(error);
+          });
+    }
+  }
+
+  private static final List<Route> ROUTES = new ArrayList<>();
+
+  /** Bare gRPC method name to the API it belongs to (with its stage). */
+  private static final Map<String, String> GRPC_METHODS = new LinkedHashMap<>();
+
+  static {
+    addRoute(STATE_QUERY, List.of(ALPHA1), "POST PUT", "state/{}/query");
+    addRoute(INVOCATION, List.of(V1), "", "invoke/**");
+    addRoute(BINDINGS, List.of(V1), "POST PUT", "bindings/{}");
+    addRoute(SECRETS, List.of(V1), "GET", "secrets/{}/bulk");
+    addRoute(SECRETS, List.of(V1), "GET", "secrets/{}/{}");
+    addRoute(ACTORS, List.of(V1), "POST PUT", "actors/{}/{}/state");
+    addRoute(ACTORS, List.of(V1), "GET POST DELETE PUT", "actors/{}/{}/method/{}");
+    addRoute(ACTORS, List.of(V1), "GET", "actors/{}/{}/state/{}");
+    addRoute(ACTORS, List.of(V1), "GET POST PUT DELETE", "actors/{}/{}/reminders/{}");
+    addRoute(ACTORS, List.of(V1), "POST PUT DELETE", "actors/{}/{}/timers/{}");
+    for (String version : List.of(ALPHA1, V1)) {
+      addRoute(CONFIGURATION, List.of(version), "GET", "configuration/{}");
+      addRoute(CONFIGURATION, List.of(version), "GET", "configuration/{}/subscribe");
+      addRoute(CONFIGURATION, List.of(version), "GET", "configuration/{}/{}/unsubscribe");
+    }
+    addRoute(LOCK, List.of(ALPHA1), "POST", "lock/{}");
+    addRoute(LOCK, List.of(ALPHA1), "POST", "unlock/{}");
+    addRoute(CRYPTO, List.of(ALPHA1), "PUT", "crypto/{}/encrypt");
+    addRoute(CRYPTO, List.of(ALPHA1), "PUT", "crypto/{}/decrypt");
+    for (String operation :
+        List.of("getkey", "encrypt", "decrypt", "wrapkey", "unwrapkey", "sign", "verify")) {
+      addRoute(SUBTLE_CRYPTO, List.of(ALPHA1), "POST", "subtlecrypto/{}/" + operation);
+    }
+    List<String> workflowVersions = List.of(ALPHA1, BETA1, V1);
+    addRoute(WORKFLOW, workflowVersions, "GET", "workflows/{}/{}");
+    addRoute(WORKFLOW, workflowVersions, "POST", "workflows/{}/{}/raiseEvent/{}");
+    for (String operation : List.of("start", "pause", "resume", "terminate", "purge")) {
+      addRoute(WORKFLOW, workflowVersions, "POST", "workflows/{}/{}/" + operation);
+    }
+    addRoute(JOBS, List.of(ALPHA1, V1), "POST DELETE GET", "jobs/{}");
+    addRoute(CONVERSATION, List.of(ALPHA1, ALPHA2), "POST", "conversation/{}/converse");
+
+    addMethods(STATE_QUERY, "QueryStateAlpha1");
+    addMethods(INVOCATION, "InvokeService");
+    addMethods(BINDINGS, "InvokeBinding");
+    addMethods(SECRETS, "GetSecret", "GetBulkSecret");
+    addMethods(
+        ACTORS,
+        "GetActorState",
+        "ExecuteActorStateTransaction",
+        "InvokeActor",
+        "RegisterActorTimer",
+        "UnregisterActorTimer",
+        "RegisterActorReminder",
+        "UnregisterActorReminder",
+        "UnregisterActorRemindersByType",
+        "GetActorReminder",
+        "ListActorReminders",
+        "SubscribeActorEventsAlpha1");
+    addMethods(
+        CONFIGURATION,
+        "GetConfigurationAlpha1",
+        "GetConfiguration",
+        "SubscribeConfigurationAlpha1",
+        "SubscribeConfiguration",
+        "UnsubscribeConfigurationAlpha1",
+        "UnsubscribeConfiguration");
+    addMethods(LOCK, "TryLockAlpha1", "UnlockAlpha1");
+    addMethods(CRYPTO, "EncryptAlpha1", "DecryptAlpha1");
+    addMethods(
+        SUBTLE_CRYPTO,
+        "SubtleGetKeyAlpha1",
+        "SubtleEncryptAlpha1",
+        "SubtleDecryptAlpha1",
+        "SubtleWrapKeyAlpha1",
+        "SubtleUnwrapKeyAlpha1",
+        "SubtleSignAlpha1",
+        "SubtleVerifyAlpha1");
+    for (String stage : List.of("Alpha1", "Beta1")) {
+      for (String operation :
+          List.of("Start", "Get", "Purge", "Terminate", "RaiseEvent", "Pause", "Resume")) {
+        addMethods(WORKFLOW, operation + "Workflow" + stage);
+      }
+    }
+    for (String stage : List.of("Alpha1", "")) {
+      for (String operation :
+          List.of("ScheduleJob", "GetJob", "DeleteJob", "ListJobs", "DeleteJobsByPrefix")) {
+        addMethods(JOBS, operation + stage);
+      }
+    }
+    addMethods(CONVERSATION, "ConverseAlpha1", "ConverseAlpha2");
+  }
+
+  private UnimplementedApis() {}
+
+  /**
+   * Creates the module.
+   *
+   * @param context unused: the table is the same for every runtime
+   * @return the module
+   */
+  public static UnimplementedApis create(ApiContext context) {
+    return new UnimplementedApis();
+  }
+
+  @Override
+  public String name() {
+    return "unimplemented";
+  }
+
+  @Override
+  public List<HttpRoute> httpRoutes() {
+    List<HttpRoute> routes = new ArrayList<>();
+    for (Route route : ROUTES) {
+      routes.add(route.toHttpRoute());
+    }
+    return routes;
+  }
+
+  @Override
+  public List<GrpcMethod> grpcMethods() {
+    Map<String, MethodDescriptor<?, ?>> known = new LinkedHashMap<>();
+    for (MethodDescriptor<?, ?> method : DaprGrpc.getServiceDescriptor().getMethods()) {
+      known.put(method.getBareMethodName(), method);
+    }
+    List<GrpcMethod> methods = new ArrayList<>();
+    for (String method : GRPC_METHODS.keySet()) {
+      MethodDescriptor<?, ?> descriptor = known.get(method);
+      methods.add(
+          GrpcMethod.of(
+              descriptor != null
+                  ? DaprServiceDefinition.unimplemented(descriptor, grpc(method))
+                  : DaprServiceDefinition.unimplemented(
+                      DaprServiceDefinition.unknownMethod(method), grpc(method))));
+    }
+    return methods;
+  }
+
+  private static void addRoute(String api, List<String> versions, String methods, String route) {
+    Set<String> allowed = methods.isEmpty() ? Set.of() : Set.of(methods.split(" "));
+    for (String version : versions) {
+      ROUTES.add(
+          new Route(
+              version,
+              allowed,
+              List.of(route.split("/")),
+              version.equals(V1) ? api : api + " (" + version.substring(V1.length() + 1) + ")"));
+    }
+  }
+
+  private static void addMethods(String api, String... methods) {
+    for (String method : methods) {
+      Matcher stage = STAGE.matcher(method);
+      GRPC_METHODS.put(
+          method,
+          stage.find()
+              ? api + " (" + stage.group(1).toLowerCase(Locale.ROOT) + stage.group(2) + ")"
+              : api);
+    }
+  }
+
+  /**
+   * A request addressed to another app (a {@code dapr-app-id} header, or HTTP Basic credentials
+   * whose user is {@code dapr-app-id}), which daprd takes for service invocation when no other
+   * route matches: 501 naming the service invocation API.
+   *
+   * @param request a request no route matched
+   * @return the error, or empty for a 404
+   */
+  @Override
+  public Optional<DaprApiError> unrouted(HttpApiRequest request) {
+    if (!request.header(APP_ID_HEADER).orElse("").isEmpty()
+        || basicUserIsAppId(request.header("Authorization").orElse(""))) {
+      return Optional.of(DaprApiError.notImplemented(INVOCATION));
+    }
+    return Optional.empty();
+  }
+
+  private static boolean basicUserIsAppId(String authorization) {
+    if (!authorization.startsWith(BASIC)) {
+      return false;
+    }
+    try {
+      String credentials =
+          new String(
+              Base64.getDecoder().decode(authorization.substring(BASIC.length())),
+              StandardCharsets.UTF_8);
+      String[] pair = credentials.split(":", -1);
+      return pair.length == 2 && pair[0].equalsIgnoreCase(APP_ID_HEADER);
+    } catch (IllegalArgumentException e) {
+      // Not Base64: daprd ignores such credentials too.
+      return false;
+    }
+  }
+
+  /**
+   * The error for a method of the Dapr gRPC service Pillion does not implement.
+   *
+   * @param method the bare method name, e.g. {@code QueryStateAlpha1}
+   * @return UNIMPLEMENTED naming the API, or the method itself when it is not one daprd had when
+   *     this table was written
+   */
+  public static DaprApiError grpc(String method) {
+    String api = GRPC_METHODS.get(method);
+    return DaprApiError.notImplemented(
+        api != null
+            ? api
+            : "the Dapr API method " + DaprServiceDefinition.GRPC_SERVICE + "/" + method);
+  }
+}
