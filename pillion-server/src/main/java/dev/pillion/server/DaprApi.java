@@ -3,6 +3,7 @@ package dev.pillion.server;
 import dev.pillion.Pillion;
 import dev.pillion.server.api.pubsub.PubSubApi;
 import dev.pillion.server.api.runtime.RuntimeApi;
+import dev.pillion.server.api.secrets.SecretsApi;
 import dev.pillion.server.api.state.StateApi;
 import dev.pillion.server.api.unimplemented.UnimplementedApis;
 import dev.pillion.server.grpc.DaprServiceDefinition;
@@ -33,7 +34,7 @@ import java.util.Objects;
 public final class DaprApi {
   /** The modules of the building blocks Pillion serves, in the order their routes are tried. */
   private static final List<ApiModule.Factory> BUILDING_BLOCKS =
-      List.of(RuntimeApi::create, StateApi::create, PubSubApi::create);
+      List.of(RuntimeApi::create, StateApi::create, PubSubApi::create, SecretsApi::create);
 
   private final ApiContext context;
   private final List<ApiModule> modules;

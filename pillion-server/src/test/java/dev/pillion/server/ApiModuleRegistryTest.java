@@ -12,8 +12,8 @@ import dev.pillion.server.spi.ApiModule;
 import dev.pillion.server.spi.GrpcMethod;
 import dev.pillion.server.spi.HttpReply;
 import dev.pillion.server.spi.HttpRoute;
+import io.dapr.v1.DaprBindingsProtos;
 import io.dapr.v1.DaprGrpc;
-import io.dapr.v1.DaprSecretProtos;
 import io.grpc.CallOptions;
 import io.grpc.ClientInterceptors;
 import io.grpc.ManagedChannel;
@@ -204,52 +204,53 @@ class ApiModuleRegistryTest {
     DaprApi api = DaprApi.builder().runtime(runtime).module(context -> new GreetingApi()).build();
     assertThat(api.grpcMethodOwners()).containsEntry("PillionEchoAlpha1", "greeting");
     assertThat(api.grpcMethodOwners()).containsEntry("GetState", "state");
-    assertThat(api.grpcMethodOwners()).containsEntry("GetSecret", "unimplemented");
+    assertThat(api.grpcMethodOwners()).containsEntry("GetSecret", "secrets");
+    assertThat(api.grpcMethodOwners()).containsEntry("InvokeBinding", "unimplemented");
     assertThat(api.grpcService().getMethod(ECHO.getFullMethodName())).isNotNull();
     assertThat(api.modules().get(api.modules().size() - 1).name()).isEqualTo("unimplemented");
   }
 
   @Test
   void aMethodTwoModulesServeIsRefusedNamingBoth() {
-    ApiModule secrets =
+    ApiModule bindings =
         new ApiModule() {
           @Override
           public String name() {
-            return "secrets";
+            return "bindings";
           }
 
           @Override
           public List<GrpcMethod> grpcMethods() {
             return List.of(
                 GrpcMethod.unary(
-                    DaprGrpc.getGetSecretMethod(),
+                    DaprGrpc.getInvokeBindingMethod(),
                     request ->
                         CompletableFuture.completedFuture(
-                            DaprSecretProtos.GetSecretResponse.getDefaultInstance())));
+                            DaprBindingsProtos.InvokeBindingResponse.getDefaultInstance())));
           }
         };
-    assertThatThrownBy(() -> DaprApi.builder().runtime(runtime).module(context -> secrets).build())
+    assertThatThrownBy(() -> DaprApi.builder().runtime(runtime).module(context -> bindings).build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage(
-            "the gRPC method dapr.proto.runtime.v1.Dapr/GetSecret of API module 'unimplemented'"
-                + " is already served by API module 'secrets'");
+            "the gRPC method dapr.proto.runtime.v1.Dapr/InvokeBinding of API module 'unimplemented'"
+                + " is already served by API module 'bindings'");
   }
 
   @Test
   void aRouteTwoModulesServeIsRefusedNamingBoth() {
-    ApiModule secrets =
+    ApiModule bindings =
         new ApiModule() {
           @Override
           public String name() {
-            return "secrets";
+            return "bindings";
           }
 
           @Override
           public List<HttpRoute> httpRoutes() {
             return List.of(
                 HttpRoute.create(
-                    "GET",
-                    "/v1.0/secrets/{store}/{name}",
+                    "POST",
+                    "/v1.0/bindings/{name}",
                     request -> CompletableFuture.completedFuture(HttpReply.empty(204))));
           }
         };
@@ -259,11 +260,11 @@ class ApiModuleRegistryTest {
                     .runtime(runtime)
                     .httpPort(0)
                     .grpcPort(0)
-                    .apiModule(context -> secrets)
+                    .apiModule(context -> bindings)
                     .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage(
-            "the HTTP route GET /v1.0/secrets/{p0}/{p1} of API module 'unimplemented' is already"
-                + " served by API module 'secrets' (GET /v1.0/secrets/{store}/{name})");
+            "the HTTP route POST PUT /v1.0/bindings/{p0} of API module 'unimplemented' is already"
+                + " served by API module 'bindings' (POST /v1.0/bindings/{name})");
   }
 }

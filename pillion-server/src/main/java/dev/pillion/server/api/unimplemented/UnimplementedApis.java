@@ -48,7 +48,6 @@ public final class UnimplementedApis implements ApiModule {
   private static final String STATE_QUERY = "the state query API";
   private static final String INVOCATION = "the service invocation API";
   private static final String BINDINGS = "the bindings API";
-  private static final String SECRETS = "the secrets API";
   private static final String ACTORS = "the actors API";
   private static final String CONFIGURATION = "the configuration API";
   private static final String LOCK = "the distributed lock API";
@@ -100,8 +99,6 @@ public final class UnimplementedApis implements ApiModule {
     addRoute(STATE_QUERY, List.of(ALPHA1), "POST PUT", "state/{}/query");
     addRoute(INVOCATION, List.of(V1), "", "invoke/**");
     addRoute(BINDINGS, List.of(V1), "POST PUT", "bindings/{}");
-    addRoute(SECRETS, List.of(V1), "GET", "secrets/{}/bulk");
-    addRoute(SECRETS, List.of(V1), "GET", "secrets/{}/{}");
     addRoute(ACTORS, List.of(V1), "POST PUT", "actors/{}/{}/state");
     addRoute(ACTORS, List.of(V1), "GET POST DELETE PUT", "actors/{}/{}/method/{}");
     addRoute(ACTORS, List.of(V1), "GET", "actors/{}/{}/state/{}");
@@ -132,7 +129,6 @@ public final class UnimplementedApis implements ApiModule {
     addMethods(STATE_QUERY, "QueryStateAlpha1");
     addMethods(INVOCATION, "InvokeService");
     addMethods(BINDINGS, "InvokeBinding");
-    addMethods(SECRETS, "GetSecret", "GetBulkSecret");
     addMethods(
         ACTORS,
         "GetActorState",
