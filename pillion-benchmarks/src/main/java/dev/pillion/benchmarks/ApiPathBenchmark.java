@@ -16,9 +16,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The same 100-byte state get four ways (see {@link ApiPaths}), as fast as callers can go. Run in
- * sample mode for p50/p99 and in throughput mode for operations per second, with 1 and 16 threads
- * ({@code -t}).
+ * The same 100-byte state get, and the same secret get (a 100-character value from the Wasm {@code
+ * secretstores.local.env} store), four ways (see {@link ApiPaths}), as fast as callers can go. Run
+ * in sample mode for p50/p99 and in throughput mode for operations per second, with 1 and 16
+ * threads ({@code -t}).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SampleTime)
@@ -45,5 +46,10 @@ public class ApiPathBenchmark {
   @Benchmark
   public int get() {
     return paths.get(path);
+  }
+
+  @Benchmark
+  public int secretGet() {
+    return paths.secretGet(path);
   }
 }

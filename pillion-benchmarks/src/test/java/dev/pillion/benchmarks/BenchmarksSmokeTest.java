@@ -54,6 +54,7 @@ class BenchmarksSmokeTest {
     benchmark.start();
     try {
       assertThat(benchmark.get()).isPositive();
+      assertThat(benchmark.secretGet()).isGreaterThanOrEqualTo(100);
     } finally {
       benchmark.stop();
     }
