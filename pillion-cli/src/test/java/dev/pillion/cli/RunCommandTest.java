@@ -529,6 +529,43 @@ class RunCommandTest {
   }
 
   @Test
+  void aSecretStoreFromTheResourcesFolderIsServed() throws Exception {
+    Path secrets =
+        Files.writeString(dir.resolve("secrets.json"), "{\"db\": {\"password\": \"s3\"}}");
+    Path folder = Files.createDirectories(dir.resolve("secret-resources"));
+    Files.writeString(
+        folder.resolve("secrets.yaml"),
+        """
+        apiVersion: dapr.io/v1alpha1
+        kind: Component
+        metadata: {name: localsecrets}
+        spec:
+          type: secretstores.local.file
+          version: v1
+          metadata:
+          - {name: secretsFile, value: "%s"}
+          - {name: nestedSeparator, value: ":"}
+        """
+            .formatted(secrets));
+    Running running = start("run", "-a", "secrets", "-d", folder.toString(), "-H", "0", "-G", "0");
+    awaitOutput(running, "pillion ready");
+    int httpPort = Integer.parseInt(ready(running.output()).group(1));
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://127.0.0.1:"
+                                + httpPort
+                                + "/v1.0/secrets/localsecrets/db:password"))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+    assertThat(response.body()).isEqualTo("{\"db:password\":\"s3\"}");
+    assertThat(shutdown(running, httpPort)).isZero();
+  }
+
+  @Test
   void withoutPortsFreeOnesAreChosenPrintedAndGivenToTheApplication() throws Exception {
     Path log = dir.resolve("first.log");
     Process first = pillion(log, "run", "--app-id", "first");
