@@ -167,12 +167,24 @@ public abstract class DaprSdkContract {
 
   @Test
   void unimplementedBuildingBlocksSaySo() {
-    assertThatThrownBy(() -> client.getSecret("vault", "password").block())
+    assertThatThrownBy(() -> client.invokeBinding("cron", "create", "tick").block())
         .isInstanceOfSatisfying(
             DaprException.class,
             e -> {
               assertThat(e.getErrorCode()).isEqualTo("UNIMPLEMENTED");
-              assertThat(e.getMessage()).contains("the secrets API is not implemented by Pillion");
+              assertThat(e.getMessage()).contains("the bindings API is not implemented by Pillion");
+            });
+  }
+
+  @Test
+  void withoutSecretStoresTheSecretsApiIsNotConfigured() {
+    assertThatThrownBy(() -> client.getSecret("vault", "password").block())
+        .isInstanceOfSatisfying(
+            DaprException.class,
+            e -> {
+              assertThat(e.getErrorCode()).isEqualTo("FAILED_PRECONDITION");
+              assertThat(e.getMessage()).endsWith("secret store is not configured");
+              assertThat(reason(e)).isEqualTo("ERR_SECRET_STORES_NOT_CONFIGURED");
             });
   }
 
