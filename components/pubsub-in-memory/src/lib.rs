@@ -420,88 +420,60 @@ impl<K: KeyValue> InMemoryPubSub<K> {
                 None => return Ok((0..count).map(|_| self.kv.sequence().to_string()).collect()),
             };
             let targets = self.targets(topic)?;
-            for target in &targets {
-                let removed = self.read_counter(&target.keys.removed, &mut buffer)?.map(|(_, c)| c).unwrap_or_default();
-                let depth = target.queued.messages.saturating_sub(removed.messages);
-                if depth + count > self.max_queue_depth {
-                    let name = &target.keys.subscription[SUBSCRIPTION.len() + topic.len() + 1..];
-                    let name = String::from_utf8_lossy(name);
-                    return Err(Error::ResourceExhausted(format!(
-                        "subscription '{}' of topic '{}' is full: it holds {} messages and this publish adds {}, \
-                         over its limit of {} (maxQueueDepth); nothing was published",
-                        name, topic, depth, count, self.max_queue_depth
-                    )));
-                }
-            }
-            let needed = payload * targets.len() as u64;
-            let bytes_in = match self.max_bytes {
-                Some(max) => {
-                    let queued = self.read_u64_record(BYTES_IN, &mut buffer)?;
-                    let removed = self.read_u64_record(BYTES_OUT, &mut buffer)?.map_or(0, |(_, n)| n);
-                    let held = queued.map_or(0, |(_, n)| n).saturating_sub(removed);
-                    if held + needed > max {
-                        return Err(Error::ResourceExhausted(format!(
-                            "the broker is full: unacknowledged messages hold {} bytes and this publish adds {}, \
-                             over its limit of {} bytes (maxBytes); nothing was published",
-                            held, needed, max
-                        )));
-                    }
-                    Some(queued)
-                }
-                None => None,
-            };
+            let bytes_in = self.check_limits(topic, &targets, count, payload)?;
             // Numbers taken after reading the records the batch is conditioned on: a batch that commits has numbers
             // above those of every batch committed before it, so queue order is commit order.
             let seqs: Vec<u64> = (0..count).map(|_| self.kv.sequence()).collect();
-            let bodies: Vec<Vec<u8>> = messages
-                .iter()
-                .map(|m| {
-                    Message {
-                        id: String::new(),
-                        topic: topic.to_string(),
-                        data: m.data.clone(),
-                        content_type: m.content_type.clone(),
-                        metadata: m.metadata.clone(),
-                        delivery_count: 0,
-                        published_at_millis: now,
-                    }
-                    .encode_to_vec()
-                })
-                .collect();
-            let mut operations = Vec::with_capacity(2 + targets.len() * (1 + 2 * messages.len()));
-            operations.push(keyvalue::check(&topic_key, Condition::Version, topic_version));
-            for target in &targets {
-                let queued = Counter { messages: target.queued.messages + count, bytes: target.queued.bytes + payload };
-                operations.push(keyvalue::put(
-                    &target.keys.subscription,
-                    queued.encode(),
-                    0,
-                    Condition::Version,
-                    target.version,
-                ));
-                for ((seq, message), body) in seqs.iter().zip(&messages).zip(&bodies) {
-                    let delivery =
-                        Delivery { leased_until: 0, ready_at: now, deliveries: 0, payload: message.data.len() as u32 };
-                    let entry = target.keys.entry(*seq);
-                    operations.push(keyvalue::put(&entry, delivery.encode(), 0, Condition::Absent, 0));
-                    operations.push(keyvalue::put(&target.keys.body(*seq), body.clone(), 0, Condition::Absent, 0));
-                }
-            }
-            if let Some(queued) = bytes_in {
-                if needed > 0 {
-                    let (condition, version, total) = match queued {
-                        Some((version, total)) => (Condition::Version, version, total),
-                        None => (Condition::Absent, 0, 0),
-                    };
-                    let total = (total + needed).to_le_bytes().to_vec();
-                    operations.push(keyvalue::put(BYTES_IN, total, 0, condition, version));
-                }
-            }
+            let operations =
+                publish_operations(topic, &topic_key, topic_version, &targets, &messages, &seqs, payload, bytes_in, now);
             if self.commit(operations)? {
                 return Ok(seqs.iter().map(|seq| seq.to_string()).collect());
             }
         }
         Err(contention("publish", topic))
+    }
+
+    /// Checks a publish of `count` messages of `payload` bytes in all against `maxQueueDepth` and `maxBytes`; with
+    /// `maxBytes`, returns the broker's queued-bytes record as read (its version and total), for the batch to update.
+    #[inline(never)]
+    fn check_limits(
+        &self,
+        topic: &str,
+        targets: &[Target],
+        count: u64,
+        payload: u64,
+    ) -> Result<Option<Option<(u64, u64)>>, Error> {
+        let mut buffer = Vec::new();
+        for target in targets {
+            let removed = self.read_counter(&target.keys.removed, &mut buffer)?.map(|(_, c)| c).unwrap_or_default();
+            let depth = target.queued.messages.saturating_sub(removed.messages);
+            if depth + count > self.max_queue_depth {
+                let name = &target.keys.subscription[SUBSCRIPTION.len() + topic.len() + 1..];
+                let name = String::from_utf8_lossy(name);
+                return Err(Error::ResourceExhausted(format!(
+                    "subscription '{}' of topic '{}' is full: it holds {} messages and this publish adds {}, \
+                     over its limit of {} (maxQueueDepth); nothing was published",
+                    name, topic, depth, count, self.max_queue_depth
+                )));
+            }
+        }
+        let needed = payload * targets.len() as u64;
+        match self.max_bytes {
+            Some(max) => {
+                let queued = self.read_u64_record(BYTES_IN, &mut buffer)?;
+                let removed = self.read_u64_record(BYTES_OUT, &mut buffer)?.map_or(0, |(_, n)| n);
+                let held = queued.map_or(0, |(_, n)| n).saturating_sub(removed);
+                if held + needed > max {
+                    return Err(Error::ResourceExhausted(format!(
+                        "the broker is full: unacknowledged messages hold {} bytes and this publish adds {}, \
+                         over its limit of {} bytes (maxBytes); nothing was published",
+                        held, needed, max
+                    )));
+                }
+                Ok(Some(queued))
+            }
+            None => Ok(None),
+        }
     }
 
     /// `subscribe`: idempotent.
@@ -642,6 +614,16 @@ impl<K: KeyValue> InMemoryPubSub<K> {
         if self.read(&keys.subscription, &mut buffer).is_none() {
             return Err(no_subscription(&request.topic, &request.subscription));
         }
+        let chosen = self.choose(&keys, max, request.ordered, now)?;
+        let chosen = self.lease(chosen, lease, request.ordered, &request.topic, now)?;
+        let messages = self.read_messages(&keys, chosen)?;
+        Ok(PullResponse { messages })
+    }
+
+    /// The entries a pull means to lease: up to `max` available ones from the head of the queue (in order: up to the
+    /// first busy one).
+    #[inline(never)]
+    fn choose(&self, keys: &Keys, max: usize, ordered: bool, now: i64) -> Result<Vec<Candidate>, Error> {
         let mut chosen: Vec<Candidate> = Vec::new();
         // The head of the queue is usually available: start with a page just larger than the pull.
         let first_page = (max as u32).saturating_add(4);
@@ -652,12 +634,27 @@ impl<K: KeyValue> InMemoryPubSub<K> {
                 return Ok(chosen.len() < max);
             }
             // Ordered: a busy entry blocks every later one.
-            Ok(!request.ordered)
+            Ok(!ordered)
         })?;
+        Ok(chosen)
+    }
+
+    /// Leases the chosen entries in one batch; those another instance took meanwhile are skipped (in order: from
+    /// the first one lost). Returns what was leased.
+    #[inline(never)]
+    fn lease(
+        &self,
+        mut chosen: Vec<Candidate>,
+        lease: i64,
+        ordered: bool,
+        topic: &str,
+        now: i64,
+    ) -> Result<Vec<Candidate>, Error> {
+        let mut buffer = Vec::new();
         let mut attempts = 0;
         loop {
             if chosen.is_empty() {
-                return Ok(PullResponse::default());
+                return Ok(chosen);
             }
             let operations = chosen
                 .iter()
@@ -671,11 +668,11 @@ impl<K: KeyValue> InMemoryPubSub<K> {
                 })
                 .collect();
             if self.commit(operations)? {
-                break;
+                return Ok(chosen);
             }
             attempts += 1;
             if attempts == MAX_ATTEMPTS {
-                return Err(contention("pull", &request.topic));
+                return Err(contention("pull", topic));
             }
             // Another instance leased, settled or retried some of them: keep those still available as they are now,
             // skip the rest (in order: up to the first one lost).
@@ -691,14 +688,20 @@ impl<K: KeyValue> InMemoryPubSub<K> {
                         candidate.delivery = delivery;
                         kept.push(candidate);
                     }
-                    _ if request.ordered => break,
+                    _ if ordered => break,
                     _ => {}
                 }
             }
             chosen = kept;
         }
-        let mut messages = Vec::with_capacity(chosen.len());
-        for candidate in chosen {
+    }
+
+    /// The messages of leased entries, with their ids and delivery counts.
+    #[inline(never)]
+    fn read_messages(&self, keys: &Keys, leased: Vec<Candidate>) -> Result<Vec<Message>, Error> {
+        let mut buffer = Vec::new();
+        let mut messages = Vec::with_capacity(leased.len());
+        for candidate in leased {
             let seq = seq_of(&candidate.key).ok_or_else(|| corrupt(&candidate.key))?;
             let body_key = keys.body(seq);
             // Missing only if another instance settled or removed it since this pull leased it.
@@ -710,7 +713,68 @@ impl<K: KeyValue> InMemoryPubSub<K> {
             message.delivery_count = candidate.delivery.deliveries.saturating_add(1);
             messages.push(message);
         }
-        Ok(PullResponse { messages })
+        Ok(messages)
+    }
+
+    /// What the acks do to each entry they name, as the store holds it now (a later ack of one id applies to what
+    /// the earlier ones left), and the ids that name no entry.
+    #[inline(never)]
+    fn plan_settlements(
+        &self,
+        keys: &Keys,
+        acks: &[Ack],
+        outcomes: &[AckOutcome],
+        now: i64,
+    ) -> Result<(Vec<Settlement>, Vec<String>), Error> {
+        let mut buffer = Vec::new();
+        let mut unknown_ids = Vec::new();
+        let mut settlements: Vec<Settlement> = Vec::with_capacity(acks.len());
+        let mut index: HashMap<u64, usize> = HashMap::with_capacity(acks.len());
+        for (ack, outcome) in acks.iter().zip(outcomes) {
+            // Ids are sequence numbers in canonical decimal; anything else names no message of this broker.
+            let seq = match ack.id.parse::<u64>() {
+                Ok(seq) if seq.to_string() == ack.id => seq,
+                _ => {
+                    unknown_ids.push(ack.id.clone());
+                    continue;
+                }
+            };
+            // A later ack of the same id applies to what the earlier one left.
+            let at = match index.get(&seq) {
+                Some(at) => *at,
+                None => {
+                    let key = keys.entry(seq);
+                    let version = match self.read(&key, &mut buffer) {
+                        Some(version) => version,
+                        None => {
+                            unknown_ids.push(ack.id.clone());
+                            continue;
+                        }
+                    };
+                    let delivery = Delivery::decode(&key, &buffer)?;
+                    settlements.push(Settlement { key, version, delivery: Some(delivery), original: delivery });
+                    index.insert(seq, settlements.len() - 1);
+                    settlements.len() - 1
+                }
+            };
+            let settlement = &mut settlements[at];
+            let current = match settlement.delivery {
+                Some(delivery) => delivery,
+                None => {
+                    unknown_ids.push(ack.id.clone());
+                    continue;
+                }
+            };
+            settlement.delivery = match outcome {
+                AckOutcome::Retry => Some(Delivery {
+                    leased_until: 0,
+                    ready_at: now.saturating_add(i64::from(ack.retry_after_millis)),
+                    ..current
+                }),
+                _ => None,
+            };
+        }
+        Ok((settlements, unknown_ids))
     }
 
     /// `ack` at a given time: one lookup per id and one batch. A message is settled whether or not the lease of
@@ -737,73 +801,8 @@ impl<K: KeyValue> InMemoryPubSub<K> {
                 Some(found) => found,
                 None => return Err(no_subscription(&request.topic, &request.subscription)),
             };
-            let mut unknown_ids = Vec::new();
-            let mut settlements: Vec<Settlement> = Vec::with_capacity(request.acks.len());
-            let mut index: HashMap<u64, usize> = HashMap::with_capacity(request.acks.len());
-            for (ack, outcome) in request.acks.iter().zip(&outcomes) {
-                // Ids are sequence numbers in canonical decimal; anything else names no message of this broker.
-                let seq = match ack.id.parse::<u64>() {
-                    Ok(seq) if seq.to_string() == ack.id => seq,
-                    _ => {
-                        unknown_ids.push(ack.id.clone());
-                        continue;
-                    }
-                };
-                // A later ack of the same id applies to what the earlier one left.
-                let at = match index.get(&seq) {
-                    Some(at) => *at,
-                    None => {
-                        let key = keys.entry(seq);
-                        let version = match self.read(&key, &mut buffer) {
-                            Some(version) => version,
-                            None => {
-                                unknown_ids.push(ack.id.clone());
-                                continue;
-                            }
-                        };
-                        let delivery = Delivery::decode(&key, &buffer)?;
-                        settlements.push(Settlement { key, version, delivery: Some(delivery), original: delivery });
-                        index.insert(seq, settlements.len() - 1);
-                        settlements.len() - 1
-                    }
-                };
-                let settlement = &mut settlements[at];
-                let current = match settlement.delivery {
-                    Some(delivery) => delivery,
-                    None => {
-                        unknown_ids.push(ack.id.clone());
-                        continue;
-                    }
-                };
-                settlement.delivery = match outcome {
-                    AckOutcome::Retry => Some(Delivery {
-                        leased_until: 0,
-                        ready_at: now.saturating_add(i64::from(ack.retry_after_millis)),
-                        ..current
-                    }),
-                    _ => None,
-                };
-            }
-            let mut operations = Vec::with_capacity(settlements.len() * 2 + 2);
-            let mut freed = Counter::default();
-            for settlement in &settlements {
-                match settlement.delivery {
-                    Some(delivery) => operations.push(keyvalue::put(
-                        &settlement.key,
-                        delivery.encode(),
-                        0,
-                        Condition::Version,
-                        settlement.version,
-                    )),
-                    None => {
-                        let seq = seq_of(&settlement.key).ok_or_else(|| corrupt(&settlement.key))?;
-                        operations.push(keyvalue::delete(&settlement.key, Condition::Version, settlement.version));
-                        operations.push(keyvalue::delete(&keys.body(seq), Condition::Any, 0));
-                        freed.messages += 1;
-                        freed.bytes += u64::from(settlement.original.payload);
-                    }
-                }
-            }
+            let (settlements, unknown_ids) = self.plan_settlements(&keys, &request.acks, &outcomes, now)?;
+            let (mut operations, freed) = settle_operations(&keys, &settlements)?;
             if freed.messages > 0 {
                 let total = Counter { messages: removed.messages + freed.messages, bytes: removed.bytes + freed.bytes };
                 operations.push(keyvalue::put(&keys.removed, total.encode(), 0, Condition::Version, removed_version));
@@ -817,6 +816,97 @@ impl<K: KeyValue> InMemoryPubSub<K> {
         }
         Err(contention("ack", &request.topic))
     }
+}
+
+/// The stored form of each message: a `Message` without id and delivery count.
+#[inline(never)]
+fn encode_bodies(topic: &str, messages: &[Outgoing], now: i64) -> Vec<Vec<u8>> {
+    messages
+        .iter()
+        .map(|m| {
+            Message {
+                id: String::new(),
+                topic: topic.to_string(),
+                data: m.data.clone(),
+                content_type: m.content_type.clone(),
+                metadata: m.metadata.clone(),
+                delivery_count: 0,
+                published_at_millis: now,
+            }
+            .encode_to_vec()
+        })
+        .collect()
+}
+
+/// The batch of a publish: the topic's version checked, every target's queued counter updated, and for every target
+/// and message its delivery state and body; with `maxBytes`, the broker's queued bytes (`bytes_in`: the record as
+/// read) too. Kept out of line (as the other helpers marked so) so that no function of the module grows past the
+/// size the JVM compiles (see `docs/decisions.md`, "Guest functions stay small").
+#[allow(clippy::too_many_arguments)]
+#[inline(never)]
+fn publish_operations(
+    topic: &str,
+    topic_key: &[u8],
+    topic_version: u64,
+    targets: &[Target],
+    messages: &[Outgoing],
+    seqs: &[u64],
+    payload: u64,
+    bytes_in: Option<Option<(u64, u64)>>,
+    now: i64,
+) -> Vec<Operation> {
+    let count = messages.len() as u64;
+    let bodies = encode_bodies(topic, messages, now);
+    let mut operations = Vec::with_capacity(2 + targets.len() * (1 + 2 * messages.len()));
+    operations.push(keyvalue::check(topic_key, Condition::Version, topic_version));
+    for target in targets {
+        let queued = Counter { messages: target.queued.messages + count, bytes: target.queued.bytes + payload };
+        operations.push(keyvalue::put(&target.keys.subscription, queued.encode(), 0, Condition::Version, target.version));
+        for ((seq, message), body) in seqs.iter().zip(messages).zip(&bodies) {
+            let delivery = Delivery { leased_until: 0, ready_at: now, deliveries: 0, payload: message.data.len() as u32 };
+            let entry = target.keys.entry(*seq);
+            operations.push(keyvalue::put(&entry, delivery.encode(), 0, Condition::Absent, 0));
+            operations.push(keyvalue::put(&target.keys.body(*seq), body.clone(), 0, Condition::Absent, 0));
+        }
+    }
+    let needed = payload * targets.len() as u64;
+    if let Some(queued) = bytes_in {
+        if needed > 0 {
+            let (condition, version, total) = match queued {
+                Some((version, total)) => (Condition::Version, version, total),
+                None => (Condition::Absent, 0, 0),
+            };
+            let total = (total + needed).to_le_bytes().to_vec();
+            operations.push(keyvalue::put(BYTES_IN, total, 0, condition, version));
+        }
+    }
+    operations
+}
+
+/// The batch settling the planned entries (without the removed counter), and the messages and bytes it removes.
+#[inline(never)]
+fn settle_operations(keys: &Keys, settlements: &[Settlement]) -> Result<(Vec<Operation>, Counter), Error> {
+    let mut operations = Vec::with_capacity(settlements.len() * 2 + 2);
+    let mut freed = Counter::default();
+    for settlement in settlements {
+        match settlement.delivery {
+            Some(delivery) => operations.push(keyvalue::put(
+                &settlement.key,
+                delivery.encode(),
+                0,
+                Condition::Version,
+                settlement.version,
+            )),
+            None => {
+                let seq = seq_of(&settlement.key).ok_or_else(|| corrupt(&settlement.key))?;
+                operations.push(keyvalue::delete(&settlement.key, Condition::Version, settlement.version));
+                operations.push(keyvalue::delete(&keys.body(seq), Condition::Any, 0));
+                freed.messages += 1;
+                freed.bytes += u64::from(settlement.original.payload);
+            }
+        }
+    }
+    Ok((operations, freed))
 }
 
 impl<K: KeyValue> PubSubComponent for InMemoryPubSub<K> {
