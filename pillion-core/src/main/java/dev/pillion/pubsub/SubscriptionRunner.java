@@ -14,7 +14,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Delivers one subscription: a loop thread leases messages from the component (at most as many as
@@ -47,9 +49,18 @@ final class SubscriptionRunner implements Subscription {
   private final Semaphore slots;
   private final ExecutorService handlers;
   private final Thread loop;
-  private final Object wake = new Object();
 
-  /** When the earliest retry this runner scheduled is due ({@code nanoTime}); guarded by wake. */
+  /**
+   * Set by {@link #wake()}, cleared by the loop just before each pull: a wake-up that arrives while
+   * the loop is pulling (or about to wait) is seen before it waits, so none is lost.
+   */
+  private final AtomicBoolean wakeRequested = new AtomicBoolean();
+
+  private final Object retryLock = new Object();
+
+  /**
+   * When the earliest retry this runner scheduled is due ({@code nanoTime}); guarded by retryLock.
+   */
   private long nextRetryAt;
 
   private boolean retryPending;
@@ -94,8 +105,8 @@ final class SubscriptionRunner implements Subscription {
    * next poll.
    */
   void wake() {
-    synchronized (wake) {
-      wake.notifyAll();
+    if (!wakeRequested.get() && !wakeRequested.getAndSet(true)) {
+      LockSupport.unpark(loop);
     }
   }
 
@@ -115,6 +126,8 @@ final class SubscriptionRunner implements Subscription {
           continue;
         }
         int held = 1 + slots.drainPermits();
+        // Before the pull: a publish it does not see wakes the loop again after it.
+        wakeRequested.set(false);
         List<Message> messages;
         try {
           messages = pull(held);
@@ -145,20 +158,33 @@ final class SubscriptionRunner implements Subscription {
 
   /**
    * Waits for a publish in this process, the next poll, or the retry due soonest, whichever comes
-   * first: a retry after a short backoff does not wait for the poll interval.
+   * first: a retry after a short backoff does not wait for the poll interval. Returns at once if a
+   * wake-up arrived since the last pull began (the lost wake-up: a publish landing between an empty
+   * pull and this wait used to wait out the whole poll interval).
    */
   private void idle() throws InterruptedException {
-    synchronized (wake) {
-      long wait = TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS);
+    long now = System.nanoTime();
+    long deadline = now + TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS);
+    synchronized (retryLock) {
       if (retryPending) {
-        long untilDue = nextRetryAt - System.nanoTime();
-        if (untilDue <= 0) {
+        if (nextRetryAt - now <= 0) {
           retryPending = false;
           return;
         }
-        wait = Math.min(wait, untilDue);
+        if (nextRetryAt - deadline < 0) {
+          deadline = nextRetryAt;
+        }
       }
-      TimeUnit.NANOSECONDS.timedWait(wake, wait);
+    }
+    while (!wakeRequested.get()) {
+      long remaining = deadline - System.nanoTime();
+      if (remaining <= 0) {
+        return;
+      }
+      LockSupport.parkNanos(this, remaining);
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
     }
   }
 
@@ -166,7 +192,7 @@ final class SubscriptionRunner implements Subscription {
     // A millisecond more than the delay: the component's clock counts whole milliseconds.
     long now = System.nanoTime();
     long due = now + TimeUnit.MILLISECONDS.toNanos(delayMillis + 1);
-    synchronized (wake) {
+    synchronized (retryLock) {
       // Replace a due time that already passed (that retry was pulled) or a later one.
       if (!retryPending || nextRetryAt - now <= 0 || due - nextRetryAt < 0) {
         nextRetryAt = due;
