@@ -17,7 +17,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * In-process publish → handler latency and throughput through the Wasm in-memory broker, with a 1
- * KB payload: the latency of one event at a time (publish, wait for its delivery, repeat), and the
+ * KB payload: the latency of one event at a time (publish, wait until the handler told the
+ * publisher, repeat) against a bare hand-off of the same payload to one consumer thread, and the
  * throughput of a burst.
  */
 final class PubSubLatency {
@@ -41,6 +42,66 @@ final class PubSubLatency {
     }
   }
 
+  /** One event: publish, wait until its handler told this thread; nanoseconds. */
+  private static long publishAndWait(PubSub pubsub, SynchronousQueue<Long> told, byte[] payload)
+      throws InterruptedException {
+    long start = System.nanoTime();
+    pubsub.publish(
+        PublishRequest.builder("latency", payload).contentType("application/octet-stream").build());
+    told.take();
+    return System.nanoTime() - start;
+  }
+
+  /** The value at a percentile of sorted samples (nearest rank). */
+  private static long percentile(long[] sorted, double percent) {
+    int rank = (int) Math.ceil(percent / 100 * sorted.length);
+    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+  }
+
+  /**
+   * The baseline: the same payload handed to one consumer thread through a {@link
+   * SynchronousQueue}; the consumer "handles" it (reads a byte) and tells the publisher through
+   * another. Two thread hand-offs, like Pillion's in-process delivery, and nothing else.
+   */
+  private static final class BareHandOff implements AutoCloseable {
+    private final SynchronousQueue<byte[]> events = new SynchronousQueue<>();
+    private final SynchronousQueue<Long> told = new SynchronousQueue<>();
+    private final Thread consumer;
+    private volatile int handled;
+
+    BareHandOff() {
+      consumer =
+          new Thread(
+              () -> {
+                try {
+                  while (true) {
+                    byte[] event = events.take();
+                    handled += event[event.length - 1];
+                    told.put(System.nanoTime());
+                  }
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              },
+              "bare-hand-off-consumer");
+      consumer.setDaemon(true);
+      consumer.start();
+    }
+
+    /** Hands one event over and waits until the consumer told; nanoseconds. */
+    long handOff(byte[] payload) throws InterruptedException {
+      long start = System.nanoTime();
+      events.put(payload);
+      told.take();
+      return System.nanoTime() - start;
+    }
+
+    @Override
+    public void close() {
+      consumer.interrupt();
+    }
+  }
+
   static String run(int latencySamples, int burst) throws Exception {
     StringBuilder out = new StringBuilder();
     try (Pillion runtime =
@@ -52,37 +113,59 @@ final class PubSubLatency {
       byte[] payload = new byte[1024];
       Arrays.fill(payload, (byte) 'x');
 
-      SynchronousQueue<Long> arrivals = new SynchronousQueue<>();
-      long[] latencies = new long[latencySamples];
+      // Publish → handler → publisher told, through Pillion and through a bare hand-off of the same
+      // payload to one consumer thread, in alternating blocks so both see the same machine.
+      SynchronousQueue<Long> told = new SynchronousQueue<>();
+      long[] pillion = new long[latencySamples];
+      long[] bare = new long[latencySamples];
       try (Subscription one =
-          pubsub.subscribe(
-              SubscriptionOptions.builder("latency").build(),
-              event -> {
-                arrivals.put(System.nanoTime());
-                return DeliveryResult.SUCCESS;
-              })) {
-        for (int i = -2000; i < latencySamples; i++) {
-          long start = System.nanoTime();
-          pubsub.publish(
-              PublishRequest.builder("latency", payload)
-                  .contentType("application/octet-stream")
-                  .build());
-          long arrived = arrivals.take();
-          if (i >= 0) {
-            latencies[i] = arrived - start;
+              pubsub.subscribe(
+                  SubscriptionOptions.builder("latency").build(),
+                  event -> {
+                    told.put(System.nanoTime());
+                    return DeliveryResult.SUCCESS;
+                  });
+          BareHandOff handOff = new BareHandOff()) {
+        int blocks = 10;
+        int perBlock = latencySamples / blocks;
+        for (int i = 0; i < 2000; i++) {
+          publishAndWait(pubsub, told, payload);
+          handOff.handOff(payload);
+        }
+        for (int block = 0; block < blocks; block++) {
+          int from = block * perBlock;
+          int to = block == blocks - 1 ? latencySamples : from + perBlock;
+          for (int i = from; i < to; i++) {
+            pillion[i] = publishAndWait(pubsub, told, payload);
+          }
+          for (int i = from; i < to; i++) {
+            bare[i] = handOff.handOff(payload);
           }
         }
       }
-      Arrays.sort(latencies);
+      Arrays.sort(pillion);
+      Arrays.sort(bare);
       out.append("| measure | value |\n|---|---|\n");
       out.append(
           String.format(
               Locale.ROOT,
-              "| publish → handler, one event at a time (%d events): p50 | %.1f µs |%n"
-                  + "| p99 | %.1f µs |%n",
+              "| publish → handler → publisher told, one event at a time (%d events): p50 | %.1f µs |%n"
+                  + "| p99 | %.1f µs |%n"
+                  + "| p99.99 | %.1f µs |%n"
+                  + "| bare hand-off of the same 1 KB to one consumer thread and back: p50 | %.1f µs |%n"
+                  + "| p99 | %.1f µs |%n"
+                  + "| p99.99 | %.1f µs |%n"
+                  + "| Pillion / bare hand-off at p50, p99, p99.99 | %.2f×, %.2f×, %.2f× |%n",
               latencySamples,
-              latencies[latencySamples / 2] / 1e3,
-              latencies[(int) (latencySamples * 0.99)] / 1e3));
+              percentile(pillion, 50) / 1e3,
+              percentile(pillion, 99) / 1e3,
+              percentile(pillion, 99.99) / 1e3,
+              percentile(bare, 50) / 1e3,
+              percentile(bare, 99) / 1e3,
+              percentile(bare, 99.99) / 1e3,
+              (double) percentile(pillion, 50) / percentile(bare, 50),
+              (double) percentile(pillion, 99) / percentile(bare, 99),
+              (double) percentile(pillion, 99.99) / percentile(bare, 99.99)));
 
       for (int concurrency : new int[] {1, 4}) {
         CountDownLatch done = new CountDownLatch(burst);
