@@ -157,6 +157,17 @@ public final class KeyValueStore {
                 + " bytes");
       }
     }
+    // Keys (with their hashes) and values are copied before taking the lock: writers of other keys
+    // wait only for the map operations.
+    Key[] keys = new Key[count];
+    byte[][] values = new byte[count][];
+    for (int i = 0; i < count; i++) {
+      Operation op = batch.getOperations(i);
+      keys[i] = new Key(op.getKey().toByteArray());
+      if (op.getKind() == Operation.Kind.PUT) {
+        values[i] = op.getValue().toByteArray();
+      }
+    }
     writeLock.lock();
     try {
       long now = clock.getAsLong();
@@ -165,7 +176,7 @@ public final class KeyValueStore {
       Map<Key, Item> before = new HashMap<>();
       for (int i = 0; i < count; i++) {
         Operation op = batch.getOperations(i);
-        Key key = new Key(op.getKey().toByteArray());
+        Key key = keys[i];
         Item current;
         if (pending.containsKey(key)) {
           current = pending.get(key);
@@ -179,7 +190,7 @@ public final class KeyValueStore {
         switch (op.getKind()) {
           case PUT -> {
             long expiresAt = op.getExpiresAtMillis();
-            pending.put(key, new Item(op.getValue().toByteArray(), ++lastVersion, expiresAt));
+            pending.put(key, new Item(values[i], ++lastVersion, expiresAt));
           }
           case DELETE -> pending.put(key, null);
           case CHECK -> {}
