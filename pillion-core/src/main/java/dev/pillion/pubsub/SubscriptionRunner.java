@@ -20,9 +20,9 @@ import java.util.concurrent.locks.LockSupport;
 
 /**
  * Delivers one subscription: a loop thread leases messages from the component (at most as many as
- * there are free handler slots; in order when the concurrency is 1), handler threads run the
- * handler under its timeout, and each message is settled with SUCCESS, DROP, or RETRY with capped
- * exponential backoff.
+ * there are free handler slots; in order when the concurrency is 1), handler threads (with
+ * concurrency 1, the loop thread itself) run the handler under its timeout, and each message is
+ * settled with SUCCESS, DROP, or RETRY with capped exponential backoff.
  *
  * <p>A handler that throws, returns null or overruns its timeout counts as RETRY. After {@code
  * maxRetries} retries a message goes to the dead-letter topic if there is one; without one it is
@@ -47,8 +47,21 @@ final class SubscriptionRunner implements Subscription {
   private final String subscriptionName;
   private final StuckMessages stuck;
   private final Semaphore slots;
+
+  /**
+   * With one handler slot the loop thread runs the handler itself: a handler thread would only make
+   * the loop wait for it, and handing each message over costs a thread wake-up.
+   */
+  private final boolean handlesInline;
+
   private final ExecutorService handlers;
   private final Thread loop;
+
+  /** Guards {@link #deliveringInline} against {@link #close()}. */
+  private final Object inlineDelivery = new Object();
+
+  /** Whether the loop is running the handler itself; guarded by inlineDelivery. */
+  private boolean deliveringInline;
 
   /**
    * Set by {@link #wake()}, cleared by the loop just before each pull: a wake-up that arrives while
@@ -80,6 +93,7 @@ final class SubscriptionRunner implements Subscription {
     this.subscriptionName = subscriptionName;
     this.stuck = stuck;
     this.slots = new Semaphore(options.concurrency());
+    this.handlesInline = options.concurrency() == 1;
     String prefix = "pillion-" + pubsub.name() + "-" + options.topic() + "-";
     this.handlers =
         Executors.newFixedThreadPool(
@@ -138,7 +152,11 @@ final class SubscriptionRunner implements Subscription {
         }
         slots.release(held - messages.size());
         for (Message message : messages) {
-          handlers.execute(() -> deliver(message));
+          if (handlesInline) {
+            deliverInline(message);
+          } else {
+            handlers.execute(() -> deliver(message));
+          }
         }
         if (messages.isEmpty()) {
           idle();
@@ -152,6 +170,27 @@ final class SubscriptionRunner implements Subscription {
             "subscription " + describe() + ": pull failed; retrying",
             e);
         sleepQuietly(IDLE_POLL_MILLIS * 10);
+      }
+    }
+  }
+
+  /**
+   * Runs a delivery on the loop thread. {@link #close()} does not interrupt the loop meanwhile, so
+   * closing lets a running handler finish, as it does on a handler thread.
+   */
+  private void deliverInline(Message message) {
+    synchronized (inlineDelivery) {
+      if (!running) {
+        // Closed after the pull: the lease runs out and the message comes back.
+        return;
+      }
+      deliveringInline = true;
+    }
+    try {
+      deliver(message);
+    } finally {
+      synchronized (inlineDelivery) {
+        deliveringInline = false;
       }
     }
   }
@@ -528,10 +567,15 @@ final class SubscriptionRunner implements Subscription {
     if (!running) {
       return;
     }
-    running = false;
-    loop.interrupt();
+    synchronized (inlineDelivery) {
+      running = false;
+      if (!deliveringInline) {
+        loop.interrupt();
+      }
+    }
     try {
-      loop.join(5000);
+      // A handler running on the loop gets as long as one on a handler thread.
+      loop.join(handlesInline ? options.handlerTimeout().toMillis() + 6000 : 5000);
       handlers.shutdown();
       if (!handlers.awaitTermination(
           options.handlerTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {
