@@ -17,6 +17,7 @@ import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
@@ -52,7 +53,15 @@ public final class KeyValueStore {
   private final ConcurrentMap<Key, Item> items;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final PriorityQueue<Expiry> expiries = new PriorityQueue<>();
-  private long lastVersion;
+
+  /**
+   * The counter versions and sequence numbers come from. Atomic rather than guarded by the write
+   * lock: a sequence number needs no lock (the broker takes one per message it publishes, and made
+   * publishers and acknowledgers queue on the lock twice per publish), and writes take their
+   * versions while holding it.
+   */
+  private final AtomicLong lastVersion = new AtomicLong();
+
   private long usedBytes;
   // Kept here: a skip list's size() walks the whole list.
   private volatile long itemCount;
@@ -127,12 +136,7 @@ public final class KeyValueStore {
    * @return the value
    */
   public long nextSequence() {
-    writeLock.lock();
-    try {
-      return ++lastVersion;
-    } finally {
-      writeLock.unlock();
-    }
+    return lastVersion.incrementAndGet();
   }
 
   /**
@@ -190,7 +194,7 @@ public final class KeyValueStore {
         switch (op.getKind()) {
           case PUT -> {
             long expiresAt = op.getExpiresAtMillis();
-            pending.put(key, new Item(values[i], ++lastVersion, expiresAt));
+            pending.put(key, new Item(values[i], lastVersion.incrementAndGet(), expiresAt));
           }
           case DELETE -> pending.put(key, null);
           case CHECK -> {}
