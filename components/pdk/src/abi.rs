@@ -33,6 +33,10 @@ pub unsafe fn request<'a>(ptr: u32, len: u32) -> &'a [u8] {
 }
 
 /// Encodes a response into a fresh malloc block; an empty encoding is 0.
+///
+/// Never inlined, like [`decode`]: a method's protobuf code stays out of its body, so the bodies stay small enough
+/// for the JVM to compile (docs/decisions.md, "Guest functions stay small").
+#[inline(never)]
 pub fn respond<M: Message>(message: &M) -> u64 {
     let len = message.encoded_len();
     if len == 0 {
@@ -66,6 +70,7 @@ pub fn respond_bytes(encoded: &[u8]) -> u64 {
 }
 
 /// Returns an error message block with bit 31 of the length set.
+#[inline(never)]
 pub fn error(error: &Error) -> u64 {
     let message = error.to_abi_message();
     let bytes = message.as_bytes();
@@ -100,6 +105,7 @@ fn block<'a>(len: usize) -> Option<&'a mut [u8]> {
 ///
 /// # Safety
 /// As [`request`].
+#[inline(never)]
 pub unsafe fn decode<Req: Message + Default>(ptr: u32, len: u32) -> Result<Req, u64> {
     Req::decode(request(ptr, len)).map_err(|e| {
         error(&Error::InvalidArgument(format!(

@@ -49,6 +49,215 @@ pub trait KeyValue {
 
     /// The next value of the store's counter (unique, growing; versions come from it too).
     fn sequence(&self) -> u64;
+
+    /// Applies a batch built with [`Batch`], all or nothing: [`KeyValue::write`] without an `Operation` per write.
+    fn write_encoded(&self, batch: &Batch) -> Result<(), WriteError> {
+        self.write(&batch.decode())
+    }
+
+    /// One page of a scan, each entry handed to `visit(key, value, version)` in key order until it returns false:
+    /// [`KeyValue::scan`] without copying the entries out of the response. Returns whether more keys with the prefix
+    /// follow the page (as `ScanResponse::more`) and the page's last key.
+    fn scan_page(&self, request: &ScanRequest, visit: &mut dyn FnMut(&[u8], &[u8], u64) -> bool) -> Page {
+        let response = self.scan(request);
+        for entry in &response.entries {
+            if !visit(&entry.key, &entry.value, entry.version) {
+                break;
+            }
+        }
+        Page { more: response.more, last_key: response.entries.last().map(|e| e.key.clone()).unwrap_or_default() }
+    }
+}
+
+/// What [`KeyValue::scan_page`] tells about a page besides its entries.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Page {
+    /// Whether more keys with the prefix follow `last_key`.
+    pub more: bool,
+    /// The page's last key (empty for an empty page): the next page's `start_after`.
+    pub last_key: Vec<u8>,
+}
+
+/// A `WriteBatch` encoded as it is built: the bytes `WriteBatch::encode_to_vec` gives for the same operations, in
+/// one buffer, without an `Operation` (and its key and value vectors) per write. Apply it with
+/// [`KeyValue::write_encoded`].
+#[derive(Clone, Debug, Default)]
+pub struct Batch {
+    bytes: Vec<u8>,
+    operations: usize,
+}
+
+impl Batch {
+    /// An empty batch with room for about `bytes` bytes of operations.
+    pub fn with_capacity(bytes: usize) -> Batch {
+        Batch { bytes: Vec::with_capacity(bytes), operations: 0 }
+    }
+
+    /// Adds a put operation.
+    pub fn put(&mut self, key: &[u8], value: &[u8], expires_at_ms: i64, condition: Condition, version: u64) {
+        self.push(key, Kind::Put, condition, version, value, expires_at_ms);
+    }
+
+    /// Adds a delete operation.
+    pub fn delete(&mut self, key: &[u8], condition: Condition, version: u64) {
+        self.push(key, Kind::Delete, condition, version, &[], 0);
+    }
+
+    /// Adds a condition-only operation.
+    pub fn check(&mut self, key: &[u8], condition: Condition, version: u64) {
+        self.push(key, Kind::Check, condition, version, &[], 0);
+    }
+
+    /// How many operations the batch holds.
+    pub fn len(&self) -> usize {
+        self.operations
+    }
+
+    /// Whether the batch holds no operation.
+    pub fn is_empty(&self) -> bool {
+        self.operations == 0
+    }
+
+    /// The encoded `WriteBatch`.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.bytes
+    }
+
+    /// The batch as the generated message.
+    pub fn decode(&self) -> WriteBatch {
+        WriteBatch::decode(self.bytes.as_slice()).expect("a Batch encodes a WriteBatch")
+    }
+
+    /// Appends one `Operation` (field 1 of `WriteBatch`), its fields in number order and default values left out, as
+    /// prost encodes them.
+    fn push(&mut self, key: &[u8], kind: Kind, condition: Condition, version: u64, value: &[u8], expires: i64) {
+        let field = |number: u64, length: usize| if length == 0 { 0 } else { 1 + varint_len(number) + length };
+        let varint = |value: u64| if value == 0 { 0 } else { 1 + varint_len(value) };
+        let length = field(key.len() as u64, key.len())
+            + varint(kind as u64)
+            + varint(condition as u64)
+            + varint(version)
+            + field(value.len() as u64, value.len())
+            + varint(expires as u64);
+        let out = &mut self.bytes;
+        out.reserve(1 + varint_len(length as u64) + length);
+        out.push(0x0a);
+        put_varint(out, length as u64);
+        if !key.is_empty() {
+            out.push(0x0a);
+            put_varint(out, key.len() as u64);
+            out.extend_from_slice(key);
+        }
+        for (tag, number) in [(0x10, kind as u64), (0x18, condition as u64), (0x20, version)] {
+            if number != 0 {
+                out.push(tag);
+                put_varint(out, number);
+            }
+        }
+        if !value.is_empty() {
+            out.push(0x2a);
+            put_varint(out, value.len() as u64);
+            out.extend_from_slice(value);
+        }
+        if expires != 0 {
+            out.push(0x30);
+            put_varint(out, expires as u64);
+        }
+        self.operations += 1;
+    }
+}
+
+fn varint_len(value: u64) -> usize {
+    // One byte per started group of 7 bits.
+    ((64 - (value | 1).leading_zeros() as usize) + 6) / 7
+}
+
+fn put_varint(out: &mut Vec<u8>, mut value: u64) {
+    while value >= 0x80 {
+        out.push((value as u8) | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// Reads a varint at the start of `bytes`; the value and the bytes after it.
+fn take_varint(bytes: &[u8]) -> Option<(u64, &[u8])> {
+    let mut value = 0u64;
+    for (i, byte) in bytes.iter().enumerate().take(10) {
+        value |= u64::from(byte & 0x7f) << (7 * i);
+        if byte & 0x80 == 0 {
+            return Some((value, &bytes[i + 1..]));
+        }
+    }
+    None
+}
+
+/// Splits a length-delimited field's content off the start of `bytes`.
+fn take_bytes(bytes: &[u8]) -> Option<(&[u8], &[u8])> {
+    let (length, rest) = take_varint(bytes)?;
+    let length = usize::try_from(length).ok().filter(|l| *l <= rest.len())?;
+    Some((&rest[..length], &rest[length..]))
+}
+
+/// Visits the entries of an encoded `ScanResponse` in place; `None` if it is malformed.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+fn visit_scan_response(mut bytes: &[u8], visit: &mut dyn FnMut(&[u8], &[u8], u64) -> bool) -> Option<Page> {
+    let mut page = Page::default();
+    let mut last: &[u8] = &[];
+    let mut visiting = true;
+    while !bytes.is_empty() {
+        let (tag, rest) = take_varint(bytes)?;
+        match tag {
+            // entries
+            0x0a => {
+                let (entry, rest) = take_bytes(rest)?;
+                let (key, value, version) = entry_fields(entry)?;
+                last = key;
+                if visiting {
+                    visiting = visit(key, value, version);
+                }
+                bytes = rest;
+            }
+            // more
+            0x10 => {
+                let (more, rest) = take_varint(rest)?;
+                page.more = more != 0;
+                bytes = rest;
+            }
+            _ => return None,
+        }
+    }
+    page.last_key = last.to_vec();
+    Some(page)
+}
+
+/// The key, value and version of an encoded `Entry`.
+fn entry_fields(mut bytes: &[u8]) -> Option<(&[u8], &[u8], u64)> {
+    let (mut key, mut value, mut version): (&[u8], &[u8], u64) = (&[], &[], 0);
+    while !bytes.is_empty() {
+        let (tag, rest) = take_varint(bytes)?;
+        bytes = match tag {
+            0x0a => {
+                let (field, rest) = take_bytes(rest)?;
+                key = field;
+                rest
+            }
+            0x12 => {
+                let (field, rest) = take_bytes(rest)?;
+                value = field;
+                rest
+            }
+            0x18 | 0x20 => {
+                let (number, rest) = take_varint(rest)?;
+                if tag == 0x18 {
+                    version = number;
+                }
+                rest
+            }
+            _ => return None,
+        };
+    }
+    Some((key, value, version))
 }
 
 /// A put operation.
@@ -133,7 +342,53 @@ impl KeyValue for HostKeyValue {
     }
 
     fn write(&self, batch: &WriteBatch) -> Result<(), WriteError> {
-        let encoded = batch.encode_to_vec();
+        self.write_bytes(&batch.encode_to_vec())
+    }
+
+    fn write_encoded(&self, batch: &Batch) -> Result<(), WriteError> {
+        self.write_bytes(batch.as_bytes())
+    }
+
+    fn scan(&self, request: &ScanRequest) -> ScanResponse {
+        let mut scratch = self.scratch.borrow_mut();
+        match self.scan_into(request, &mut scratch) {
+            // The host encoded it; a page that does not decode means this instance's memory is corrupt, so trap (the host
+            // discards the instance) rather than read it as "no keys".
+            true => ScanResponse::decode(scratch.as_slice()).expect("the host's ScanResponse does not decode"),
+            false => ScanResponse::default(),
+        }
+    }
+
+    fn scan_page(&self, request: &ScanRequest, visit: &mut dyn FnMut(&[u8], &[u8], u64) -> bool) -> Page {
+        let mut scratch = self.scratch.borrow_mut();
+        match self.scan_into(request, &mut scratch) {
+            // As in scan: a page that does not decode means this instance's memory is corrupt.
+            true => visit_scan_response(&scratch, visit).expect("the host's ScanResponse does not decode"),
+            false => Page::default(),
+        }
+    }
+
+    fn sequence(&self) -> u64 {
+        // SAFETY: no memory is shared.
+        unsafe { host_sequence() as u64 }
+    }
+}
+
+#[cfg(target_arch = "wasm32")]
+impl HostKeyValue {
+    /// Scans into `scratch`; false when the host found no ordered store to scan.
+    fn scan_into(&self, request: &ScanRequest, scratch: &mut Vec<u8>) -> bool {
+        let encoded = request.encode_to_vec();
+        scratch.clear();
+        if scratch.capacity() < 4096 {
+            scratch.reserve(4096);
+        }
+        // SAFETY: as in get_into.
+        HostKeyValue::call_into(scratch, |ptr, cap| unsafe { host_scan(encoded.as_ptr(), encoded.len(), ptr, cap) })
+            .is_some()
+    }
+
+    fn write_bytes(&self, encoded: &[u8]) -> Result<(), WriteError> {
         let mut scratch = self.scratch.borrow_mut();
         scratch.clear();
         scratch.reserve(1024);
@@ -150,30 +405,6 @@ impl KeyValue for HostKeyValue {
                 Err(WriteError::Refused(String::from_utf8_lossy(&scratch).into_owned()))
             }
         }
-    }
-
-    fn scan(&self, request: &ScanRequest) -> ScanResponse {
-        let encoded = request.encode_to_vec();
-        let mut scratch = self.scratch.borrow_mut();
-        scratch.clear();
-        if scratch.capacity() < 4096 {
-            scratch.reserve(4096);
-        }
-        // SAFETY: as in get_into.
-        let found = HostKeyValue::call_into(&mut scratch, |ptr, cap| unsafe {
-            host_scan(encoded.as_ptr(), encoded.len(), ptr, cap)
-        });
-        match found {
-            // The host encoded it; a page that does not decode means this instance's memory is corrupt, so trap (the host
-            // discards the instance) rather than read it as "no keys".
-            Some(_) => ScanResponse::decode(scratch.as_slice()).expect("the host's ScanResponse does not decode"),
-            None => ScanResponse::default(),
-        }
-    }
-
-    fn sequence(&self) -> u64 {
-        // SAFETY: no memory is shared.
-        unsafe { host_sequence() as u64 }
     }
 }
 
@@ -396,6 +627,83 @@ mod tests {
         kv.set_now(2_000);
         assert!(kv.get_into(b"k", &mut value).is_none());
         kv.write(&batch(vec![put(b"k", b"w".to_vec(), 0, Condition::Absent, 0)])).unwrap();
+    }
+
+    #[test]
+    fn an_encoded_batch_is_what_prost_encodes() {
+        let operations = vec![
+            put(b"k", b"value".to_vec(), 0, Condition::Any, 0),
+            put(&[7u8; 200], vec![1u8; 300], 1_700_000_000_000, Condition::Version, u64::MAX),
+            put(b"e", Vec::new(), -5, Condition::Absent, 0),
+            delete(b"d", Condition::Version, 129),
+            delete(b"d", Condition::Any, 0),
+            check(b"c", Condition::Present, 0),
+        ];
+        let mut batch = Batch::with_capacity(0);
+        batch.put(b"k", b"value", 0, Condition::Any, 0);
+        batch.put(&[7u8; 200], &[1u8; 300], 1_700_000_000_000, Condition::Version, u64::MAX);
+        batch.put(b"e", &[], -5, Condition::Absent, 0);
+        batch.delete(b"d", Condition::Version, 129);
+        batch.delete(b"d", Condition::Any, 0);
+        batch.check(b"c", Condition::Present, 0);
+        let expected = WriteBatch { operations };
+        assert_eq!(batch.as_bytes(), expected.encode_to_vec().as_slice());
+        assert_eq!(batch.len(), 6);
+        assert_eq!(batch.decode(), expected);
+        assert!(Batch::default().is_empty());
+        for value in [0, 1, 127, 128, 16_383, 16_384, u64::MAX] {
+            let mut out = Vec::new();
+            put_varint(&mut out, value);
+            assert_eq!(out.len(), varint_len(value), "{}", value);
+            assert_eq!(take_varint(&out), Some((value, &[][..])));
+        }
+    }
+
+    #[test]
+    fn an_encoded_scan_response_is_visited_in_place_as_prost_decodes_it() {
+        let response = ScanResponse {
+            entries: vec![
+                Entry { key: b"a".to_vec(), value: vec![9; 300], version: 3, expires_at_millis: -1 },
+                Entry { key: b"b".to_vec(), value: Vec::new(), version: 0, expires_at_millis: 0 },
+                Entry { key: vec![0xff; 130], value: b"v".to_vec(), version: u64::MAX, expires_at_millis: 5 },
+            ],
+            more: true,
+        };
+        let mut seen = Vec::new();
+        let page = visit_scan_response(&response.encode_to_vec(), &mut |key, value, version| {
+            seen.push((key.to_vec(), value.to_vec(), version));
+            true
+        });
+        let expected: Vec<_> = response.entries.iter().map(|e| (e.key.clone(), e.value.clone(), e.version)).collect();
+        assert_eq!(seen, expected);
+        assert_eq!(page, Some(Page { more: true, last_key: vec![0xff; 130] }));
+        // A visitor that stops early still learns where the page ended.
+        let mut visited = 0;
+        let page = visit_scan_response(&response.encode_to_vec(), &mut |_, _, _| {
+            visited += 1;
+            false
+        });
+        assert_eq!(visited, 1);
+        assert_eq!(page.map(|p| p.last_key), Some(vec![0xff; 130]));
+        assert_eq!(visit_scan_response(&[0x0a, 5, 1], &mut |_, _, _| true), None, "a truncated entry");
+        assert_eq!(visit_scan_response(&[], &mut |_, _, _| true), Some(Page::default()));
+        // The trait's default visits a decoded page the same way.
+        let kv = MemoryKeyValue::default();
+        kv.write_encoded(&{
+            let mut batch = Batch::default();
+            batch.put(b"p/1", b"x", 0, Condition::Absent, 0);
+            batch.put(b"p/2", b"y", 0, Condition::Absent, 0);
+            batch
+        })
+        .unwrap();
+        let mut keys = Vec::new();
+        let request = ScanRequest { prefix: b"p/".to_vec(), limit: 1, ..Default::default() };
+        let page = kv.scan_page(&request, &mut |key, _, _| {
+            keys.push(key.to_vec());
+            true
+        });
+        assert_eq!(keys, vec![b"p/1".to_vec()]);
+        assert_eq!(page, Page { more: true, last_key: b"p/1".to_vec() });
     }
 
     #[test]

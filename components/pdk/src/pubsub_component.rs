@@ -44,6 +44,14 @@ pub trait PubSubComponent {
     /// Leases up to `max_messages` messages, oldest first.
     fn pull(&mut self, request: PullRequest) -> Result<PullResponse, Error>;
 
+    /// An optional fast path for [`PubSubComponent::pull`]: writes the encoded `PullResponse` to `out` and returns
+    /// `Ok(true)`, for a component that keeps its messages encoded, so that a pull copies each instead of decoding
+    /// and encoding it. `Ok(false)` (the default) falls back to `pull`.
+    fn pull_encoded(&mut self, request: &PullRequest, out: &mut Vec<u8>) -> Result<bool, Error> {
+        let _ = (request, out);
+        Ok(false)
+    }
+
     /// Settles leased messages.
     fn ack(&mut self, request: AckRequest) -> Result<AckResponse, Error>;
 
@@ -119,7 +127,22 @@ macro_rules! export_pubsub {
 
         #[no_mangle]
         pub unsafe extern "C" fn pubsub_pull(ptr: u32, len: u32) -> u64 {
-            $crate::abi::handle(ptr, len, |req| pillion_with_pubsub(|c| $crate::PubSubComponent::pull(c, req)))
+            let req: $crate::pubsub::PullRequest = match $crate::abi::decode(ptr, len) {
+                Ok(req) => req,
+                Err(packed_error) => return packed_error,
+            };
+            pillion_with_pubsub(|c| {
+                let mut encoded = ::std::vec::Vec::new();
+                match $crate::PubSubComponent::pull_encoded(c, &req, &mut encoded) {
+                    Ok(true) => return $crate::abi::respond_bytes(&encoded),
+                    Ok(false) => {}
+                    Err(e) => return $crate::abi::error(&e),
+                }
+                match $crate::PubSubComponent::pull(c, req) {
+                    Ok(response) => $crate::abi::respond(&response),
+                    Err(e) => $crate::abi::error(&e),
+                }
+            })
         }
 
         #[no_mangle]

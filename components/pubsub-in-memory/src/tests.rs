@@ -1,6 +1,6 @@
 use super::*;
 use pillion_pdk::keyvalue::{ItemHeader, MemoryKeyValue};
-use pillion_pdk::keyvalue_messages::ScanResponse;
+use pillion_pdk::keyvalue_messages::{ScanResponse, WriteBatch};
 use std::cell::{Cell, RefCell};
 use std::collections::{BTreeSet, HashMap as Map};
 use std::panic::{self, AssertUnwindSafe};
@@ -341,13 +341,96 @@ fn bad_names_are_refused_clearly() {
 }
 
 #[test]
-fn messages_without_subscriptions_are_not_kept() {
+fn messages_published_before_the_first_subscription_are_kept_for_it() {
     let mut b = broker(&[]);
+    for i in 0..3 {
+        publish(&mut b, "t", &i.to_string());
+    }
+    subscribe(&b, "t", "first");
+    publish(&mut b, "t", "3");
+    subscribe(&b, "t", "second");
+    publish(&mut b, "t", "4");
+    assert_eq!(data(&pull(&mut b, "t", "first", 10, true, T0)), ["0", "1", "2", "3", "4"]);
+    assert_eq!(data(&pull(&mut b, "t", "second", 10, true, T0)), ["4"], "a later subscription starts from now");
+    // Settled like any message: the backlog became the first subscription's queue.
+    let first = ids(&pull(&mut b, "t", "first", 10, true, T0 + 1_000));
+    b.ack_at(acks("t", "first", first.iter().map(|id| settle(id, AckOutcome::Success)).collect()), T0).unwrap();
+    assert!(pull(&mut b, "t", "first", 10, false, T0 + 60_000).is_empty());
+    // Once the topic has no subscription again, what is published next is kept for the next one.
+    for sub in ["first", "second"] {
+        b.remove_subscription(UnsubscribeRequest { topic: "t".into(), subscription: sub.into() }).unwrap();
+    }
+    publish(&mut b, "t", "5");
+    subscribe(&b, "t", "third");
+    assert_eq!(data(&pull(&mut b, "t", "third", 10, true, T0)), ["5"]);
+}
+
+#[test]
+fn a_backlog_is_bounded_like_a_queue_and_refused_whole_when_full() {
+    let mut b = broker(&[]);
+    configure(&mut b, "maxQueueDepth", "2").unwrap();
+    configure(&mut b, "maxBytes", "3").unwrap();
+    publish(&mut b, "t", "1");
+    let records = b.kv.kv.len();
+    let err = b.bulk_publish_at(bulk("t", &numbers(2)), T0).unwrap_err();
+    match err {
+        Error::ResourceExhausted(m) => assert!(
+            m.contains(
+                "topic 't' has no subscription yet and its backlog is full: it holds 1 messages kept for its first \
+                 subscription and this publish adds 2, over its limit of 2 (maxQueueDepth); nothing was published"
+            ),
+            "{}",
+            m
+        ),
+        other => panic!("expected RESOURCE_EXHAUSTED, got {:?}", other),
+    }
+    assert_eq!(b.kv.kv.len(), records);
+    let err = b.publish_at(PublishRequest { topic: "t".into(), data: b"234".to_vec(), ..Default::default() }, T0);
+    assert!(matches!(err, Err(Error::ResourceExhausted(m)) if m.contains("(maxBytes)")));
+    publish(&mut b, "t", "2");
+    subscribe(&b, "t", "s");
+    assert_eq!(data(&pull(&mut b, "t", "s", 10, true, T0)), ["1", "2"]);
+}
+
+#[test]
+fn without_retention_messages_for_no_subscription_are_dropped() {
+    let mut b = broker(&[]);
+    configure(&mut b, "retainUntilSubscribed", "false").unwrap();
     let id = publish(&mut b, "t", "lost");
     assert!(!id.is_empty());
     assert!(b.kv.kv.is_empty());
     subscribe(&b, "t", "s");
     assert!(pull(&mut b, "t", "s", 10, false, T0).is_empty());
+    let err = configure(&mut b, "retainUntilSubscribed", "yes").unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(m) if m.contains("'retainUntilSubscribed' must be true or false")));
+}
+
+#[test]
+fn a_first_subscription_racing_a_publish_gets_the_message_either_way() {
+    // The subscription commits between the publish's read (no topic: a new backlog) and its batch.
+    let mut a = broker(&[]);
+    let late = sibling(&a);
+    *a.kv.before_write.borrow_mut() = Some(Box::new(move || subscribe(&late, "t", "s")));
+    publish(&mut a, "t", "m");
+    assert_eq!(a.kv.calls.conflicts.get(), 1, "the publish started over and found the subscription");
+    assert_eq!(data(&pull(&mut a, "t", "s", 10, false, T0)), ["m"]);
+    // The subscription adopts a backlog between a publish's read and its batch.
+    let mut a = broker(&[]);
+    publish(&mut a, "t", "1");
+    let late = sibling(&a);
+    *a.kv.before_write.borrow_mut() = Some(Box::new(move || subscribe(&late, "t", "s")));
+    publish(&mut a, "t", "2");
+    assert_eq!(a.kv.calls.conflicts.get(), 1);
+    assert_eq!(data(&pull(&mut a, "t", "s", 10, true, T0)), ["1", "2"]);
+    // Two publishers creating the topic's backlog at once: one starts over and joins the other's.
+    let mut a = broker(&[]);
+    let mut other = sibling(&a);
+    *a.kv.before_write.borrow_mut() = Some(Box::new(move || {
+        publish(&mut other, "t", "first");
+    }));
+    publish(&mut a, "t", "second");
+    subscribe(&a, "t", "s");
+    assert_eq!(data(&pull(&mut a, "t", "s", 10, true, T0)), ["first", "second"]);
 }
 
 #[test]
@@ -400,7 +483,7 @@ fn a_long_queue_is_unsubscribed_in_consistent_batches() {
     assert_eq!(data(&pull(&mut b, "t", "s", 10, false, T0 + 60_000)), numbers(10)[3..].to_vec());
     b.bulk_publish_at(bulk("t", &numbers(0)), T0).unwrap();
     let err = b.bulk_publish_at(bulk("t", &["a".into(), "b".into(), "c".into(), "d".into()]), T0).unwrap_err();
-    assert!(matches!(err, Error::ResourceExhausted(m) if m.contains("'other' of topic 't' is full")));
+    assert!(matches!(&err, Error::ResourceExhausted(m) if m.contains("'other' of topic 't' is full")), "{:?}", err);
     // Without "other" (its 10 bytes given back), "s" holds 7 of 10 messages and 7 of 20 bytes.
     b.remove_subscription(UnsubscribeRequest { topic: "t".into(), subscription: "other".into() }).unwrap();
     b.bulk_publish_at(bulk("t", &["a".into(), "b".into(), "c".into()]), T0).unwrap();
@@ -813,8 +896,8 @@ fn acking_ten_thousand_messages_is_linear() {
     assert_eq!(b.kv.calls.scans.get() - scans, 0);
     assert_eq!(b.kv.calls.writes.get() - writes, 1);
     assert!(pull(&mut b, "t", "s", 10, false, T0 + 60_000).is_empty());
-    // Subscription records only: t/, s/, r/.
-    assert_eq!(b.kv.kv.len(), 3);
+    // Subscription records only: the topic's and the queue's removed counter.
+    assert_eq!(b.kv.kv.len(), 2);
 }
 
 #[test]
@@ -826,9 +909,86 @@ fn a_pull_reads_no_payload_of_the_entries_it_skips() {
     assert_eq!(first.len(), 300);
     let (gets, scanned, bytes) = (b.kv.calls.gets.get(), b.kv.calls.scanned.get(), b.kv.calls.scanned_bytes.get());
     assert_eq!(data(&pull(&mut b, "t", "s", 10, false, T0)), ["last"]);
-    // It skipped 300 leased entries reading their delivery states only (key and 24 bytes each), then read the
-    // subscription's record and the one body it delivered.
+    // It skipped 300 leased entries reading their delivery states only (an 18-byte key and 24 bytes each), then read
+    // the one body it delivered (the instance remembers the subscription's queue).
     assert_eq!(b.kv.calls.scanned.get() - scanned, 301);
-    assert!(b.kv.calls.scanned_bytes.get() - bytes < 301 * 40);
-    assert_eq!(b.kv.calls.gets.get() - gets, 2);
+    assert!(b.kv.calls.scanned_bytes.get() - bytes <= 301 * 42);
+    assert_eq!(b.kv.calls.gets.get() - gets, 1);
+}
+
+#[test]
+fn a_publish_a_pull_and_an_ack_make_few_host_calls() {
+    let mut b = broker(&[("t", "s")]);
+    let calls = |b: &Broker| (b.kv.calls.gets.get(), b.kv.calls.scans.get(), b.kv.calls.writes.get(), b.kv.calls.total.get());
+    let before = calls(&b);
+    let id = publish(&mut b, "t", "m");
+    let after = calls(&b);
+    // The topic record, a sequence number, the batch.
+    assert_eq!((after.0 - before.0, after.1 - before.1, after.2 - before.2, after.3 - before.3), (1, 0, 1, 3));
+    pull(&mut b, "t", "s", 1, true, T0);
+    let pulled = calls(&b);
+    // The first pull of this instance looks the subscription's queue up; then a scan, the lease, the body.
+    assert_eq!((pulled.0 - after.0, pulled.1 - after.1, pulled.2 - after.2, pulled.3 - after.3), (2, 1, 1, 4));
+    ack(&mut b, "t", "s", &id, AckOutcome::Success, T0);
+    let acked = calls(&b);
+    // The queue's removed counter, the entry, the batch.
+    assert_eq!((acked.0 - pulled.0, acked.1 - pulled.1, acked.2 - pulled.2, acked.3 - pulled.3), (2, 0, 1, 3));
+    publish(&mut b, "t", "n");
+    let published = calls(&b);
+    pull(&mut b, "t", "s", 1, true, T0);
+    let again = calls(&b);
+    assert_eq!((again.0 - published.0, again.1 - published.1, again.2 - published.2), (1, 1, 1), "remembered queue");
+}
+
+#[test]
+fn a_remembered_queue_of_a_subscription_created_again_is_looked_up_anew() {
+    let mut a = broker(&[("t", "s")]);
+    let mut b = sibling(&a);
+    publish(&mut a, "t", "old");
+    // A remembers the subscription's first queue.
+    let old = ids(&pull(&mut a, "t", "s", 10, true, T0));
+    b.remove_subscription(UnsubscribeRequest { topic: "t".into(), subscription: "s".into() }).unwrap();
+    subscribe(&b, "t", "s");
+    let new_id = publish(&mut b, "t", "new");
+    // A's ack of the removed queue's message finds neither it nor that queue.
+    assert_eq!(ack(&mut a, "t", "s", &old[0], AckOutcome::Success, T0), old);
+    // A's pull and ack find the new queue.
+    assert_eq!(data(&pull(&mut a, "t", "s", 10, true, T0)), ["new"]);
+    assert!(ack(&mut a, "t", "s", &new_id, AckOutcome::Success, T0).is_empty());
+    // D pulled from a queue removed since: its ack looks the subscription up, and the message is gone with its queue.
+    let id = publish(&mut b, "t", "x");
+    let mut d = sibling(&a);
+    assert_eq!(data(&pull(&mut d, "t", "s", 10, true, T0)), ["x"]);
+    b.remove_subscription(UnsubscribeRequest { topic: "t".into(), subscription: "s".into() }).unwrap();
+    subscribe(&b, "t", "s");
+    let response = d.ack_at(acks("t", "s", vec![settle(&id, AckOutcome::Success)]), T0).unwrap();
+    assert_eq!(response.unknown_ids, [id]);
+    // Once the subscription is gone, requests naming it are refused, whatever an instance remembers.
+    b.remove_subscription(UnsubscribeRequest { topic: "t".into(), subscription: "s".into() }).unwrap();
+    let err = d.ack_at(acks("t", "s", vec![settle("1", AckOutcome::Success)]), T0).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(m) if m.contains("no subscription 's' on topic 't'")));
+    let err = d.pull_at(pull_request("t", "s", 1, false), T0).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument(m) if m.contains("no subscription 's' on topic 't'")));
+}
+
+#[test]
+fn a_remembered_removed_count_behind_the_store_never_refuses_a_publish_that_fits() {
+    let mut a = broker(&[("t", "s")]);
+    configure(&mut a, "maxQueueDepth", "2").unwrap();
+    configure(&mut a, "maxBytes", "2").unwrap();
+    let mut b = sibling(&a);
+    publish(&mut a, "t", "1");
+    publish(&mut a, "t", "2");
+    // B settles both: A's remembered counts (none) are behind.
+    let pulled = ids(&pull(&mut b, "t", "s", 10, true, T0));
+    b.ack_at(acks("t", "s", pulled.iter().map(|id| settle(id, AckOutcome::Success)).collect()), T0).unwrap();
+    let gets = a.kv.calls.gets.get();
+    publish(&mut a, "t", "3");
+    // The topic record and the broker's queued bytes, then (seemingly full) the queue's and the broker's removed
+    // counts.
+    assert_eq!(a.kv.calls.gets.get() - gets, 4);
+    publish(&mut a, "t", "4");
+    let err = a.publish_at(PublishRequest { topic: "t".into(), data: b"5".to_vec(), ..Default::default() }, T0);
+    assert!(matches!(err, Err(Error::ResourceExhausted(m)) if m.contains("holds 2 messages")));
+    assert_eq!(data(&pull(&mut b, "t", "s", 10, true, T0)), ["3", "4"]);
 }

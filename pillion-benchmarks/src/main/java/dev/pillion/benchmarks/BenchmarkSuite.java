@@ -61,7 +61,7 @@ public final class BenchmarkSuite {
     }
     if (parts.contains("pubsub")) {
       out.append("### Pub/sub in-process, Wasm in-memory broker, 1 KB payload\n\n");
-      out.append(PubSubLatency.run(20_000, 20_000));
+      out.append(PubSubLatency.run(50_000, 20_000));
       out.append(
           "\n### Pub/sub through server mode: HTTP publish, HTTP subscriber app, 1 KB payload\n\n");
       out.append(ServerPubSubLatency.run(5_000, 10_000, 10_000));

@@ -55,12 +55,15 @@ public class LoadBenchmark {
               ComponentDefinition.builder("s", "state.wasm")
                   .metadata("url", "file://" + wasm)
                   .metadata("wasm.capabilities", "log, keyvalue")
+                  // Measured, not bounded: a loaded machine may compile for longer than Dapr's 5 s.
+                  .initTimeout(java.time.Duration.ofMinutes(1))
                   .build();
           default ->
               ComponentDefinition.builder("s", "state.wasm")
                   .metadata("url", "file://" + wasm)
                   .metadata("wasm.capabilities", "log, keyvalue")
                   .metadata("wasm.engine", "interpreter")
+                  .initTimeout(java.time.Duration.ofMinutes(1))
                   .build();
         };
     try (Pillion runtime = Pillion.builder().appId("bench").component(definition).build()) {

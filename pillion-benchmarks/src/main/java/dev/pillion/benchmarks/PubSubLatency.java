@@ -1,12 +1,22 @@
 package dev.pillion.benchmarks;
 
+import com.google.protobuf.ByteString;
 import dev.pillion.Pillion;
+import dev.pillion.abi.pubsub.Ack;
+import dev.pillion.abi.pubsub.AckOutcome;
+import dev.pillion.abi.pubsub.AckRequest;
+import dev.pillion.abi.pubsub.Message;
+import dev.pillion.abi.pubsub.PullRequest;
 import dev.pillion.components.ComponentDefinition;
+import dev.pillion.pubsub.DefaultPubSub;
 import dev.pillion.pubsub.DeliveryResult;
 import dev.pillion.pubsub.PubSub;
 import dev.pillion.pubsub.PublishRequest;
 import dev.pillion.pubsub.Subscription;
 import dev.pillion.pubsub.SubscriptionOptions;
+import dev.pillion.pubsub.spi.PubSubComponent;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Locale;
@@ -17,7 +27,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * In-process publish → handler latency and throughput through the Wasm in-memory broker, with a 1
- * KB payload: the latency of one event at a time (publish, wait for its delivery, repeat), and the
+ * KB payload: the latency of one event at a time (publish, wait until the handler told the
+ * publisher, repeat) against a bare hand-off of the same payload to one consumer thread, and the
  * throughput of a burst.
  */
 final class PubSubLatency {
@@ -41,6 +52,155 @@ final class PubSubLatency {
     }
   }
 
+  /** One event: publish, wait until its handler told this thread; nanoseconds. */
+  private static long publishAndWait(PubSub pubsub, SynchronousQueue<Long> told, byte[] payload)
+      throws InterruptedException {
+    long start = System.nanoTime();
+    pubsub.publish(
+        PublishRequest.builder("latency", payload).contentType("application/octet-stream").build());
+    told.take();
+    return System.nanoTime() - start;
+  }
+
+  /** How many samples exceed a bound. */
+  private static long over(long[] samples, long bound) {
+    return Arrays.stream(samples).filter(sample -> sample > bound).count();
+  }
+
+  /** The value at a percentile of sorted samples (nearest rank). */
+  private static long percentile(long[] sorted, double percent) {
+    int rank = (int) Math.ceil(percent / 100 * sorted.length);
+    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+  }
+
+  /**
+   * The baseline: the same payload handed to one consumer thread through a {@link
+   * SynchronousQueue}; the consumer "handles" it (reads a byte) and tells the publisher through
+   * another. Two thread hand-offs, like Pillion's in-process delivery, and nothing else.
+   */
+  private static final class BareHandOff implements AutoCloseable {
+    private final SynchronousQueue<byte[]> events = new SynchronousQueue<>();
+    private final SynchronousQueue<Long> told = new SynchronousQueue<>();
+    private final Thread consumer;
+    private volatile int handled;
+
+    BareHandOff() {
+      consumer =
+          new Thread(
+              () -> {
+                try {
+                  while (true) {
+                    byte[] event = events.take();
+                    handled += event[event.length - 1];
+                    told.put(System.nanoTime());
+                  }
+                } catch (InterruptedException e) {
+                  Thread.currentThread().interrupt();
+                }
+              },
+              "bare-hand-off-consumer");
+      consumer.setDaemon(true);
+      consumer.start();
+    }
+
+    /** Hands one event over and waits until the consumer told; nanoseconds. */
+    long handOff(byte[] payload) throws InterruptedException {
+      long start = System.nanoTime();
+      events.put(payload);
+      told.take();
+      return System.nanoTime() - start;
+    }
+
+    @Override
+    public void close() {
+      consumer.interrupt();
+    }
+  }
+
+  /**
+   * The broker's own cost, without threads, envelopes or handlers: CPU time of one thread that
+   * publishes a 1 KB message to the component, pulls it and acknowledges it, per round. Thread CPU
+   * time, unlike the rates above, hardly depends on what else runs on the machine.
+   */
+  private static String componentCycle(PubSub pubsub, int rounds) {
+    PubSubComponent component = ((DefaultPubSub) pubsub).component();
+    component.subscribe("cycle", "cycle");
+    dev.pillion.abi.pubsub.PublishRequest publish =
+        dev.pillion.abi.pubsub.PublishRequest.newBuilder()
+            .setTopic("cycle")
+            .setData(ByteString.copyFrom(new byte[1024]))
+            .setContentType("application/octet-stream")
+            .build();
+    PullRequest pull =
+        PullRequest.newBuilder()
+            .setTopic("cycle")
+            .setSubscription("cycle")
+            .setMaxMessages(1)
+            .setLeaseMillis(60_000)
+            .setOrdered(true)
+            .build();
+    ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+    long cpu = 0;
+    for (int pass = 0; pass < 2; pass++) {
+      long start = threads.getCurrentThreadCpuTime();
+      for (int i = 0; i < rounds; i++) {
+        component.publish(publish);
+        for (Message message : component.pull(pull)) {
+          component.ack(
+              AckRequest.newBuilder()
+                  .setTopic("cycle")
+                  .setSubscription("cycle")
+                  .addAcks(Ack.newBuilder().setId(message.getId()).setOutcome(AckOutcome.SUCCESS))
+                  .build());
+        }
+      }
+      // The first pass warms up the JIT; the second is measured.
+      cpu = threads.getCurrentThreadCpuTime() - start;
+    }
+    return String.format(
+        Locale.ROOT,
+        "| broker alone: publish, pull and ack of one 1 KB message, CPU time of the calling thread"
+            + " | %.1f µs |%n",
+        cpu / 1e3 / rounds);
+  }
+
+  /** A measured burst: time to publish it, time until the last event was handled, CPU used. */
+  private record Burst(long publishNanos, long deliverNanos, long cpuNanos) {}
+
+  /** Publishes {@code count} events as fast as the broker takes them and waits for all. */
+  private static Burst burst(
+      PubSub pubsub, byte[] payload, int count, int concurrency, String topic)
+      throws InterruptedException {
+    CountDownLatch done = new CountDownLatch(count);
+    AtomicInteger seen = new AtomicInteger();
+    com.sun.management.OperatingSystemMXBean os =
+        (com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    try (Subscription all =
+        pubsub.subscribe(
+            SubscriptionOptions.builder(topic).concurrency(concurrency).build(),
+            event -> {
+              seen.incrementAndGet();
+              done.countDown();
+              return DeliveryResult.SUCCESS;
+            })) {
+      long cpu = os.getProcessCpuTime();
+      long start = System.nanoTime();
+      for (int i = 0; i < count; i++) {
+        ByteBuffer.wrap(payload).putInt(0, i);
+        publishWithBackpressure(
+            pubsub,
+            PublishRequest.builder(topic, payload).contentType("application/octet-stream").build());
+      }
+      long published = System.nanoTime();
+      if (!done.await(120, TimeUnit.SECONDS)) {
+        throw new IllegalStateException("only " + seen.get() + " of " + count + " events arrived");
+      }
+      long end = System.nanoTime();
+      return new Burst(published - start, end - start, os.getProcessCpuTime() - cpu);
+    }
+  }
+
   static String run(int latencySamples, int burst) throws Exception {
     StringBuilder out = new StringBuilder();
     try (Pillion runtime =
@@ -52,77 +212,84 @@ final class PubSubLatency {
       byte[] payload = new byte[1024];
       Arrays.fill(payload, (byte) 'x');
 
-      SynchronousQueue<Long> arrivals = new SynchronousQueue<>();
-      long[] latencies = new long[latencySamples];
+      // Publish → handler → publisher told, through Pillion and through a bare hand-off of the same
+      // payload to one consumer thread, in alternating blocks so both see the same machine.
+      SynchronousQueue<Long> told = new SynchronousQueue<>();
+      long[] pillion = new long[latencySamples];
+      long[] bare = new long[latencySamples];
       try (Subscription one =
-          pubsub.subscribe(
-              SubscriptionOptions.builder("latency").build(),
-              event -> {
-                arrivals.put(System.nanoTime());
-                return DeliveryResult.SUCCESS;
-              })) {
-        for (int i = -2000; i < latencySamples; i++) {
-          long start = System.nanoTime();
-          pubsub.publish(
-              PublishRequest.builder("latency", payload)
-                  .contentType("application/octet-stream")
-                  .build());
-          long arrived = arrivals.take();
-          if (i >= 0) {
-            latencies[i] = arrived - start;
+              pubsub.subscribe(
+                  SubscriptionOptions.builder("latency").build(),
+                  event -> {
+                    told.put(System.nanoTime());
+                    return DeliveryResult.SUCCESS;
+                  });
+          BareHandOff handOff = new BareHandOff()) {
+        int blocks = 10;
+        int perBlock = latencySamples / blocks;
+        // Until the JIT compiled the guest's code (the broker's functions are compiled after
+        // thousands of calls), so that the figures are the steady state's.
+        for (int i = 0; i < Math.min(latencySamples, 20_000); i++) {
+          publishAndWait(pubsub, told, payload);
+          handOff.handOff(payload);
+        }
+        for (int block = 0; block < blocks; block++) {
+          int from = block * perBlock;
+          int to = block == blocks - 1 ? latencySamples : from + perBlock;
+          for (int i = from; i < to; i++) {
+            pillion[i] = publishAndWait(pubsub, told, payload);
+          }
+          for (int i = from; i < to; i++) {
+            bare[i] = handOff.handOff(payload);
           }
         }
       }
-      Arrays.sort(latencies);
+      Arrays.sort(pillion);
+      Arrays.sort(bare);
       out.append("| measure | value |\n|---|---|\n");
       out.append(
           String.format(
               Locale.ROOT,
-              "| publish → handler, one event at a time (%d events): p50 | %.1f µs |%n"
-                  + "| p99 | %.1f µs |%n",
+              "| publish → handler → publisher told, one event at a time (%d events): p50 | %.1f µs |%n"
+                  + "| p99 | %.1f µs |%n"
+                  + "| p99.99 | %.1f µs |%n"
+                  + "| bare hand-off of the same 1 KB to one consumer thread and back: p50 | %.1f µs |%n"
+                  + "| p99 | %.1f µs |%n"
+                  + "| p99.99 | %.1f µs |%n"
+                  + "| Pillion / bare hand-off at p50, p99, p99.99 | %.2f×, %.2f×, %.2f× |%n"
+                  + "| events over 40 ms, Pillion and bare (a lost wake-up waits out the 50 ms"
+                  + " poll) | %d, %d |%n",
               latencySamples,
-              latencies[latencySamples / 2] / 1e3,
-              latencies[(int) (latencySamples * 0.99)] / 1e3));
+              percentile(pillion, 50) / 1e3,
+              percentile(pillion, 99) / 1e3,
+              percentile(pillion, 99.99) / 1e3,
+              percentile(bare, 50) / 1e3,
+              percentile(bare, 99) / 1e3,
+              percentile(bare, 99.99) / 1e3,
+              (double) percentile(pillion, 50) / percentile(bare, 50),
+              (double) percentile(pillion, 99) / percentile(bare, 99),
+              (double) percentile(pillion, 99.99) / percentile(bare, 99.99),
+              over(pillion, TimeUnit.MILLISECONDS.toNanos(40)),
+              over(bare, TimeUnit.MILLISECONDS.toNanos(40))));
 
       for (int concurrency : new int[] {1, 4}) {
-        CountDownLatch done = new CountDownLatch(burst);
-        AtomicInteger seen = new AtomicInteger();
-        try (Subscription all =
-            pubsub.subscribe(
-                SubscriptionOptions.builder("burst-" + concurrency)
-                    .concurrency(concurrency)
-                    .build(),
-                event -> {
-                  seen.incrementAndGet();
-                  done.countDown();
-                  return DeliveryResult.SUCCESS;
-                })) {
-          long start = System.nanoTime();
-          for (int i = 0; i < burst; i++) {
-            ByteBuffer.wrap(payload).putInt(0, i);
-            publishWithBackpressure(
-                pubsub,
-                PublishRequest.builder("burst-" + concurrency, payload)
-                    .contentType("application/octet-stream")
-                    .build());
-          }
-          long published = System.nanoTime();
-          if (!done.await(120, TimeUnit.SECONDS)) {
-            throw new IllegalStateException(
-                "only " + seen.get() + " of " + burst + " events arrived");
-          }
-          long end = System.nanoTime();
-          out.append(
-              String.format(
-                  Locale.ROOT,
-                  "| burst of %d events, handler concurrency %d: publish rate | %.0f events/s |%n"
-                      + "| delivered rate (publish start → last handled) | %.0f events/s |%n",
-                  burst,
-                  concurrency,
-                  burst / ((published - start) / 1e9),
-                  burst / ((end - start) / 1e9)));
-        }
+        // A first burst warms up what the latency run did not exercise (a deep queue, several
+        // handler threads); the second is measured.
+        burst(pubsub, payload, burst, concurrency, "warm-up-" + concurrency);
+        Burst measured = burst(pubsub, payload, burst, concurrency, "burst-" + concurrency);
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "| burst of %d events, handler concurrency %d: publish rate | %.0f events/s |%n"
+                    + "| delivered rate (publish start → last handled) | %.0f events/s |%n"
+                    + "| CPU time of the process per event delivered (all threads) | %.1f µs |%n",
+                burst,
+                concurrency,
+                burst / (measured.publishNanos() / 1e9),
+                burst / (measured.deliverNanos() / 1e9),
+                measured.cpuNanos() / 1e3 / burst));
       }
+      out.append(componentCycle(pubsub, Math.max(burst, 1)));
     }
     return out.toString();
   }

@@ -62,7 +62,7 @@ class BenchmarksSmokeTest {
 
   @Test
   void pubSubLatency() throws Exception {
-    assertThat(PubSubLatency.run(20, 20)).contains("p50");
+    assertThat(PubSubLatency.run(20, 20)).contains("p50", "bare hand-off", "Pillion / bare");
     assertThat(ServerPubSubLatency.run(10, 10, 200)).contains("p50").contains("bulk subscribe");
   }
 }

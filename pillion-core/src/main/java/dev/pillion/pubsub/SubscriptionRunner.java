@@ -19,13 +19,15 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * Delivers one subscription: a loop thread leases messages from the component (at most as many as
- * there are free handler slots; in order when the concurrency is 1), handler threads run the
- * handler under its timeout, and each message is settled with SUCCESS, DROP, or RETRY with capped
- * exponential backoff.
+ * there are free handler slots; in order when the concurrency is 1), handler threads (with
+ * concurrency 1, the loop thread itself) run the handler under its timeout, and each message is
+ * settled with SUCCESS, DROP, or RETRY with capped exponential backoff.
  *
  * <p>A handler that throws, returns null or overruns its timeout counts as RETRY. After {@code
  * maxRetries} retries a message goes to the dead-letter topic if there is one; without one it is
@@ -69,11 +71,33 @@ final class SubscriptionRunner implements Subscription {
   private final String subscriptionName;
   private final StuckMessages stuck;
   private final Semaphore slots;
+
+  /**
+   * With one handler slot the loop thread runs the handler itself: a handler thread would only make
+   * the loop wait for it, and handing each message over costs a thread wake-up.
+   */
+  private final boolean handlesInline;
+
   private final ExecutorService handlers;
   private final Thread loop;
-  private final Object wake = new Object();
 
-  /** When the earliest retry this runner scheduled is due ({@code nanoTime}); guarded by wake. */
+  /** Guards {@link #deliveringInline} against {@link #close()}. */
+  private final Object inlineDelivery = new Object();
+
+  /** Whether the loop is running the handler itself; guarded by inlineDelivery. */
+  private boolean deliveringInline;
+
+  /**
+   * Set by {@link #wake()}, cleared by the loop just before each pull: a wake-up that arrives while
+   * the loop is pulling (or about to wait) is seen before it waits, so none is lost.
+   */
+  private final AtomicBoolean wakeRequested = new AtomicBoolean();
+
+  private final Object retryLock = new Object();
+
+  /**
+   * When the earliest retry this runner scheduled is due ({@code nanoTime}); guarded by retryLock.
+   */
   private long nextRetryAt;
 
   private boolean retryPending;
@@ -115,6 +139,7 @@ final class SubscriptionRunner implements Subscription {
     this.subscriptionName = subscriptionName;
     this.stuck = stuck;
     this.slots = new Semaphore(options.concurrency());
+    this.handlesInline = options.concurrency() == 1;
     String prefix = "pillion-" + pubsub.name() + "-" + options.topic() + "-";
     this.handlers =
         Executors.newFixedThreadPool(
@@ -140,8 +165,8 @@ final class SubscriptionRunner implements Subscription {
    * next poll.
    */
   void wake() {
-    synchronized (wake) {
-      wake.notifyAll();
+    if (!wakeRequested.get() && !wakeRequested.getAndSet(true)) {
+      LockSupport.unpark(loop);
     }
   }
 
@@ -167,6 +192,8 @@ final class SubscriptionRunner implements Subscription {
           continue;
         }
         int held = 1 + slots.drainPermits();
+        // Before the pull: a publish it does not see wakes the loop again after it.
+        wakeRequested.set(false);
         List<Message> messages;
         try {
           messages = pull(held);
@@ -177,7 +204,11 @@ final class SubscriptionRunner implements Subscription {
         }
         slots.release(held - messages.size());
         for (Message message : messages) {
-          handlers.execute(() -> deliver(message));
+          if (handlesInline) {
+            deliverInline(message);
+          } else {
+            handlers.execute(() -> deliver(message));
+          }
         }
         if (messages.isEmpty()) {
           idle();
@@ -196,21 +227,55 @@ final class SubscriptionRunner implements Subscription {
   }
 
   /**
+   * Runs a delivery on the loop thread. {@link #close()} does not interrupt the loop meanwhile, so
+   * closing lets a running handler finish, as it does on a handler thread.
+   */
+  private void deliverInline(Message message) {
+    synchronized (inlineDelivery) {
+      if (!running) {
+        // Closed after the pull: the lease runs out and the message comes back.
+        return;
+      }
+      deliveringInline = true;
+    }
+    try {
+      deliver(message);
+    } finally {
+      synchronized (inlineDelivery) {
+        deliveringInline = false;
+      }
+    }
+  }
+
+  /**
    * Waits for a publish in this process, the next poll, or the retry due soonest, whichever comes
-   * first: a retry after a short backoff does not wait for the poll interval.
+   * first: a retry after a short backoff does not wait for the poll interval. Returns at once if a
+   * wake-up arrived since the last pull began (the lost wake-up: a publish landing between an empty
+   * pull and this wait used to wait out the whole poll interval).
    */
   private void idle() throws InterruptedException {
-    synchronized (wake) {
-      long wait = TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS);
+    long now = System.nanoTime();
+    long deadline = now + TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS);
+    synchronized (retryLock) {
       if (retryPending) {
-        long untilDue = nextRetryAt - System.nanoTime();
-        if (untilDue <= 0) {
+        if (nextRetryAt - now <= 0) {
           retryPending = false;
           return;
         }
-        wait = Math.min(wait, untilDue);
+        if (nextRetryAt - deadline < 0) {
+          deadline = nextRetryAt;
+        }
       }
-      TimeUnit.NANOSECONDS.timedWait(wake, wait);
+    }
+    while (!wakeRequested.get()) {
+      long remaining = deadline - System.nanoTime();
+      if (remaining <= 0) {
+        return;
+      }
+      LockSupport.parkNanos(this, remaining);
+      if (Thread.interrupted()) {
+        throw new InterruptedException();
+      }
     }
   }
 
@@ -218,7 +283,7 @@ final class SubscriptionRunner implements Subscription {
     // A millisecond more than the delay: the component's clock counts whole milliseconds.
     long now = System.nanoTime();
     long due = now + TimeUnit.MILLISECONDS.toNanos(delayMillis + 1);
-    synchronized (wake) {
+    synchronized (retryLock) {
       // Replace a due time that already passed (that retry was pulled) or a later one.
       if (!retryPending || nextRetryAt - now <= 0 || due - nextRetryAt < 0) {
         nextRetryAt = due;
@@ -290,10 +355,15 @@ final class SubscriptionRunner implements Subscription {
       if (left <= 0) {
         return;
       }
-      synchronized (wake) {
-        TimeUnit.NANOSECONDS.timedWait(
-            wake, Math.min(left, TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS)));
+      // The same wake-up flag as idle(): a publish since the last pull is not waited out.
+      if (!wakeRequested.get()) {
+        LockSupport.parkNanos(
+            this, Math.min(left, TimeUnit.MILLISECONDS.toNanos(IDLE_POLL_MILLIS)));
+        if (Thread.interrupted()) {
+          throw new InterruptedException();
+        }
       }
+      wakeRequested.set(false);
       pullInto(batch);
     }
   }
@@ -793,10 +863,15 @@ final class SubscriptionRunner implements Subscription {
     if (!running) {
       return;
     }
-    running = false;
-    loop.interrupt();
+    synchronized (inlineDelivery) {
+      running = false;
+      if (!deliveringInline) {
+        loop.interrupt();
+      }
+    }
     try {
-      loop.join(5000);
+      // A handler running on the loop gets as long as one on a handler thread.
+      loop.join(handlesInline ? options.handlerTimeout().toMillis() + 6000 : 5000);
       handlers.shutdown();
       if (!handlers.awaitTermination(
           options.handlerTimeout().toMillis() + 1000, TimeUnit.MILLISECONDS)) {

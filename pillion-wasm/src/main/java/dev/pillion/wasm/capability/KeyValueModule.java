@@ -5,6 +5,7 @@ import com.dylibso.chicory.runtime.Instance;
 import com.dylibso.chicory.runtime.Memory;
 import com.dylibso.chicory.wasm.types.FunctionType;
 import com.dylibso.chicory.wasm.types.ValType;
+import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.pillion.abi.keyvalue.ScanRequest;
 import dev.pillion.abi.keyvalue.WriteBatch;
@@ -12,6 +13,7 @@ import dev.pillion.wasm.GuestMemory;
 import dev.pillion.wasm.HostCallException;
 import dev.pillion.wasm.HostModule;
 import dev.pillion.wasm.HostModuleContext;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -149,8 +151,12 @@ public final class KeyValueModule implements HostModule {
     byte[] bytes = GuestMemory.read(memory, function, "batch", args[0], args[1]);
     WriteBatch batch;
     try {
-      batch = WriteBatch.parseFrom(bytes);
-    } catch (InvalidProtocolBufferException e) {
+      // The bytes are this call's own copy: keys and values may alias them instead of being copied
+      // again (the store copies each into the item it keeps).
+      CodedInputStream input = CodedInputStream.newInstance(bytes);
+      input.enableAliasing(true);
+      batch = WriteBatch.parseFrom(input);
+    } catch (IOException e) {
       throw new HostCallException(function, "malformed WriteBatch: " + e.getMessage());
     }
     KeyValueStore.WriteResult result = store.write(batch);

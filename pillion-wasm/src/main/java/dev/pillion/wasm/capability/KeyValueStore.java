@@ -17,6 +17,7 @@ import java.util.PriorityQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongSupplier;
 
@@ -52,7 +53,15 @@ public final class KeyValueStore {
   private final ConcurrentMap<Key, Item> items;
   private final ReentrantLock writeLock = new ReentrantLock();
   private final PriorityQueue<Expiry> expiries = new PriorityQueue<>();
-  private long lastVersion;
+
+  /**
+   * The counter versions and sequence numbers come from. Atomic rather than guarded by the write
+   * lock: a sequence number needs no lock (the broker takes one per message it publishes, and made
+   * publishers and acknowledgers queue on the lock twice per publish), and writes take their
+   * versions while holding it.
+   */
+  private final AtomicLong lastVersion = new AtomicLong();
+
   private long usedBytes;
   // Kept here: a skip list's size() walks the whole list.
   private volatile long itemCount;
@@ -127,12 +136,7 @@ public final class KeyValueStore {
    * @return the value
    */
   public long nextSequence() {
-    writeLock.lock();
-    try {
-      return ++lastVersion;
-    } finally {
-      writeLock.unlock();
-    }
+    return lastVersion.incrementAndGet();
   }
 
   /**
@@ -157,6 +161,17 @@ public final class KeyValueStore {
                 + " bytes");
       }
     }
+    // Keys (with their hashes) and values are copied before taking the lock: writers of other keys
+    // wait only for the map operations.
+    Key[] keys = new Key[count];
+    byte[][] values = new byte[count][];
+    for (int i = 0; i < count; i++) {
+      Operation op = batch.getOperations(i);
+      keys[i] = new Key(op.getKey().toByteArray());
+      if (op.getKind() == Operation.Kind.PUT) {
+        values[i] = op.getValue().toByteArray();
+      }
+    }
     writeLock.lock();
     try {
       long now = clock.getAsLong();
@@ -165,7 +180,7 @@ public final class KeyValueStore {
       Map<Key, Item> before = new HashMap<>();
       for (int i = 0; i < count; i++) {
         Operation op = batch.getOperations(i);
-        Key key = new Key(op.getKey().toByteArray());
+        Key key = keys[i];
         Item current;
         if (pending.containsKey(key)) {
           current = pending.get(key);
@@ -179,7 +194,7 @@ public final class KeyValueStore {
         switch (op.getKind()) {
           case PUT -> {
             long expiresAt = op.getExpiresAtMillis();
-            pending.put(key, new Item(op.getValue().toByteArray(), ++lastVersion, expiresAt));
+            pending.put(key, new Item(values[i], lastVersion.incrementAndGet(), expiresAt));
           }
           case DELETE -> pending.put(key, null);
           case CHECK -> {}
