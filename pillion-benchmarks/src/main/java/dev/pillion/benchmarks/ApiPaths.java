@@ -1,7 +1,7 @@
 package dev.pillion.benchmarks;
 
 import dev.pillion.Pillion;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 import dev.pillion.sdk.embedded.EmbeddedDapr;
 import dev.pillion.secrets.SecretStore;
 import dev.pillion.server.PillionServer;

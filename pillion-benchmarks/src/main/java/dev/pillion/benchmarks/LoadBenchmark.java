@@ -1,7 +1,7 @@
 package dev.pillion.benchmarks;
 
 import dev.pillion.Pillion;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +41,7 @@ public class LoadBenchmark {
     try (var in =
         LoadBenchmark.class
             .getClassLoader()
-            .getResourceAsStream("dev/pillion/components/state-in-memory.wasm")) {
+            .getResourceAsStream("dev/pillion/bundled/wasm/state-in-memory.wasm")) {
       Files.write(wasm, in.readAllBytes());
     }
   }

@@ -7,7 +7,7 @@ import dev.pillion.abi.pubsub.AckOutcome;
 import dev.pillion.abi.pubsub.AckRequest;
 import dev.pillion.abi.pubsub.Message;
 import dev.pillion.abi.pubsub.PullRequest;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 import dev.pillion.pubsub.DefaultPubSub;
 import dev.pillion.pubsub.DeliveryResult;
 import dev.pillion.pubsub.PubSub;

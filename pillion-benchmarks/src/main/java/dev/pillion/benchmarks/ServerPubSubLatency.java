@@ -2,7 +2,7 @@ package dev.pillion.benchmarks;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.pillion.Pillion;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 import dev.pillion.server.PillionServer;
 import java.io.IOException;
 import java.net.InetAddress;

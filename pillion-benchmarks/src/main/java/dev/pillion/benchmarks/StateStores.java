@@ -1,7 +1,7 @@
 package dev.pillion.benchmarks;
 
 import dev.pillion.Pillion;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 import dev.pillion.state.memory.JavaInMemoryStateComponent;
 
 /** The stores the benchmarks compare, each behind the same building block and embedded runtime. */

@@ -2,7 +2,7 @@ package dev.pillion.cli;
 
 import dev.pillion.Pillion;
 import dev.pillion.abi.PillionException;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 import dev.pillion.server.HttpLimits;
 import dev.pillion.server.PillionServer;
 import java.io.IOException;

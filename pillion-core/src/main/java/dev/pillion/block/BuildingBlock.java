@@ -52,8 +52,7 @@ public interface BuildingBlock<C extends AutoCloseable, A> {
    *
    * @param context the runtime being built
    * @return opens the block's API over each loaded component
-   * @throws dev.pillion.components.ComponentConfigException when a resource the block reads is
-   *     invalid
+   * @throws dev.pillion.config.ComponentConfigException when a resource the block reads is invalid
    */
   Opener<C, A> prepare(RuntimeContext context);
 

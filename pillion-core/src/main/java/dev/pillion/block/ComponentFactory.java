@@ -1,6 +1,6 @@
 package dev.pillion.block;
 
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 
 /**
  * Creates the component for one definition of a given {@code spec.type}.
@@ -15,8 +15,7 @@ public interface ComponentFactory<C> {
    * @param definition the component's definition, its metadata resolved
    * @param context the runtime it is loaded into (the Wasm host, the environment)
    * @return the ready component
-   * @throws dev.pillion.components.ComponentConfigException when the definition's metadata is
-   *     invalid
+   * @throws dev.pillion.config.ComponentConfigException when the definition's metadata is invalid
    */
   C create(ComponentDefinition definition, RuntimeContext context);
 }

@@ -1,9 +1,9 @@
 package dev.pillion.block;
 
 import dev.pillion.abi.PillionException;
-import dev.pillion.components.ComponentConfigException;
-import dev.pillion.components.ComponentDefinition;
-import dev.pillion.components.MetadataValue;
+import dev.pillion.config.ComponentConfigException;
+import dev.pillion.config.ComponentDefinition;
+import dev.pillion.config.MetadataValue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

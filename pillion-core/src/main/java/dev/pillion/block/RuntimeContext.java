@@ -1,6 +1,6 @@
 package dev.pillion.block;
 
-import dev.pillion.components.ResourceDocument;
+import dev.pillion.config.ResourceDocument;
 import dev.pillion.wasm.WasmHost;
 import java.util.List;
 import java.util.Map;

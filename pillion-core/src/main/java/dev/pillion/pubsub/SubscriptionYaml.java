@@ -1,15 +1,15 @@
 package dev.pillion.pubsub;
 
-import static dev.pillion.components.YamlFields.describe;
-import static dev.pillion.components.YamlFields.integer;
-import static dev.pillion.components.YamlFields.map;
-import static dev.pillion.components.YamlFields.scalar;
-import static dev.pillion.components.YamlFields.string;
-import static dev.pillion.components.YamlFields.unknownFields;
+import static dev.pillion.config.YamlFields.describe;
+import static dev.pillion.config.YamlFields.integer;
+import static dev.pillion.config.YamlFields.map;
+import static dev.pillion.config.YamlFields.scalar;
+import static dev.pillion.config.YamlFields.string;
+import static dev.pillion.config.YamlFields.unknownFields;
 
-import dev.pillion.components.ComponentConfigException;
-import dev.pillion.components.ComponentYaml;
-import dev.pillion.components.ResourceDocument;
+import dev.pillion.config.ComponentConfigException;
+import dev.pillion.config.ComponentYaml;
+import dev.pillion.config.ResourceDocument;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -1,14 +1,14 @@
 package dev.pillion.secrets;
 
-import static dev.pillion.components.YamlFields.map;
-import static dev.pillion.components.YamlFields.scalar;
-import static dev.pillion.components.YamlFields.string;
-import static dev.pillion.components.YamlFields.strings;
-import static dev.pillion.components.YamlFields.unknownFields;
+import static dev.pillion.config.YamlFields.map;
+import static dev.pillion.config.YamlFields.scalar;
+import static dev.pillion.config.YamlFields.string;
+import static dev.pillion.config.YamlFields.strings;
+import static dev.pillion.config.YamlFields.unknownFields;
 
-import dev.pillion.components.ComponentConfigException;
-import dev.pillion.components.ComponentYaml;
-import dev.pillion.components.ResourceDocument;
+import dev.pillion.config.ComponentConfigException;
+import dev.pillion.config.ComponentYaml;
+import dev.pillion.config.ResourceDocument;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pillion.Pillion;
-import dev.pillion.components.ComponentConfigException;
+import dev.pillion.config.ComponentConfigException;
 import dev.pillion.pubsub.AppChannel;
 import dev.pillion.pubsub.BulkEntry;
 import dev.pillion.pubsub.BulkSubscribe;

@@ -10,7 +10,7 @@ import dev.pillion.abi.StateStoreContract;
 import dev.pillion.abi.state.DeleteRequest;
 import dev.pillion.abi.state.GetRequest;
 import dev.pillion.abi.state.SetRequest;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 import dev.pillion.state.SaveRequest;
 import dev.pillion.state.StateItem;
 import dev.pillion.state.StateNotSupportedException;

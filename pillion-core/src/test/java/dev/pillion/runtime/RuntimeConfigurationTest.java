@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pillion.Pillion;
 import dev.pillion.abi.PillionException;
-import dev.pillion.components.ComponentConfigException;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentConfigException;
+import dev.pillion.config.ComponentDefinition;
 import dev.pillion.state.memory.JavaInMemoryStateComponent;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -67,7 +67,7 @@ class RuntimeConfigurationTest {
     try (var in =
         getClass()
             .getClassLoader()
-            .getResourceAsStream("dev/pillion/components/state-in-memory.wasm")) {
+            .getResourceAsStream("dev/pillion/bundled/wasm/state-in-memory.wasm")) {
       Files.write(resources.resolve("kv-store.wasm"), in.readAllBytes());
     }
     write(

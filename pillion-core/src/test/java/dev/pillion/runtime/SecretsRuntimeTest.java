@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pillion.Pillion;
 import dev.pillion.abi.PillionException;
-import dev.pillion.components.ComponentConfigException;
+import dev.pillion.config.ComponentConfigException;
 import dev.pillion.secrets.DefaultSecretStore;
 import dev.pillion.secrets.SecretPermissionDeniedException;
 import dev.pillion.secrets.SecretStoreNotFoundException;

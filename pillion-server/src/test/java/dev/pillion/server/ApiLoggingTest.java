@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pillion.Pillion;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 import io.dapr.v1.DaprGrpc;
 import io.dapr.v1.DaprMetadataProtos;
 import io.dapr.v1.DaprStateProtos;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pillion.Pillion;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 import dev.pillion.server.grpc.DaprServiceDefinition;
 import dev.pillion.server.spi.ApiModule;
 import dev.pillion.server.spi.GrpcMethod;

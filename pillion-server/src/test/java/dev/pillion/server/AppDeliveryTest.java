@@ -10,7 +10,7 @@ import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.pillion.Pillion;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pillion.Pillion;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 import dev.pillion.pubsub.DeliveryResult;
 import dev.pillion.pubsub.Event;
 import dev.pillion.pubsub.Subscription;

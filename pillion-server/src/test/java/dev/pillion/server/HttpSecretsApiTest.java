@@ -11,7 +11,7 @@ import dev.pillion.abi.secretstores.BulkGetSecretResponse;
 import dev.pillion.abi.secretstores.GetSecretRequest;
 import dev.pillion.abi.secretstores.GetSecretResponse;
 import dev.pillion.abi.secretstores.SecretResponse;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 import dev.pillion.secrets.SecretNotFoundException;
 import dev.pillion.secrets.SecretsException;
 import dev.pillion.secrets.spi.SecretStoreComponent;

@@ -12,7 +12,7 @@ import dev.pillion.abi.state.GetRequest;
 import dev.pillion.abi.state.GetResponse;
 import dev.pillion.abi.state.SetRequest;
 import dev.pillion.abi.state.TransactRequest;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 import dev.pillion.state.memory.JavaInMemoryStateComponent;
 import dev.pillion.state.spi.StateComponent;
 import java.net.URI;

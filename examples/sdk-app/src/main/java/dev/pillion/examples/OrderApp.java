@@ -1,7 +1,7 @@
 package dev.pillion.examples;
 
 import dev.pillion.Pillion;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 import dev.pillion.sdk.embedded.EmbeddedDapr;
 import io.dapr.client.DaprClient;
 import io.dapr.client.DaprClientBuilder;

@@ -2,7 +2,7 @@ package dev.pillion.secrets.conformance;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.pillion.block.RuntimeContext;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 import dev.pillion.secrets.SecretsBuildingBlock;
 import dev.pillion.secrets.spi.SecretStoreComponent;
 import dev.pillion.wasm.WasmHost;

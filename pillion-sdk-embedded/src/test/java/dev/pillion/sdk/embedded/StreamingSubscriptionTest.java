@@ -3,7 +3,7 @@ package dev.pillion.sdk.embedded;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pillion.Pillion;
-import dev.pillion.components.ComponentDefinition;
+import dev.pillion.config.ComponentDefinition;
 import dev.pillion.server.PillionServer;
 import io.dapr.client.DaprClient;
 import io.dapr.client.DaprClientBuilder;

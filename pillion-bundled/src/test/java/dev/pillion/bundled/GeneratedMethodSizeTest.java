@@ -2,8 +2,8 @@ package dev.pillion.bundled;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.pillion.components.generated.PubSubInMemoryModule;
-import dev.pillion.components.generated.StateInMemoryModule;
+import dev.pillion.bundled.generated.PubSubInMemoryModule;
+import dev.pillion.bundled.generated.StateInMemoryModule;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;

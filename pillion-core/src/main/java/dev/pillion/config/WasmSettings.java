@@ -1,4 +1,4 @@
-package dev.pillion.components;
+package dev.pillion.config;
 
 import dev.pillion.wasm.ComponentLimits;
 import dev.pillion.wasm.ComponentSpec;

@@ -1,4 +1,4 @@
-package dev.pillion.components;
+package dev.pillion.config;
 
 import java.util.Collection;
 import java.util.List;

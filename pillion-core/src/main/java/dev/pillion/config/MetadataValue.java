@@ -1,4 +1,4 @@
-package dev.pillion.components;
+package dev.pillion.config;
 
 import java.util.Objects;
 

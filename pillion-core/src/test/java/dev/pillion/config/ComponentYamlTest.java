@@ -1,4 +1,4 @@
-package dev.pillion.components;
+package dev.pillion.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,9 +1,9 @@
-package dev.pillion.components;
+package dev.pillion.config;
 
-import static dev.pillion.components.YamlFields.map;
-import static dev.pillion.components.YamlFields.scalar;
-import static dev.pillion.components.YamlFields.string;
-import static dev.pillion.components.YamlFields.unknownFields;
+import static dev.pillion.config.YamlFields.map;
+import static dev.pillion.config.YamlFields.scalar;
+import static dev.pillion.config.YamlFields.string;
+import static dev.pillion.config.YamlFields.unknownFields;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

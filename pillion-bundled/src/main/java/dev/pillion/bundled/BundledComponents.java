@@ -1,9 +1,9 @@
 package dev.pillion.bundled;
 
-import dev.pillion.components.generated.PubSubInMemoryModule;
-import dev.pillion.components.generated.SecretStoresLocalEnvModule;
-import dev.pillion.components.generated.SecretStoresLocalFileModule;
-import dev.pillion.components.generated.StateInMemoryModule;
+import dev.pillion.bundled.generated.PubSubInMemoryModule;
+import dev.pillion.bundled.generated.SecretStoresLocalEnvModule;
+import dev.pillion.bundled.generated.SecretStoresLocalFileModule;
+import dev.pillion.bundled.generated.StateInMemoryModule;
 import dev.pillion.wasm.ModuleSource;
 
 /**
@@ -32,13 +32,13 @@ public final class BundledComponents {
   public static final String SECRETS_FILE_GUEST_DIRECTORY = "/secrets";
 
   private static final String STATE_IN_MEMORY_RESOURCE =
-      "dev/pillion/components/state-in-memory.wasm";
+      "dev/pillion/bundled/wasm/state-in-memory.wasm";
   private static final String PUBSUB_IN_MEMORY_RESOURCE =
-      "dev/pillion/components/pubsub-in-memory.wasm";
+      "dev/pillion/bundled/wasm/pubsub-in-memory.wasm";
   private static final String SECRETSTORES_LOCAL_FILE_RESOURCE =
-      "dev/pillion/components/secretstores-local-file.wasm";
+      "dev/pillion/bundled/wasm/secretstores-local-file.wasm";
   private static final String SECRETSTORES_LOCAL_ENV_RESOURCE =
-      "dev/pillion/components/secretstores-local-env.wasm";
+      "dev/pillion/bundled/wasm/secretstores-local-env.wasm";
 
   private BundledComponents() {}
 
