@@ -95,6 +95,13 @@ final class SubscriptionRunner implements Subscription {
 
   private final Object retryLock = new Object();
 
+  /** Settlements of handler threads waiting for the next group commit (see settleGrouped). */
+  private final java.util.concurrent.ConcurrentLinkedQueue<Settlement> pendingSettlements =
+      new java.util.concurrent.ConcurrentLinkedQueue<>();
+
+  /** Whether a handler thread is acknowledging pending settlements. */
+  private final AtomicBoolean flushingSettlements = new AtomicBoolean();
+
   /**
    * When the earliest retry this runner scheduled is due ({@code nanoTime}); guarded by retryLock.
    */
@@ -423,7 +430,12 @@ final class SubscriptionRunner implements Subscription {
     try {
       Event event = read(message);
       DeliveryResult result = invoke(event);
-      settle(List.of(new Settlement(message, event, result)));
+      Settlement settlement = new Settlement(message, event, result);
+      if (handlesInline) {
+        settle(List.of(settlement));
+      } else {
+        settleGrouped(settlement);
+      }
     } catch (RuntimeException e) {
       LOG.log(
           System.Logger.Level.WARNING,
@@ -629,6 +641,41 @@ final class SubscriptionRunner implements Subscription {
 
   /** A delivered message and what to do with it. */
   private record Settlement(Message message, Event event, DeliveryResult result) {}
+
+  /**
+   * Settles a message handled on a handler thread together with those other handler threads
+   * finished meanwhile (a group commit): the first thread to find no flush running acknowledges
+   * every pending settlement in one call, the others only queue theirs. With several handlers, one
+   * ack per message meant one commit to the broker's storage per message, and those commits queue
+   * behind each other and the publisher's; a thread never waits here for another's flush, and a
+   * settlement queued while a flush runs is taken by that flush's next round.
+   */
+  private void settleGrouped(Settlement settlement) {
+    pendingSettlements.add(settlement);
+    while (!pendingSettlements.isEmpty() && flushingSettlements.compareAndSet(false, true)) {
+      List<Settlement> batch = new ArrayList<>();
+      try {
+        for (Settlement next; (next = pendingSettlements.poll()) != null; ) {
+          batch.add(next);
+        }
+        if (!batch.isEmpty()) {
+          settle(batch);
+        }
+      } catch (RuntimeException e) {
+        // Not acknowledged: their leases run out and the component delivers them again.
+        LOG.log(
+            System.Logger.Level.WARNING,
+            "subscription "
+                + describe()
+                + ": settling "
+                + batch.stream().map(each -> each.message().getId()).toList()
+                + " failed; they will be delivered again",
+            e);
+      } finally {
+        flushingSettlements.set(false);
+      }
+    }
+  }
 
   /**
    * Settles delivered messages in one acknowledgement: SUCCESS and DROP as they are, RETRY after

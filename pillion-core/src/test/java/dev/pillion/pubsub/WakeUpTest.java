@@ -3,9 +3,6 @@ package dev.pillion.pubsub;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pillion.abi.PubSubComponentContract;
-import dev.pillion.abi.pubsub.AckRequest;
-import dev.pillion.abi.pubsub.BulkPublishRequest;
-import dev.pillion.abi.pubsub.BulkPublishResponse;
 import dev.pillion.abi.pubsub.Message;
 import dev.pillion.abi.pubsub.PullRequest;
 import dev.pillion.bundled.BundledComponents;
@@ -18,7 +15,6 @@ import dev.pillion.wasm.capability.KeyValueModule;
 import dev.pillion.wasm.capability.KeyValueStore;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -44,7 +40,7 @@ class WakeUpTest {
       AtomicLong publishedAt = new AtomicLong();
       DefaultPubSub[] pubsub = new DefaultPubSub[1];
       PubSubComponent racing =
-          new Delegating(broker) {
+          new DelegatingPubSubComponent(broker) {
             @Override
             public List<Message> pull(PullRequest request) {
               List<Message> pulled = super.pull(request);
@@ -79,7 +75,7 @@ class WakeUpTest {
     }
   }
 
-  private static PubSubComponent broker(WasmHost host) {
+  static PubSubComponent broker(WasmHost host) {
     return WasmPubSubComponent.load(
         host,
         ComponentSpec.builder()
@@ -90,59 +86,5 @@ class WakeUpTest {
             .instanceModel(InstanceModel.POOLED)
             .build(),
         Map.of());
-  }
-
-  /** A component that forwards every call. */
-  private static class Delegating implements PubSubComponent {
-    private final PubSubComponent inner;
-
-    Delegating(PubSubComponent inner) {
-      this.inner = inner;
-    }
-
-    @Override
-    public String name() {
-      return inner.name();
-    }
-
-    @Override
-    public Set<String> features() {
-      return inner.features();
-    }
-
-    @Override
-    public String publish(dev.pillion.abi.pubsub.PublishRequest request) {
-      return inner.publish(request);
-    }
-
-    @Override
-    public BulkPublishResponse bulkPublish(BulkPublishRequest request) {
-      return inner.bulkPublish(request);
-    }
-
-    @Override
-    public void subscribe(String topic, String subscription) {
-      inner.subscribe(topic, subscription);
-    }
-
-    @Override
-    public void unsubscribe(String topic, String subscription) {
-      inner.unsubscribe(topic, subscription);
-    }
-
-    @Override
-    public List<Message> pull(PullRequest request) {
-      return inner.pull(request);
-    }
-
-    @Override
-    public List<String> ack(AckRequest request) {
-      return inner.ack(request);
-    }
-
-    @Override
-    public void close() {
-      inner.close();
-    }
   }
 }
