@@ -73,7 +73,10 @@ public final class Pillion implements AutoCloseable {
     this.blocks = blocks;
     this.components =
         blocks.entries().stream()
-            .map(e -> new LoadedComponent(e.name(), e.type(), e.version(), e.features()))
+            .map(
+                e ->
+                    new LoadedComponent(
+                        e.name(), e.type(), e.version(), e.features(), e.blocking()))
             .toList();
     Map<String, PubSub> pubsubs = new LinkedHashMap<>();
     for (String name : blocks.names(PUBSUB)) {
@@ -254,9 +257,12 @@ public final class Pillion implements AutoCloseable {
    * @param type its type, e.g. {@code state.in-memory}
    * @param version its version, e.g. {@code v1}
    * @param capabilities its feature strings
+   * @param blocking whether its calls may wait on the network or other blocking I/O (a host
+   *     capability granted to it does): the server then runs them on a bounded executor rather than
+   *     on a thread serving other connections
    */
   public record LoadedComponent(
-      String name, String type, String version, List<String> capabilities) {
+      String name, String type, String version, List<String> capabilities, boolean blocking) {
     /** Copies the capabilities. */
     public LoadedComponent {
       capabilities = List.copyOf(capabilities);

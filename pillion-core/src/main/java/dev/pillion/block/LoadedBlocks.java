@@ -34,9 +34,16 @@ public final class LoadedBlocks {
    * @param type its type, e.g. {@code state.in-memory}
    * @param version its version, e.g. {@code v1}
    * @param features its feature strings
+   * @param blocking whether its calls may wait on I/O ({@link MayBlock#isBlocking()}, asked once at
+   *     load)
    */
   public record Entry(
-      String block, String name, String type, String version, List<String> features) {
+      String block,
+      String name,
+      String type,
+      String version,
+      List<String> features,
+      boolean blocking) {
     /** Copies the features. */
     public Entry {
       features = List.copyOf(features);
@@ -53,7 +60,13 @@ public final class LoadedBlocks {
     apis.get(block.name()).put(name, api);
     opened.put(name, new Opened(api, () -> block.close(api)));
     entries.add(
-        new Entry(block.name(), name, type, version, List.copyOf(block.features(component))));
+        new Entry(
+            block.name(),
+            name,
+            type,
+            version,
+            List.copyOf(block.features(component)),
+            component instanceof MayBlock mayBlock && mayBlock.isBlocking()));
   }
 
   boolean contains(String name) {

@@ -109,6 +109,7 @@ class BulkSubscriptionTest {
             })) {
       long start = System.nanoTime();
       publish("slow", "a");
+      // Time passing is the point: b and c arrive inside a's await window, not with it.
       Thread.sleep(100);
       publish("slow", "b");
       publish("slow", "c");
@@ -139,6 +140,9 @@ class BulkSubscriptionTest {
             SubscriptionOptions.builder("partial")
                 .bulk(100, Duration.ofMillis(100))
                 .backoff(Duration.ofMillis(10), Duration.ofMillis(50))
+                // Every retried message counts as stuck until it is settled otherwise: the signal
+                // that no entry is waiting for another delivery.
+                .maxRetries(0)
                 .build(),
             entries -> {
               Map<String, DeliveryResult> results = new LinkedHashMap<>();
@@ -162,8 +166,9 @@ class BulkSubscriptionTest {
       for (int i = 0; i < 3; i++) {
         publish("partial", "event-" + i);
       }
-      await(() -> handled.size() == 3, "every event handled");
-      Thread.sleep(200);
+      await(
+          () -> handled.size() == 3 && subscription.stuckMessages() == 0,
+          "every event handled and none waiting to be delivered again");
       assertThat(deliveries.get("event-0").get()).isEqualTo(1);
       assertThat(deliveries.get("event-1").get()).as("no status: delivered again").isEqualTo(2);
       assertThat(deliveries.get("event-2").get()).as("RETRY: delivered again").isEqualTo(2);
@@ -179,6 +184,9 @@ class BulkSubscriptionTest {
             SubscriptionOptions.builder("failing")
                 .bulk(100, Duration.ofMillis(100))
                 .backoff(Duration.ofMillis(10), Duration.ofMillis(50))
+                // Every retried message counts as stuck until it is settled otherwise: the signal
+                // that no entry is waiting for another delivery.
+                .maxRetries(0)
                 .build(),
             entries -> {
               entries.forEach(
@@ -197,8 +205,10 @@ class BulkSubscriptionTest {
             })) {
       publish("failing", "wanted");
       publish("failing", "unwanted");
-      await(() -> calls.get() >= 2 && deliveries.size() == 2, "a second batch");
-      Thread.sleep(300);
+      // The failed first batch left both stuck; the second settles them, the dropped one too.
+      await(
+          () -> calls.get() >= 2 && subscription.stuckMessages() == 0,
+          "a second batch, settling both");
       assertThat(deliveries.get("wanted").get()).isEqualTo(2);
       assertThat(deliveries.get("unwanted").get()).as("dropped, not retried").isEqualTo(2);
     }

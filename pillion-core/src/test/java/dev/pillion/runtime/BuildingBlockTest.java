@@ -115,7 +115,8 @@ class BuildingBlockTest {
       assertThat(runtime.components())
           .singleElement()
           .isEqualTo(
-              new Pillion.LoadedComponent("hello", "greeting.fixed", "v1", List.of("FRIENDLY")));
+              new Pillion.LoadedComponent(
+                  "hello", "greeting.fixed", "v1", List.of("FRIENDLY"), false));
       assertThatThrownBy(() -> runtime.api(block, "bye"))
           .isInstanceOf(IllegalArgumentException.class)
           .hasMessage("no greeter bye among [hello]");

@@ -1,20 +1,20 @@
 package dev.pillion.server;
 
-import java.util.Objects;
-import java.util.function.Predicate;
-
 /**
- * Which components are blocking, and the bounded executor their calls run on. A component that
- * waits on the network (a Redis-backed store, say) would stall every connection sharing the Netty
- * event loop or gRPC transport thread that calls it; its calls run on this executor instead, and
- * the thread that received the request goes on serving others. A call the executor cannot take
- * (every thread busy, the queue full) is refused with 429 / RESOURCE_EXHAUSTED naming the
- * component, so a slow backend cannot make requests pile up without bound. Immutable.
+ * The bounded executor that calls into blocking components run on. Which components are blocking is
+ * not a server setting: the runtime reports it ({@link
+ * dev.pillion.Pillion.LoadedComponent#blocking()}), true for a component granted a host capability
+ * that waits on the network (a Redis client, say). Such a component would stall every connection
+ * sharing the Netty event loop or gRPC transport thread that calls it; its calls run on this
+ * executor instead, and the thread that received the request goes on serving others. A call the
+ * executor cannot take (every thread busy, the queue full) is refused with 429 / RESOURCE_EXHAUSTED
+ * naming the component, so a slow backend cannot make requests pile up without bound. A server
+ * whose runtime has no blocking component starts no executor. Immutable.
  *
  * <pre>{@code
  * PillionServer.builder()
  *     .runtime(runtime)
- *     .blockingCalls(BlockingCalls.builder().components(name -> name.startsWith("redis-")).build())
+ *     .blockingCalls(BlockingCalls.builder().threads(64).build())
  * }</pre>
  */
 public final class BlockingCalls {
@@ -24,54 +24,33 @@ public final class BlockingCalls {
   /** The default number of calls that may wait for a thread. */
   public static final int DEFAULT_QUEUE_CAPACITY = 1024;
 
-  private static final BlockingCalls NONE =
-      new BlockingCalls(component -> false, DEFAULT_THREADS, DEFAULT_QUEUE_CAPACITY);
+  private static final BlockingCalls DEFAULTS =
+      new BlockingCalls(DEFAULT_THREADS, DEFAULT_QUEUE_CAPACITY);
 
-  private final Predicate<String> components;
   private final int threads;
   private final int queueCapacity;
 
-  private BlockingCalls(Predicate<String> components, int threads, int queueCapacity) {
-    this.components = components;
+  private BlockingCalls(int threads, int queueCapacity) {
     this.threads = threads;
     this.queueCapacity = queueCapacity;
   }
 
   /**
-   * No component is blocking: every call runs on the thread that received the request.
+   * {@value #DEFAULT_THREADS} threads and a queue of {@value #DEFAULT_QUEUE_CAPACITY} calls.
    *
-   * @return the setting
+   * @return the default setting
    */
-  public static BlockingCalls none() {
-    return NONE;
+  public static BlockingCalls defaults() {
+    return DEFAULTS;
   }
 
   /**
-   * A builder.
+   * A builder, starting from the defaults.
    *
    * @return a new builder
    */
   public static Builder builder() {
     return new Builder();
-  }
-
-  /**
-   * Whether calls into a component run on the executor.
-   *
-   * @param component the component's name
-   * @return true when it is blocking
-   */
-  public boolean isBlocking(String component) {
-    return components.test(component);
-  }
-
-  /**
-   * Whether any component may be blocking (the server starts no executor otherwise).
-   *
-   * @return false for {@link #none()}
-   */
-  public boolean any() {
-    return this != NONE;
   }
 
   /**
@@ -94,22 +73,10 @@ public final class BlockingCalls {
 
   /** Builds a {@link BlockingCalls}. */
   public static final class Builder {
-    private Predicate<String> components;
     private int threads = DEFAULT_THREADS;
     private int queueCapacity = DEFAULT_QUEUE_CAPACITY;
 
     private Builder() {}
-
-    /**
-     * Which components are blocking (required).
-     *
-     * @param blocking true for the name of a blocking component
-     * @return this builder
-     */
-    public Builder components(Predicate<String> blocking) {
-      this.components = Objects.requireNonNull(blocking, "blocking");
-      return this;
-    }
 
     /**
      * The executor's threads ({@value #DEFAULT_THREADS} by default). They are created as calls need
@@ -146,14 +113,9 @@ public final class BlockingCalls {
      * Builds the setting.
      *
      * @return the setting
-     * @throws NullPointerException when no predicate was given
      */
     public BlockingCalls build() {
-      return new BlockingCalls(
-          Objects.requireNonNull(
-              components, "which components are blocking (BlockingCalls.Builder.components)"),
-          threads,
-          queueCapacity);
+      return new BlockingCalls(threads, queueCapacity);
     }
   }
 }

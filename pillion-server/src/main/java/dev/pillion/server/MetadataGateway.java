@@ -160,7 +160,11 @@ public final class MetadataGateway {
         capabilities.add("ACTOR");
         component =
             new Pillion.LoadedComponent(
-                component.name(), component.type(), component.version(), capabilities);
+                component.name(),
+                component.type(),
+                component.version(),
+                capabilities,
+                component.blocking());
       }
       components.add(component);
     }

@@ -33,6 +33,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
@@ -42,6 +44,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 
 /**
  * Serves a runtime through Dapr's HTTP API (default port 3500) and gRPC API (default port 50001),
@@ -228,13 +231,26 @@ public final class PillionServer implements AutoCloseable {
   }
 
   /**
-   * Calls into blocking components go to a bounded executor of daemon threads, created when the
-   * first such call arrives; a server without blocking components has no executor at all.
+   * Calls into the components the runtime reports blocking go to a bounded executor of daemon
+   * threads, created when the first such call arrives; a server without blocking components has no
+   * executor at all. The set is fixed: a runtime's components do not change once it is built.
    */
   private ComponentCalls componentCalls() {
-    if (!blockingCalls.any()) {
+    Set<String> blocking =
+        runtime.components().stream()
+            .filter(Pillion.LoadedComponent::blocking)
+            .map(Pillion.LoadedComponent::name)
+            .collect(Collectors.toUnmodifiableSet());
+    if (blocking.isEmpty()) {
       return ComponentCalls.inline();
     }
+    LOG.log(
+        System.Logger.Level.INFO,
+        "calls into blocking components "
+            + String.join(", ", new TreeSet<>(blocking))
+            + " run on an executor of "
+            + blockingCalls.threads()
+            + " threads");
     int threads = blockingCalls.threads();
     int capacity = blockingCalls.queueCapacity();
     BlockingQueue<Runnable> queue =
@@ -264,7 +280,7 @@ public final class PillionServer implements AutoCloseable {
             });
     executor.allowCoreThreadTimeOut(true);
     blockingExecutor = Optional.of(executor);
-    return ComponentCalls.create(blockingCalls::isBlocking, executor);
+    return ComponentCalls.create(blocking::contains, executor);
   }
 
   /**
@@ -459,14 +475,15 @@ public final class PillionServer implements AutoCloseable {
     private Optional<Integer> appPort = Optional.empty();
     private int appMaxConcurrency;
     private boolean apiLogging;
-    private BlockingCalls blockingCalls = BlockingCalls.none();
+    private BlockingCalls blockingCalls = BlockingCalls.defaults();
     private final List<ApiModule.Factory> extraModules = new ArrayList<>();
 
     private Builder() {}
 
     /**
-     * Which components are blocking, and the executor their calls run on instead of the thread that
-     * received the request; none by default.
+     * The size of the executor that calls into blocking components run on instead of the thread
+     * that received the request ({@link BlockingCalls#defaults()} by default). Which components are
+     * blocking the runtime reports ({@link Pillion.LoadedComponent#blocking()}).
      *
      * @param calls the setting
      * @return this builder

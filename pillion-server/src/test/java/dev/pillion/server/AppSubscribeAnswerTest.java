@@ -12,6 +12,10 @@ import io.dapr.config.Properties;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -139,12 +143,24 @@ class AppSubscribeAnswerTest {
             .build();
   }
 
-  private void awaitSubscriptions(int count) throws InterruptedException {
+  /**
+   * Waits for the runtime to be ready, which it is once every subscription (the app's and the
+   * declared ones) has started, so the count is final when checked.
+   */
+  private void awaitSubscriptions(int count) throws Exception {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpRequest health =
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + server.httpPort() + "/v1.0/healthz"))
+            .build();
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-    while (runtime.activeSubscriptions().size() < count && System.nanoTime() < deadline) {
+    while (http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode() != 204
+        && System.nanoTime() < deadline) {
       Thread.sleep(20);
     }
-    Thread.sleep(100);
+    assertThat(http.send(health, HttpResponse.BodyHandlers.discarding()).statusCode())
+        .as("ready")
+        .isEqualTo(204);
     assertThat(runtime.activeSubscriptions()).hasSize(count);
   }
 

@@ -32,9 +32,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Calls into a component marked blocking run on the bounded executor, not on the thread that
- * received the request: other calls on the same gRPC connection go on while one waits, HTTP
- * responses stay in request order, and a full executor refuses with 429 / RESOURCE_EXHAUSTED.
+ * Calls into a component marked blocking (here a Java component that says so, {@link
+ * StateComponent#isBlocking()}) run on the bounded executor, not on the thread that received the
+ * request: other calls on the same gRPC connection go on while one waits, HTTP responses stay in
+ * request order, and a full executor refuses with 429 / RESOURCE_EXHAUSTED.
  */
 class BlockingCallsTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,20 +43,27 @@ class BlockingCallsTest {
   /** A store whose reads of the key {@code wait} block until released; it records its threads. */
   private static final class GateStore implements StateComponent {
     private final String name;
+    private final boolean blocking;
     private final Map<String, byte[]> values = new ConcurrentHashMap<>();
     private final CountDownLatch release = new CountDownLatch(1);
     private final CountDownLatch waiting = new CountDownLatch(1);
     private final List<String> threads = new CopyOnWriteArrayList<>();
     private final List<String> calls;
 
-    GateStore(String name, List<String> calls) {
+    GateStore(String name, boolean blocking, List<String> calls) {
       this.name = name;
+      this.blocking = blocking;
       this.calls = calls;
     }
 
     @Override
     public String name() {
       return name;
+    }
+
+    @Override
+    public boolean isBlocking() {
+      return blocking;
     }
 
     @Override
@@ -104,8 +112,8 @@ class BlockingCallsTest {
   }
 
   private final List<String> calls = new CopyOnWriteArrayList<>();
-  private final GateStore slow = new GateStore("slow", calls);
-  private final GateStore fast = new GateStore("fast", calls);
+  private final GateStore slow = new GateStore("slow", true, calls);
+  private final GateStore fast = new GateStore("fast", false, calls);
   private Pillion runtime;
   private PillionServer server;
   private ManagedChannel channel;
@@ -153,7 +161,7 @@ class BlockingCallsTest {
 
   @Test
   void aWaitingGrpcCallDoesNotHoldUpItsConnection() throws Exception {
-    start(BlockingCalls.builder().components("slow"::equals).build());
+    start(BlockingCalls.defaults());
     Future<DaprStateProtos.GetStateResponse> waiting =
         DaprGrpc.newFutureStub(channel).getState(get("slow", "wait"));
     assertThat(slow.waiting.await(10, TimeUnit.SECONDS)).isTrue();
@@ -175,7 +183,7 @@ class BlockingCallsTest {
 
   @Test
   void pipelinedHttpRequestsAreAnsweredInOrderAroundAWaitingCall() throws Exception {
-    start(BlockingCalls.builder().components("slow"::equals).build());
+    start(BlockingCalls.defaults());
     try (RawHttp http = new RawHttp(server.httpPort())) {
       http.send(
           "GET /v1.0/state/slow/wait HTTP/1.1\r\nHost: x\r\n\r\n"
@@ -200,7 +208,7 @@ class BlockingCallsTest {
 
   @Test
   void aFullExecutorRefusesTheCallNamingTheComponent() throws Exception {
-    start(BlockingCalls.builder().components("slow"::equals).threads(1).queueCapacity(0).build());
+    start(BlockingCalls.builder().threads(1).queueCapacity(0).build());
     Future<DaprStateProtos.GetStateResponse> occupying =
         DaprGrpc.newFutureStub(channel).getState(get("slow", "wait"));
     assertThat(slow.waiting.await(10, TimeUnit.SECONDS)).isTrue();
@@ -233,7 +241,7 @@ class BlockingCallsTest {
 
   @Test
   void closingLetsABlockingCallInFlightAnswer() throws Exception {
-    start(BlockingCalls.builder().components("slow"::equals).build());
+    start(BlockingCalls.defaults());
     try (RawHttp http = new RawHttp(server.httpPort())) {
       http.request("GET", "/v1.0/state/slow/wait", null);
       assertThat(slow.waiting.await(10, TimeUnit.SECONDS)).isTrue();
@@ -271,11 +279,11 @@ class BlockingCallsTest {
     assertThatThrownBy(() -> BlockingCalls.builder().queueCapacity(-1))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("the queue of blocking calls cannot have a negative capacity, got -1");
-    assertThatThrownBy(() -> BlockingCalls.builder().build())
-        .isInstanceOf(NullPointerException.class)
-        .hasMessageContaining("BlockingCalls.Builder.components");
-    assertThat(BlockingCalls.none().isBlocking("anything")).isFalse();
-    assertThat(BlockingCalls.builder().components("slow"::equals).build().isBlocking("slow"))
-        .isTrue();
+    assertThat(BlockingCalls.builder().threads(4).queueCapacity(0).build())
+        .extracting(BlockingCalls::threads, BlockingCalls::queueCapacity)
+        .containsExactly(4, 0);
+    assertThat(BlockingCalls.defaults())
+        .extracting(BlockingCalls::threads, BlockingCalls::queueCapacity)
+        .containsExactly(BlockingCalls.DEFAULT_THREADS, BlockingCalls.DEFAULT_QUEUE_CAPACITY);
   }
 }

@@ -162,6 +162,17 @@ public final class ComponentSpec {
     return grants;
   }
 
+  /**
+   * Whether calls into the component may wait on I/O: true when any granted capability is
+   * {@linkplain HostModule#isBlocking() blocking}. The WASI sandbox itself is not: its preopened
+   * files are local, read in microseconds like memory.
+   *
+   * @return true when a granted capability is blocking
+   */
+  public boolean isBlocking() {
+    return grants.stream().anyMatch(HostModule::isBlocking);
+  }
+
   /** Builds a {@link ComponentSpec}. */
   public static final class Builder {
     private String name;

@@ -49,6 +49,17 @@ public interface HostModule {
    */
   Binding bind(HostModuleContext context);
 
+  /**
+   * Whether the functions wait on the network or other blocking I/O (a Redis client, say). Every
+   * capability must say: a component granted a blocking capability is itself blocking ({@link
+   * ComponentSpec#isBlocking()}), and the server calls it on a bounded executor instead of the
+   * thread that serves other connections. In-memory capabilities ({@code log}, {@code keyvalue})
+   * answer in microseconds and are not blocking.
+   *
+   * @return true when a call of its functions may wait on I/O
+   */
+  boolean isBlocking();
+
   /** The functions of a capability bound to one guest instance. */
   interface Binding extends AutoCloseable {
     /**

@@ -65,6 +65,16 @@ public final class WasmComponent implements ComponentCaller, AutoCloseable {
   }
 
   /**
+   * Whether calls may wait on I/O, because a granted capability does ({@link
+   * ComponentSpec#isBlocking()}).
+   *
+   * @return true when the component is blocking
+   */
+  public boolean isBlocking() {
+    return spec.isBlocking();
+  }
+
+  /**
    * How long loading took: reading, parsing, compiling (when not precompiled), the first instance
    * and its initializer.
    *

@@ -55,6 +55,11 @@ class FaultContainmentTest {
     }
 
     @Override
+    public boolean isBlocking() {
+      return false;
+    }
+
+    @Override
     public Binding bind(HostModuleContext context) {
       HostFunction fault =
           new HostFunction(

@@ -175,6 +175,11 @@ class WasmHostTest {
           }
 
           @Override
+          public boolean isBlocking() {
+            return false;
+          }
+
+          @Override
           public Binding bind(HostModuleContext context) {
             throw new AssertionError("never bound: the type check refuses the module first");
           }
@@ -183,6 +188,54 @@ class WasmHostTest {
         .isInstanceOf(ComponentLoadException.class)
         .hasMessageContaining("imports function 'pillion_test.fault' as [I32] -> []")
         .hasMessageContaining("but the host's has type [] -> []");
+  }
+
+  /** A capability without functions that says it waits on the network, as a Redis client would. */
+  private static HostModule networkCapability() {
+    return new HostModule() {
+      @Override
+      public String capability() {
+        return "network";
+      }
+
+      @Override
+      public String importModule() {
+        return "pillion_test_network";
+      }
+
+      @Override
+      public java.util.Map<String, com.dylibso.chicory.wasm.types.FunctionType> functions() {
+        return java.util.Map.of();
+      }
+
+      @Override
+      public boolean isBlocking() {
+        return true;
+      }
+
+      @Override
+      public Binding bind(HostModuleContext context) {
+        return List::of;
+      }
+    };
+  }
+
+  @Test
+  void aComponentGrantedABlockingCapabilityIsBlocking() throws Exception {
+    // log, the default grant, and keyvalue answer from memory.
+    assertThat(
+            Fixtures.spec(Fixtures.MISBEHAVING)
+                .grant(
+                    dev.pillion.wasm.capability.KeyValueModule.create(
+                        dev.pillion.wasm.capability.KeyValueStore.builder("kv").build()))
+                .build()
+                .isBlocking())
+        .isFalse();
+    try (WasmComponent component =
+        load(Fixtures.spec(Fixtures.MISBEHAVING).grant(networkCapability()))) {
+      assertThat(component.isBlocking()).isTrue();
+      assertThat(component.spec().isBlocking()).isTrue();
+    }
   }
 
   @Test

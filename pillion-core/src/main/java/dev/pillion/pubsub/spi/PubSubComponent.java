@@ -6,6 +6,7 @@ import dev.pillion.abi.pubsub.BulkPublishResponse;
 import dev.pillion.abi.pubsub.Message;
 import dev.pillion.abi.pubsub.PublishRequest;
 import dev.pillion.abi.pubsub.PullRequest;
+import dev.pillion.block.MayBlock;
 import java.util.List;
 import java.util.Set;
 
@@ -14,7 +15,7 @@ import java.util.Set;
  * proto/pubsub/pubsub.proto}) in, {@link dev.pillion.pubsub.PubSubException}s out. Must be
  * thread-safe.
  */
-public interface PubSubComponent extends AutoCloseable {
+public interface PubSubComponent extends AutoCloseable, MayBlock {
   /**
    * The component's name.
    *

@@ -128,6 +128,12 @@ public final class WasmPubSubComponent implements PubSubComponent {
     return name;
   }
 
+  /** Blocking when a host capability granted to the module is. */
+  @Override
+  public boolean isBlocking() {
+    return client.wasm().isBlocking();
+  }
+
   @Override
   public Set<String> features() {
     return features;

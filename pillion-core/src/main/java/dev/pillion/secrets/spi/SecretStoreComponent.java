@@ -4,6 +4,7 @@ import dev.pillion.abi.secretstores.BulkGetSecretRequest;
 import dev.pillion.abi.secretstores.BulkGetSecretResponse;
 import dev.pillion.abi.secretstores.GetSecretRequest;
 import dev.pillion.abi.secretstores.GetSecretResponse;
+import dev.pillion.block.MayBlock;
 import java.util.Set;
 
 /**
@@ -12,7 +13,7 @@ import java.util.Set;
  * missing secret is {@link dev.pillion.secrets.SecretNotFoundException}). Scoping is the building
  * block's; a component answers for every secret it has. Must be thread-safe.
  */
-public interface SecretStoreComponent extends AutoCloseable {
+public interface SecretStoreComponent extends AutoCloseable, MayBlock {
   /**
    * The component's name.
    *

@@ -9,6 +9,7 @@ import dev.pillion.abi.state.GetRequest;
 import dev.pillion.abi.state.GetResponse;
 import dev.pillion.abi.state.SetRequest;
 import dev.pillion.abi.state.TransactRequest;
+import dev.pillion.block.MayBlock;
 import dev.pillion.state.BulkStateException;
 import dev.pillion.state.StateException;
 import dev.pillion.state.StateNotSupportedException;
@@ -25,7 +26,7 @@ import java.util.Set;
  * <p>Bulk methods default to loops of single calls (not atomic); {@link #transact} defaults to
  * unsupported.
  */
-public interface StateComponent extends AutoCloseable {
+public interface StateComponent extends AutoCloseable, MayBlock {
   /**
    * The component's name.
    *

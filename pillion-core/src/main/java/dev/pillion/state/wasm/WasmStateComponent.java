@@ -124,6 +124,12 @@ public final class WasmStateComponent implements StateComponent {
     return name;
   }
 
+  /** Blocking when a host capability granted to the module is. */
+  @Override
+  public boolean isBlocking() {
+    return client.wasm().isBlocking();
+  }
+
   @Override
   public Set<String> features() {
     return features;

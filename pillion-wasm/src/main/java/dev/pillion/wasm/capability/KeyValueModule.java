@@ -101,6 +101,12 @@ public final class KeyValueModule implements HostModule {
     return FUNCTIONS;
   }
 
+  /** The items live in this JVM's memory: reads and writes take microseconds. */
+  @Override
+  public boolean isBlocking() {
+    return false;
+  }
+
   @Override
   public Binding bind(HostModuleContext context) {
     List<HostFunction> functions =

@@ -57,6 +57,12 @@ public final class LogModule implements HostModule {
     return Map.of(LOG_V1, TYPE);
   }
 
+  /** A line goes to a {@link System.Logger}, as the host's own lines do. */
+  @Override
+  public boolean isBlocking() {
+    return false;
+  }
+
   @Override
   public Binding bind(HostModuleContext context) {
     System.Logger logger = context.logger();
