@@ -434,7 +434,11 @@ class WasmHostTest {
                 .limits(limits))) {
       CompletableFuture<Throwable> loop1 = CompletableFuture.supplyAsync(() -> failure(component));
       CompletableFuture<Throwable> loop2 = CompletableFuture.supplyAsync(() -> failure(component));
-      Thread.sleep(300);
+      // Both loops hold an instance once the pool has made two (it makes them as calls take them).
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (component.liveInstances() < 2 && System.nanoTime() < deadline) {
+        Thread.sleep(5);
+      }
       assertThatThrownBy(() -> component.call(StateStoreContract.GET, get("k")))
           .isInstanceOf(ComponentTimeoutException.class)
           .hasMessageContaining("all 2 instances stayed busy");
