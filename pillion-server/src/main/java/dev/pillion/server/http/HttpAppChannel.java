@@ -10,6 +10,7 @@ import dev.pillion.pubsub.DeliveryResult;
 import dev.pillion.pubsub.Event;
 import dev.pillion.pubsub.Routes;
 import dev.pillion.pubsub.SubscriptionDefinition;
+import dev.pillion.pubsub.SubscriptionSource;
 import dev.pillion.server.DaprApiException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -224,27 +225,25 @@ public final class HttpAppChannel implements AppChannel {
     }
     Map<String, String> metadata =
         JsonBody.stringMap(JsonBody.field(entry, "metadata"), "metadata");
-    Optional<String> deadLetter =
-        JsonBody.optionalString(entry, "deadLetterTopic", "deadLetterTopic");
     BulkSubscribe bulk;
     try {
       bulk = bulkSubscribe(JsonBody.field(entry, "bulkSubscribe"), name);
     } catch (IOException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
-    SubscriptionDefinition definition =
-        new SubscriptionDefinition(
-            "app:" + pubsub + "/" + topic,
-            pubsub,
-            topic,
-            rules.isEmpty()
-                ? Routes.single(defaultRoute.get())
-                : Routes.of(rules, defaultRoute, name),
-            deadLetter,
-            List.of(),
-            metadata,
-            origin,
-            bulk);
+    SubscriptionDefinition.Builder builder =
+        SubscriptionDefinition.builder(
+                SubscriptionSource.PROGRAMMATIC, "app:" + pubsub + "/" + topic, pubsub, topic)
+            .routes(
+                rules.isEmpty()
+                    ? Routes.single(defaultRoute.get())
+                    : Routes.of(rules, defaultRoute, name))
+            .metadata(metadata)
+            .origin(origin)
+            .bulkSubscribe(bulk);
+    JsonBody.optionalString(entry, "deadLetterTopic", "deadLetterTopic")
+        .ifPresent(builder::deadLetterTopic);
+    SubscriptionDefinition definition = builder.build();
     definition.rawPayload(); // refused here, naming the subscription, rather than at delivery
     return definition;
   }
@@ -515,7 +514,7 @@ public final class HttpAppChannel implements AppChannel {
     JsonNode statuses;
     try {
       JsonNode body = JsonBody.JSON.readTree(response.body());
-      statuses = body == null ? null : field(body, "statuses");
+      statuses = body instanceof ObjectNode object ? JsonBody.field(object, "statuses") : null;
     } catch (IOException e) {
       statuses = null;
     }
@@ -530,8 +529,11 @@ public final class HttpAppChannel implements AppChannel {
       return results;
     }
     for (JsonNode answer : statuses) {
-      JsonNode entryId = answer.isObject() ? field(answer, "entryId") : null;
-      JsonNode outcome = answer.isObject() ? field(answer, "status") : null;
+      if (!(answer instanceof ObjectNode object)) {
+        continue;
+      }
+      JsonNode entryId = JsonBody.field(object, "entryId");
+      JsonNode outcome = JsonBody.field(object, "status");
       if (entryId == null || !entryId.isTextual()) {
         continue;
       }
@@ -546,11 +548,6 @@ public final class HttpAppChannel implements AppChannel {
           });
     }
     return results;
-  }
-
-  /** A field of an object as Go's encoding/json finds it ({@link JsonBody#field}). */
-  private static JsonNode field(JsonNode object, String name) {
-    return object instanceof ObjectNode fields ? JsonBody.field(fields, name) : null;
   }
 
   /** The JSON body of a bulk delivery. */
