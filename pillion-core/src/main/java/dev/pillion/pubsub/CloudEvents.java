@@ -78,19 +78,47 @@ public final class CloudEvents {
   }
 
   /**
-   * Builds the envelope.
+   * Builds the envelope of a publish without a trace context.
    *
    * @param pubsub the pub/sub component's name
    * @param topic the topic
    * @param source the publisher's app id
    * @param data the data
    * @param contentType the data's content type (empty: JSON if the data parses as JSON, else text)
-   * @param traceparent the W3C trace context, if any
    * @param now the event time
    * @return the envelope's JSON bytes
    * @throws InvalidPublishException when data claimed to be a CloudEvent is not one
    */
   public static byte[] envelope(
+      String pubsub, String topic, String source, byte[] data, String contentType, Instant now) {
+    return envelope(pubsub, topic, source, data, contentType, Optional.empty(), now);
+  }
+
+  /**
+   * Builds the envelope of a publish carrying a trace context.
+   *
+   * @param pubsub the pub/sub component's name
+   * @param topic the topic
+   * @param source the publisher's app id
+   * @param data the data
+   * @param contentType the data's content type (empty: JSON if the data parses as JSON, else text)
+   * @param traceparent the W3C trace context
+   * @param now the event time
+   * @return the envelope's JSON bytes
+   * @throws InvalidPublishException when data claimed to be a CloudEvent is not one
+   */
+  public static byte[] envelope(
+      String pubsub,
+      String topic,
+      String source,
+      byte[] data,
+      String contentType,
+      String traceparent,
+      Instant now) {
+    return envelope(pubsub, topic, source, data, contentType, Optional.of(traceparent), now);
+  }
+
+  private static byte[] envelope(
       String pubsub,
       String topic,
       String source,

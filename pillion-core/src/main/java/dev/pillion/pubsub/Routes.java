@@ -55,15 +55,32 @@ public final class Routes {
   }
 
   /**
+   * Rules without a default: an event no rule matches is dropped.
+   *
+   * @param rules (match expression, path) pairs, in order
+   * @param where the subscription, for error messages
+   * @return the routes
+   * @throws IllegalArgumentException naming the rule whose expression does not compile
+   */
+  public static Routes of(List<Map.Entry<String, String>> rules, String where) {
+    return compile(rules, Optional.empty(), where);
+  }
+
+  /**
    * Rules and a default.
    *
    * @param rules (match expression, path) pairs, in order
-   * @param defaultRoute the route when no rule matches, if any
+   * @param defaultRoute the route when no rule matches
    * @param where the subscription, for error messages
    * @return the routes
    * @throws IllegalArgumentException naming the rule whose expression does not compile
    */
   public static Routes of(
+      List<Map.Entry<String, String>> rules, String defaultRoute, String where) {
+    return compile(rules, Optional.of(defaultRoute), where);
+  }
+
+  private static Routes compile(
       List<Map.Entry<String, String>> rules, Optional<String> defaultRoute, String where) {
     List<Rule> compiled = new ArrayList<>();
     int index = 0;

@@ -179,6 +179,8 @@ public final class SubscriptionYaml {
     if (rules.isEmpty() && defaultRoute.isEmpty()) {
       throw new ComponentConfigException(at + ": spec.routes needs rules or a default");
     }
-    return Routes.of(rules, defaultRoute, at);
+    return defaultRoute
+        .map(route -> Routes.of(rules, route, at))
+        .orElseGet(() -> Routes.of(rules, at));
   }
 }

@@ -10,7 +10,6 @@ import java.nio.ReadOnlyBufferException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** Events are immutable, and what a delivery reads of a message it reads once. */
@@ -106,9 +105,7 @@ class EventTest {
     assertThat(event.attribute("traceparent")).contains("00-x");
     Routes routes =
         Routes.of(
-            List.of(Map.entry("event.type == \"order.created\"", "/created")),
-            Optional.of("/other"),
-            "test");
+            List.of(Map.entry("event.type == \"order.created\"", "/created")), "/other", "test");
     assertThat(routes.select(event)).contains("/created");
   }
 

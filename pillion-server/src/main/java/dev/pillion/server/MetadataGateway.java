@@ -9,7 +9,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -191,7 +190,7 @@ public final class MetadataGateway {
     SubscriptionDefinition.Builder builder =
         SubscriptionDefinition.builder(
                 SubscriptionSource.STREAMING, "stream:" + pubsub + "/" + topic, pubsub, topic)
-            .routes(Routes.of(List.of(), Optional.empty(), "a streaming subscription"))
+            .routes(Routes.of(List.of(), "a streaming subscription"))
             .origin("a gRPC stream");
     if (!deadLetterTopic.isEmpty()) {
       builder.deadLetterTopic(deadLetterTopic);

@@ -240,7 +240,9 @@ public final class HttpAppChannel implements AppChannel {
             .routes(
                 rules.isEmpty()
                     ? Routes.single(defaultRoute.get())
-                    : Routes.of(rules, defaultRoute, name))
+                    : defaultRoute
+                        .map(path -> Routes.of(rules, path, name))
+                        .orElseGet(() -> Routes.of(rules, name)))
             .metadata(metadata)
             .origin(origin)
             .bulkSubscribe(bulk);
