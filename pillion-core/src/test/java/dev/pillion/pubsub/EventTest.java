@@ -20,6 +20,15 @@ class EventTest {
     return text.getBytes(StandardCharsets.UTF_8);
   }
 
+  /** A message as a delivery reads it, for a subscription without rawPayload. */
+  private static Event delivered(byte[] message, boolean publishedRaw) {
+    return CloudEvents.read(message, publishedRaw, "m", "t", "p", Map.of(), 1);
+  }
+
+  private static Event delivered(String message) {
+    return delivered(utf8(message), false);
+  }
+
   @Test
   void theArraysHandedOutAreCopies() {
     byte[] data = utf8("hello");
@@ -64,18 +73,10 @@ class EventTest {
   void scalarDataIsSlicedExactly() {
     for (String value : List.of("42", "-1.5e3", "true", "\"text\"", "[]", "{}")) {
       byte[] message = utf8("{\"specversion\":\"1.0\",\"data\":" + value + ",\"id\":\"x\"}");
-      Event event = CloudEvents.read(message, false, "m", "t", "p", Map.of(), 1);
+      Event event = delivered(message, false);
       assertThat(event.dataAsString()).as(value).isEqualTo(value);
     }
-    Event last =
-        CloudEvents.read(
-            utf8("{\"specversion\":\"1.0\",\"data\":1,\"data\":  2  }"),
-            false,
-            "m",
-            "t",
-            "p",
-            Map.of(),
-            1);
+    Event last = delivered("{\"specversion\":\"1.0\",\"data\":1,\"data\":  2  }");
     assertThat(last.dataAsString())
         .as("the last of duplicate fields, as a tree keeps")
         .isEqualTo("2");
@@ -111,22 +112,14 @@ class EventTest {
 
   @Test
   void aMessageThatIsNotOneJsonObjectSaysSo() {
-    Event trailing =
-        CloudEvents.read(
-            utf8("{\"specversion\":\"1.0\",\"data\":1} trailing"),
-            false,
-            "m",
-            "t",
-            "p",
-            Map.of(),
-            1);
+    Event trailing = delivered("{\"specversion\":\"1.0\",\"data\":1} trailing");
     assertThat(trailing.specVersion()).isEqualTo("1.0");
     assertThat(trailing.cloudEventIsJsonObject()).isFalse();
-    Event binary = CloudEvents.read(new byte[] {0, 1, 2}, false, "m", "t", "p", Map.of(), 1);
+    Event binary = delivered(new byte[] {0, 1, 2}, false);
     assertThat(binary.specVersion()).isEmpty();
     assertThat(binary.cloudEventIsJsonObject()).isFalse();
     assertThat(binary.attribute("id")).isEmpty();
-    Event rawObject = CloudEvents.read(utf8("{\"orderId\":7}"), true, "m", "t", "p", Map.of(), 1);
+    Event rawObject = delivered(utf8("{\"orderId\":7}"), true);
     assertThat(rawObject.specVersion()).isEmpty();
     assertThat(rawObject.cloudEventIsJsonObject()).isTrue();
     assertThat(rawObject.attribute("orderId")).contains("7");

@@ -8,12 +8,15 @@ import org.junit.jupiter.api.Test;
 
 /** A key holding the prefix separator is refused with its own type, naming store and key. */
 class IllegalKeyTest {
+  private static StateStore store(JavaInMemoryStateComponent component, String keyPrefix) {
+    return DefaultStateStore.create(
+        "statestore", component, KeyPrefix.of(keyPrefix, "statestore", "orders", ""));
+  }
+
   @Test
   void aPrefixedStoreRefusesTheSeparatorWithATypedException() {
     try (JavaInMemoryStateComponent component = JavaInMemoryStateComponent.create("statestore")) {
-      StateStore store =
-          DefaultStateStore.create(
-              "statestore", component, KeyPrefix.of("", "statestore", "orders", ""));
+      StateStore store = store(component, "");
       assertThatThrownBy(() -> store.save("a||b", "v"))
           .isInstanceOfSatisfying(
               IllegalKeyException.class,
@@ -29,9 +32,7 @@ class IllegalKeyTest {
   @Test
   void anUnprefixedStoreAcceptsIt() {
     try (JavaInMemoryStateComponent component = JavaInMemoryStateComponent.create("statestore")) {
-      StateStore store =
-          DefaultStateStore.create(
-              "statestore", component, KeyPrefix.of("none", "statestore", "orders", ""));
+      StateStore store = store(component, "none");
       store.save("a||b", "v");
       assertThat(store.get("a||b")).isPresent();
     }
