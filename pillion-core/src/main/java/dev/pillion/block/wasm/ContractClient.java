@@ -128,8 +128,9 @@ public final class ContractClient implements AutoCloseable {
                       })
                   .build());
       try {
-        ContractClient client = new ContractClient(name, component, errors, Set.of());
-        Set<String> reported = Set.copyOf(features.read(client, featuresMethod, featuresRequest));
+        // The features are not known until this client has asked for them.
+        ContractClient opening = new ContractClient(name, component, errors, Set.of());
+        Set<String> reported = Set.copyOf(features.read(opening, featuresMethod, featuresRequest));
         return open.apply(new ContractClient(name, component, errors, reported));
       } catch (RuntimeException e) {
         component.close();
