@@ -1,17 +1,16 @@
 package dev.pillion.abi;
 
+import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * An error message returned by a version 2 guest, split into its optional code ({@code
- * ETAG_MISMATCH}, ...) and the text. See docs/abi.md for the codes.
- *
- * @param code the upper-case code the message starts with, or empty
- * @param text the message without the code
+ * ETAG_MISMATCH}, ...) and the text. See docs/abi.md for the codes. Immutable; equal when code and
+ * text are.
  */
-public record GuestError(Optional<String> code, String text) {
+public final class GuestError {
   /** The guest says an etag did not match. */
   public static final String ETAG_MISMATCH = "ETAG_MISMATCH";
 
@@ -36,6 +35,16 @@ public record GuestError(Optional<String> code, String text) {
   private static final Pattern CODED = Pattern.compile("^([A-Z][A-Z0-9_]*): (.*)$", Pattern.DOTALL);
   private static final Pattern KEY = Pattern.compile("^key '([^']*)'(: )?");
 
+  /** The code, or empty for a message without one. */
+  private final String code;
+
+  private final String text;
+
+  private GuestError(String code, String text) {
+    this.code = Objects.requireNonNull(code, "code");
+    this.text = Objects.requireNonNull(text, "text");
+  }
+
   /**
    * Parses a guest error message.
    *
@@ -45,9 +54,27 @@ public record GuestError(Optional<String> code, String text) {
   public static GuestError parse(String message) {
     Matcher matcher = CODED.matcher(message);
     if (matcher.matches()) {
-      return new GuestError(Optional.of(matcher.group(1)), matcher.group(2));
+      return new GuestError(matcher.group(1), matcher.group(2));
     }
-    return new GuestError(Optional.empty(), message);
+    return new GuestError("", message);
+  }
+
+  /**
+   * The code the message starts with.
+   *
+   * @return the upper-case code, or empty
+   */
+  public Optional<String> code() {
+    return code.isEmpty() ? Optional.empty() : Optional.of(code);
+  }
+
+  /**
+   * The message without the code.
+   *
+   * @return the text
+   */
+  public String text() {
+    return text;
   }
 
   /**
@@ -78,6 +105,21 @@ public record GuestError(Optional<String> code, String text) {
    * @return true if the code matches
    */
   public boolean is(String expected) {
-    return code.filter(expected::equals).isPresent();
+    return !code.isEmpty() && code.equals(expected);
+  }
+
+  @Override
+  public boolean equals(Object other) {
+    return other instanceof GuestError error && code.equals(error.code) && text.equals(error.text);
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(code, text);
+  }
+
+  @Override
+  public String toString() {
+    return code.isEmpty() ? text : code + ": " + text;
   }
 }

@@ -43,6 +43,11 @@ class AbiTest {
     assertThat(plain.key()).isEmpty();
 
     assertThat(GuestError.parse("lower: not a code").code()).isEmpty();
+    assertThat(GuestError.parse("NOT_FOUND: x"))
+        .as("equal by value, as the record was")
+        .isEqualTo(GuestError.parse("NOT_FOUND: x"))
+        .isNotEqualTo(GuestError.parse("not coded: x"));
+    assertThat(GuestError.parse("NOT_FOUND: x")).hasToString("NOT_FOUND: x");
   }
 
   @Test

@@ -1,6 +1,7 @@
 package dev.pillion.pubsub;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Map;
@@ -76,19 +78,47 @@ public final class CloudEvents {
   }
 
   /**
-   * Builds the envelope.
+   * Builds the envelope of a publish without a trace context.
    *
    * @param pubsub the pub/sub component's name
    * @param topic the topic
    * @param source the publisher's app id
    * @param data the data
    * @param contentType the data's content type (empty: JSON if the data parses as JSON, else text)
-   * @param traceparent the W3C trace context, if any
    * @param now the event time
    * @return the envelope's JSON bytes
    * @throws InvalidPublishException when data claimed to be a CloudEvent is not one
    */
   public static byte[] envelope(
+      String pubsub, String topic, String source, byte[] data, String contentType, Instant now) {
+    return envelope(pubsub, topic, source, data, contentType, Optional.empty(), now);
+  }
+
+  /**
+   * Builds the envelope of a publish carrying a trace context.
+   *
+   * @param pubsub the pub/sub component's name
+   * @param topic the topic
+   * @param source the publisher's app id
+   * @param data the data
+   * @param contentType the data's content type (empty: JSON if the data parses as JSON, else text)
+   * @param traceparent the W3C trace context
+   * @param now the event time
+   * @return the envelope's JSON bytes
+   * @throws InvalidPublishException when data claimed to be a CloudEvent is not one
+   */
+  public static byte[] envelope(
+      String pubsub,
+      String topic,
+      String source,
+      byte[] data,
+      String contentType,
+      String traceparent,
+      Instant now) {
+    return envelope(pubsub, topic, source, data, contentType, Optional.of(traceparent), now);
+  }
+
+  private static byte[] envelope(
       String pubsub,
       String topic,
       String source,
@@ -175,9 +205,66 @@ public final class CloudEvents {
   }
 
   /**
-   * Reads a delivered message into an {@link Event}.
+   * A message's bytes read once: the envelope's top-level fields as a tree, where its {@code data}
+   * value lies in the bytes, and whether the bytes are exactly one JSON object. Everything that
+   * looks at a delivered event (its data, routing rules, attributes, the app channels) uses this
+   * one read.
    *
-   * @param message the stored bytes (an envelope, or a raw payload)
+   * @param tree the top-level fields, or null when the bytes are not a JSON object
+   * @param dataStart the offset of the {@code data} value's first byte, or -1 without one
+   * @param dataEnd the offset after its last byte, or -1
+   * @param wholeObject whether nothing but whitespace follows the object
+   */
+  record Envelope(ObjectNode tree, int dataStart, int dataEnd, boolean wholeObject) {
+    private static final Envelope NOT_AN_OBJECT = new Envelope(null, -1, -1, false);
+
+    /**
+     * Reads the bytes in one pass: the fields are built as a tree while the offsets of {@code data}
+     * are noted, so its JSON text can be sliced out instead of serialised again from the tree.
+     */
+    static Envelope parse(byte[] bytes) {
+      try (JsonParser parser = JSON.getFactory().createParser(bytes)) {
+        if (parser.nextToken() != JsonToken.START_OBJECT) {
+          return NOT_AN_OBJECT;
+        }
+        ObjectNode tree = JSON.createObjectNode();
+        int dataStart = -1;
+        int dataEnd = -1;
+        while (parser.nextToken() == JsonToken.FIELD_NAME) {
+          String field = parser.currentName();
+          parser.nextToken();
+          int start = (int) parser.currentTokenLocation().getByteOffset();
+          JsonNode value = JSON.readTree(parser);
+          if (field.equals("data")) {
+            // As a tree read keeps the last of duplicate fields, so do the offsets.
+            dataStart = start;
+            dataEnd = (int) parser.currentLocation().getByteOffset();
+          }
+          tree.set(field, value == null ? JSON.nullNode() : value);
+        }
+        boolean whole;
+        try {
+          whole = parser.nextToken() == null;
+        } catch (IOException e) {
+          whole = false;
+        }
+        return new Envelope(tree, dataStart, dataEnd, whole);
+      } catch (IOException e) {
+        return NOT_AN_OBJECT;
+      }
+    }
+
+    /** The {@code data} value's JSON text, as it is in the bytes. */
+    byte[] dataJson(byte[] bytes) {
+      return Arrays.copyOfRange(bytes, dataStart, dataEnd);
+    }
+  }
+
+  /**
+   * Reads a delivered message into an {@link Event}, parsing it once; the event owns {@code
+   * message}.
+   *
+   * @param message the stored bytes (an envelope, or a raw payload), handed over to the event
    * @param raw whether the message was published with {@code rawPayload}
    * @param id the broker's message id (used for raw payloads)
    * @param topic the topic
@@ -194,40 +281,52 @@ public final class CloudEvents {
       String pubsub,
       Map<String, String> metadata,
       int deliveryCount) {
-    if (!raw) {
+    Envelope envelope = Envelope.parse(message);
+    ObjectNode event = envelope.tree();
+    if (!raw && event != null && event.has("specversion")) {
       try {
-        JsonNode node = JSON.readTree(message);
-        if (node instanceof ObjectNode event && event.has("specversion")) {
-          String contentType = event.path("datacontenttype").asText("application/json");
-          byte[] data;
-          if (event.has("data_base64")) {
-            data = Base64.getDecoder().decode(event.get("data_base64").asText());
-          } else if (event.get("data") == null || event.get("data").isNull()) {
-            data = new byte[0];
-          } else if (event.get("data").isTextual() && !isJson(contentType)) {
-            data = event.get("data").asText().getBytes(StandardCharsets.UTF_8);
-          } else {
-            data = JSON.writeValueAsBytes(event.get("data"));
-          }
-          return new Event(
-              event.path("id").asText(id),
-              event.path("source").asText(""),
-              event.path("type").asText(""),
-              event.path("specversion").asText(),
-              contentType,
-              data,
-              topic,
-              pubsub,
-              message,
-              metadata,
-              deliveryCount);
+        String contentType = event.path("datacontenttype").asText("application/json");
+        JsonNode value = event.get("data");
+        byte[] data;
+        if (event.has("data_base64")) {
+          data = Base64.getDecoder().decode(event.get("data_base64").asText());
+        } else if (value == null || value.isNull()) {
+          data = new byte[0];
+        } else if (value.isTextual() && !isJson(contentType)) {
+          data = value.asText().getBytes(StandardCharsets.UTF_8);
+        } else {
+          data = envelope.dataJson(message);
         }
-      } catch (IOException | IllegalArgumentException e) {
-        // Not an envelope after all: deliver it as raw bytes below.
+        return Event.owning(
+            event.path("id").asText(id),
+            event.path("source").asText(""),
+            event.path("type").asText(""),
+            event.path("specversion").asText(),
+            contentType,
+            data,
+            topic,
+            pubsub,
+            message,
+            metadata,
+            deliveryCount,
+            envelope);
+      } catch (IllegalArgumentException e) {
+        // Not an envelope after all (data_base64 is not base64): deliver it as raw bytes below.
       }
     }
-    return new Event(
-        id, "", "", "", OCTET_STREAM, message, topic, pubsub, message, metadata, deliveryCount);
+    return Event.owning(
+        id,
+        "",
+        "",
+        "",
+        OCTET_STREAM,
+        message,
+        topic,
+        pubsub,
+        message,
+        metadata,
+        deliveryCount,
+        envelope);
   }
 
   /**
@@ -239,7 +338,7 @@ public final class CloudEvents {
    * and broker message id, so a redelivery keeps the id of the first delivery and an app can
    * recognize it.
    *
-   * @param payload the message's bytes
+   * @param payload the message's bytes (copied)
    * @param messageId the broker's message id
    * @param topic the topic
    * @param pubsub the pub/sub component
@@ -248,6 +347,17 @@ public final class CloudEvents {
    * @return the event, its data the message's bytes and its {@link Event#cloudEvent()} the wrapper
    */
   public static Event fromRawPayload(
+      byte[] payload,
+      String messageId,
+      String topic,
+      String pubsub,
+      Map<String, String> metadata,
+      int deliveryCount) {
+    return wrapRawPayload(payload.clone(), messageId, topic, pubsub, metadata, deliveryCount);
+  }
+
+  /** {@link #fromRawPayload}, the event owning {@code payload} (the delivery path's own copy). */
+  static Event wrapRawPayload(
       byte[] payload,
       String messageId,
       String topic,
@@ -279,7 +389,7 @@ public final class CloudEvents {
     if (metadata.containsKey("tracestate")) {
       event.put("tracestate", metadata.get("tracestate"));
     }
-    return new Event(
+    return Event.owning(
         id,
         RAW_PAYLOAD_SOURCE,
         DAPR_EVENT_TYPE,
@@ -290,20 +400,7 @@ public final class CloudEvents {
         pubsub,
         event.toString().getBytes(StandardCharsets.UTF_8),
         metadata,
-        deliveryCount);
-  }
-
-  static Optional<String> attribute(byte[] cloudEvent, String name) {
-    try {
-      JsonNode node = JSON.readTree(cloudEvent);
-      JsonNode value = node == null ? null : node.get(name);
-      return value == null || value.isNull()
-          ? Optional.empty()
-          : Optional.of(value.isTextual() ? value.asText() : value.toString());
-    } catch (JsonProcessingException e) {
-      return Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty();
-    }
+        deliveryCount,
+        new Envelope(event, -1, -1, true));
   }
 }

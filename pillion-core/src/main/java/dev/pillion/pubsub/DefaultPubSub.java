@@ -7,6 +7,7 @@ import dev.pillion.abi.pubsub.BulkPublishResponse;
 import dev.pillion.abi.pubsub.Message;
 import dev.pillion.pubsub.spi.PubSubComponent;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -78,10 +79,13 @@ public final class DefaultPubSub implements PubSub, AutoCloseable {
       Map<String, String> metadata,
       java.util.Optional<String> trace) {
     boolean raw = CloudEvents.raw(metadata);
+    Instant now = clock.instant();
     byte[] payload =
         raw
             ? data
-            : CloudEvents.envelope(name, topic, appId, data, contentType, trace, clock.instant());
+            : trace
+                .map(t -> CloudEvents.envelope(name, topic, appId, data, contentType, t, now))
+                .orElseGet(() -> CloudEvents.envelope(name, topic, appId, data, contentType, now));
     return dev.pillion.abi.pubsub.PublishRequest.newBuilder()
         .setTopic(topic)
         .setData(ByteString.copyFrom(payload))

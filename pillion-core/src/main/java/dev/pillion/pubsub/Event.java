@@ -1,43 +1,170 @@
 package dev.pillion.pubsub;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
  * An event delivered to a subscriber: the CloudEvent's attributes, its data, and the delivery's
- * bookkeeping. Immutable.
+ * bookkeeping. Immutable: {@link #data()} and {@link #cloudEvent()} return copies; {@link
+ * #dataBuffer()} and {@link #cloudEventBuffer()} return read-only views of the same bytes without
+ * copying them, for code on the delivery path that only reads them.
  *
- * @param id the CloudEvent id
- * @param source the CloudEvent source (the publisher's app id)
- * @param type the CloudEvent type ({@code com.dapr.event.sent} for Dapr publishes)
- * @param specVersion the CloudEvents version ({@code 1.0})
- * @param dataContentType the data's content type
- * @param data the data: JSON text for JSON data, UTF-8 for text, decoded bytes for {@code
- *     data_base64}
- * @param topic the topic
- * @param pubsubName the pub/sub component
- * @param cloudEvent the whole envelope as published (or the raw payload for {@code rawPayload}
- *     messages)
- * @param metadata the publish metadata
- * @param deliveryCount 1 on the first delivery
+ * <p>The runtime reads each delivered message once ({@link CloudEvents}); the event keeps what that
+ * read found, so routing rules, {@link #attribute} and the app channels never parse the envelope
+ * again.
  */
-public record Event(
-    String id,
-    String source,
-    String type,
-    String specVersion,
-    String dataContentType,
-    byte[] data,
-    String topic,
-    String pubsubName,
-    byte[] cloudEvent,
-    Map<String, String> metadata,
-    int deliveryCount) {
+public final class Event {
+  private final String id;
+  private final String source;
+  private final String type;
+  private final String specVersion;
+  private final String dataContentType;
+  private final byte[] data;
+  private final String topic;
+  private final String pubsubName;
+  private final byte[] cloudEvent;
+  private final Map<String, String> metadata;
+  private final int deliveryCount;
+  private final CloudEvents.Envelope envelope;
 
-  /** Copies the map. */
-  public Event {
-    metadata = Map.copyOf(metadata);
+  /** Takes ownership of both arrays: callers hand over arrays nobody else holds. */
+  private Event(
+      String id,
+      String source,
+      String type,
+      String specVersion,
+      String dataContentType,
+      byte[] data,
+      String topic,
+      String pubsubName,
+      byte[] cloudEvent,
+      Map<String, String> metadata,
+      int deliveryCount,
+      CloudEvents.Envelope envelope) {
+    this.id = Objects.requireNonNull(id, "id");
+    this.source = Objects.requireNonNull(source, "source");
+    this.type = Objects.requireNonNull(type, "type");
+    this.specVersion = Objects.requireNonNull(specVersion, "specVersion");
+    this.dataContentType = Objects.requireNonNull(dataContentType, "dataContentType");
+    this.data = Objects.requireNonNull(data, "data");
+    this.topic = Objects.requireNonNull(topic, "topic");
+    this.pubsubName = Objects.requireNonNull(pubsubName, "pubsubName");
+    this.cloudEvent = Objects.requireNonNull(cloudEvent, "cloudEvent");
+    this.metadata = Map.copyOf(metadata);
+    this.deliveryCount = deliveryCount;
+    this.envelope = Objects.requireNonNull(envelope, "envelope");
+  }
+
+  /**
+   * An event the runtime read from a message, owning {@code data} and {@code cloudEvent} (fresh
+   * arrays no one else holds, so nothing is copied on the delivery path).
+   */
+  static Event owning(
+      String id,
+      String source,
+      String type,
+      String specVersion,
+      String dataContentType,
+      byte[] data,
+      String topic,
+      String pubsubName,
+      byte[] cloudEvent,
+      Map<String, String> metadata,
+      int deliveryCount,
+      CloudEvents.Envelope envelope) {
+    return new Event(
+        id,
+        source,
+        type,
+        specVersion,
+        dataContentType,
+        data,
+        topic,
+        pubsubName,
+        cloudEvent,
+        metadata,
+        deliveryCount,
+        envelope);
+  }
+
+  /**
+   * Starts an event, e.g. for testing a handler; the runtime builds the events it delivers itself.
+   *
+   * @param id the CloudEvent id
+   * @param topic the topic
+   * @param pubsubName the pub/sub component
+   * @return the builder
+   */
+  public static Builder builder(String id, String topic, String pubsubName) {
+    return new Builder(id, topic, pubsubName);
+  }
+
+  /**
+   * The CloudEvent id.
+   *
+   * @return the id
+   */
+  public String id() {
+    return id;
+  }
+
+  /**
+   * The CloudEvent source (the publisher's app id).
+   *
+   * @return the source
+   */
+  public String source() {
+    return source;
+  }
+
+  /**
+   * The CloudEvent type ({@code com.dapr.event.sent} for Dapr publishes).
+   *
+   * @return the type
+   */
+  public String type() {
+    return type;
+  }
+
+  /**
+   * The CloudEvents version ({@code 1.0}); empty for a message that is not a CloudEvent.
+   *
+   * @return the version
+   */
+  public String specVersion() {
+    return specVersion;
+  }
+
+  /**
+   * The data's content type.
+   *
+   * @return the content type
+   */
+  public String dataContentType() {
+    return dataContentType;
+  }
+
+  /**
+   * The data: JSON text for JSON data, UTF-8 for text, decoded bytes for {@code data_base64}.
+   *
+   * @return a copy of the data
+   */
+  public byte[] data() {
+    return data.clone();
+  }
+
+  /**
+   * The data without a copy.
+   *
+   * @return a read-only view of the data, positioned at its start
+   */
+  public ByteBuffer dataBuffer() {
+    return ByteBuffer.wrap(data).asReadOnlyBuffer();
   }
 
   /**
@@ -50,13 +177,233 @@ public record Event(
   }
 
   /**
+   * The topic.
+   *
+   * @return the topic
+   */
+  public String topic() {
+    return topic;
+  }
+
+  /**
+   * The pub/sub component.
+   *
+   * @return its name
+   */
+  public String pubsubName() {
+    return pubsubName;
+  }
+
+  /**
+   * The whole envelope as published (or the raw payload for {@code rawPayload} messages).
+   *
+   * @return a copy of its bytes
+   */
+  public byte[] cloudEvent() {
+    return cloudEvent.clone();
+  }
+
+  /**
+   * The envelope without a copy.
+   *
+   * @return a read-only view of its bytes, positioned at their start
+   */
+  public ByteBuffer cloudEventBuffer() {
+    return ByteBuffer.wrap(cloudEvent).asReadOnlyBuffer();
+  }
+
+  /**
+   * Whether {@link #cloudEvent()} is exactly one JSON object (nothing before or after it), so it
+   * can be embedded in a JSON document as it is.
+   *
+   * @return true for one JSON object
+   */
+  public boolean cloudEventIsJsonObject() {
+    return envelope.wholeObject();
+  }
+
+  /**
+   * The publish metadata.
+   *
+   * @return the metadata
+   */
+  public Map<String, String> metadata() {
+    return metadata;
+  }
+
+  /**
+   * Which delivery this is.
+   *
+   * @return 1 on the first delivery
+   */
+  public int deliveryCount() {
+    return deliveryCount;
+  }
+
+  /**
    * A CloudEvent extension attribute or other top-level field of the envelope, e.g. {@code
    * traceparent}.
    *
    * @param name the attribute
-   * @return its text, or empty if absent
+   * @return its text (JSON for a value that is not a string), or empty if absent
    */
   public Optional<String> attribute(String name) {
-    return CloudEvents.attribute(cloudEvent, name);
+    JsonNode value = envelope.tree() == null ? null : envelope.tree().get(name);
+    return value == null || value.isNull()
+        ? Optional.empty()
+        : Optional.of(value.isTextual() ? value.asText() : value.toString());
+  }
+
+  /** The parsed envelope, for routing rules; null when the bytes are not a JSON object. */
+  ObjectNode envelopeTree() {
+    return envelope.tree();
+  }
+
+  @Override
+  public String toString() {
+    return "Event[id="
+        + id
+        + ", topic="
+        + topic
+        + ", pubsubName="
+        + pubsubName
+        + ", dataContentType="
+        + dataContentType
+        + ", "
+        + data.length
+        + " bytes, deliveryCount="
+        + deliveryCount
+        + "]";
+  }
+
+  /** Builds an {@link Event}; the arrays given are copied. */
+  public static final class Builder {
+    private final String id;
+    private final String topic;
+    private final String pubsubName;
+    private String source = "";
+    private String type = "";
+    private String specVersion = "";
+    private String dataContentType = CloudEvents.OCTET_STREAM;
+    private byte[] data = new byte[0];
+    private byte[] cloudEvent;
+    private Map<String, String> metadata = Map.of();
+    private int deliveryCount = 1;
+
+    private Builder(String id, String topic, String pubsubName) {
+      this.id = Objects.requireNonNull(id, "id");
+      this.topic = Objects.requireNonNull(topic, "topic");
+      this.pubsubName = Objects.requireNonNull(pubsubName, "pubsubName");
+    }
+
+    /**
+     * The CloudEvent source (default: empty).
+     *
+     * @param source the source
+     * @return this builder
+     */
+    public Builder source(String source) {
+      this.source = Objects.requireNonNull(source, "source");
+      return this;
+    }
+
+    /**
+     * The CloudEvent type (default: empty).
+     *
+     * @param type the type
+     * @return this builder
+     */
+    public Builder type(String type) {
+      this.type = Objects.requireNonNull(type, "type");
+      return this;
+    }
+
+    /**
+     * The CloudEvents version (default: empty, not a CloudEvent).
+     *
+     * @param specVersion the version
+     * @return this builder
+     */
+    public Builder specVersion(String specVersion) {
+      this.specVersion = Objects.requireNonNull(specVersion, "specVersion");
+      return this;
+    }
+
+    /**
+     * The data's content type (default: {@code application/octet-stream}).
+     *
+     * @param dataContentType the content type
+     * @return this builder
+     */
+    public Builder dataContentType(String dataContentType) {
+      this.dataContentType = Objects.requireNonNull(dataContentType, "dataContentType");
+      return this;
+    }
+
+    /**
+     * The data (default: none).
+     *
+     * @param data the data, copied
+     * @return this builder
+     */
+    public Builder data(byte[] data) {
+      this.data = data.clone();
+      return this;
+    }
+
+    /**
+     * The whole envelope (default: the data).
+     *
+     * @param cloudEvent its bytes, copied
+     * @return this builder
+     */
+    public Builder cloudEvent(byte[] cloudEvent) {
+      this.cloudEvent = cloudEvent.clone();
+      return this;
+    }
+
+    /**
+     * The publish metadata (default: none).
+     *
+     * @param metadata the metadata
+     * @return this builder
+     */
+    public Builder metadata(Map<String, String> metadata) {
+      this.metadata = Map.copyOf(metadata);
+      return this;
+    }
+
+    /**
+     * Which delivery this is (default: 1).
+     *
+     * @param deliveryCount the count
+     * @return this builder
+     */
+    public Builder deliveryCount(int deliveryCount) {
+      this.deliveryCount = deliveryCount;
+      return this;
+    }
+
+    /**
+     * Builds the event, reading its envelope once as the runtime does.
+     *
+     * @return the event
+     */
+    public Event build() {
+      byte[] envelopeBytes = cloudEvent == null ? data.clone() : cloudEvent;
+      return new Event(
+          id,
+          source,
+          type,
+          specVersion,
+          dataContentType,
+          data,
+          topic,
+          pubsubName,
+          envelopeBytes,
+          metadata,
+          deliveryCount,
+          CloudEvents.Envelope.parse(envelopeBytes));
+    }
   }
 }

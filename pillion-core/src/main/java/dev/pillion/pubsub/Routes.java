@@ -1,7 +1,7 @@
 package dev.pillion.pubsub;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
@@ -11,7 +11,6 @@ import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
@@ -27,7 +26,6 @@ import java.util.Optional;
  * a failure at delivery.
  */
 public final class Routes {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final CelCompiler COMPILER =
       CelCompilerFactory.standardCelCompilerBuilder()
           // has(), all, exists, exists_one, map, filter: on by default in cel-go, hence in Dapr.
@@ -57,15 +55,32 @@ public final class Routes {
   }
 
   /**
+   * Rules without a default: an event no rule matches is dropped.
+   *
+   * @param rules (match expression, path) pairs, in order
+   * @param where the subscription, for error messages
+   * @return the routes
+   * @throws IllegalArgumentException naming the rule whose expression does not compile
+   */
+  public static Routes of(List<Map.Entry<String, String>> rules, String where) {
+    return compile(rules, Optional.empty(), where);
+  }
+
+  /**
    * Rules and a default.
    *
    * @param rules (match expression, path) pairs, in order
-   * @param defaultRoute the route when no rule matches, if any
+   * @param defaultRoute the route when no rule matches
    * @param where the subscription, for error messages
    * @return the routes
    * @throws IllegalArgumentException naming the rule whose expression does not compile
    */
   public static Routes of(
+      List<Map.Entry<String, String>> rules, String defaultRoute, String where) {
+    return compile(rules, Optional.of(defaultRoute), where);
+  }
+
+  private static Routes compile(
       List<Map.Entry<String, String>> rules, Optional<String> defaultRoute, String where) {
     List<Rule> compiled = new ArrayList<>();
     int index = 0;
@@ -147,15 +162,12 @@ public final class Routes {
   }
 
   private static Map<String, Object> celEvent(Event event) {
-    try {
-      JsonNode node = JSON.readTree(event.cloudEvent());
-      if (node != null && node.isObject()) {
-        @SuppressWarnings("unchecked")
-        Map<String, Object> map = (Map<String, Object>) toCel(node);
-        return map;
-      }
-    } catch (IOException e) {
-      // A raw payload: expose what is known about the event.
+    // The envelope the delivery read once; a raw payload exposes what is known about the event.
+    ObjectNode envelope = event.envelopeTree();
+    if (envelope != null) {
+      @SuppressWarnings("unchecked")
+      Map<String, Object> map = (Map<String, Object>) toCel(envelope);
+      return map;
     }
     Map<String, Object> map = new LinkedHashMap<>();
     map.put("id", event.id());

@@ -406,9 +406,10 @@ final class SubscriptionRunner implements Subscription {
 
   /** Reads a message as the subscription's handler sees it. */
   private Event read(Message message) {
+    // The delivery's own copy of the message: the event takes it over without another copy.
     byte[] data = message.getData().toByteArray();
     if (options.rawPayload()) {
-      return CloudEvents.fromRawPayload(
+      return CloudEvents.wrapRawPayload(
           data,
           message.getId(),
           message.getTopic(),

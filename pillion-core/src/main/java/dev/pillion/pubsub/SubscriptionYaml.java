@@ -100,21 +100,17 @@ public final class SubscriptionYaml {
         scopes.add(scalar(scope, at, "scopes"));
       }
     }
-    Optional<String> deadLetter =
-        spec.get("deadLetterTopic") == null
-            ? Optional.empty()
-            : Optional.of(string(spec.get("deadLetterTopic"), at, "spec.deadLetterTopic"));
-    SubscriptionDefinition definition =
-        new SubscriptionDefinition(
-            name,
-            pubsub,
-            topic,
-            routes,
-            deadLetter,
-            scopes,
-            subscriptionMetadata,
-            where,
-            bulkSubscribe);
+    SubscriptionDefinition.Builder builder =
+        SubscriptionDefinition.builder(SubscriptionSource.DECLARATIVE, name, pubsub, topic)
+            .routes(routes)
+            .scopes(scopes)
+            .metadata(subscriptionMetadata)
+            .origin(where)
+            .bulkSubscribe(bulkSubscribe);
+    if (spec.get("deadLetterTopic") != null) {
+      builder.deadLetterTopic(string(spec.get("deadLetterTopic"), at, "spec.deadLetterTopic"));
+    }
+    SubscriptionDefinition definition = builder.build();
     try {
       definition.rawPayload();
     } catch (IllegalArgumentException e) {
@@ -183,6 +179,8 @@ public final class SubscriptionYaml {
     if (rules.isEmpty() && defaultRoute.isEmpty()) {
       throw new ComponentConfigException(at + ": spec.routes needs rules or a default");
     }
-    return Routes.of(rules, defaultRoute, at);
+    return defaultRoute
+        .map(route -> Routes.of(rules, route, at))
+        .orElseGet(() -> Routes.of(rules, at));
   }
 }

@@ -9,7 +9,6 @@ public class SecretNotFoundException extends SecretsException {
   private static final long serialVersionUID = 1L;
 
   private final String secret;
-  private final String detail;
 
   /**
    * Creates the exception.
@@ -22,7 +21,6 @@ public class SecretNotFoundException extends SecretsException {
   public SecretNotFoundException(String store, String secret, String detail, Throwable cause) {
     super(store, detail, cause);
     this.secret = secret;
-    this.detail = detail;
   }
 
   /**
@@ -32,15 +30,5 @@ public class SecretNotFoundException extends SecretsException {
    */
   public String secret() {
     return secret;
-  }
-
-  /**
-   * What the component said, as daprd puts it after {@code failed getting secret with key ... from
-   * secret store ...:}.
-   *
-   * @return the component's text
-   */
-  public String detail() {
-    return detail;
   }
 }

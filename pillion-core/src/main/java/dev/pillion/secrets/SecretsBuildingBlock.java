@@ -2,10 +2,10 @@ package dev.pillion.secrets;
 
 import dev.pillion.abi.SecretStoreContract;
 import dev.pillion.abi.secretstores.GetSecretRequest;
-import dev.pillion.block.BuildingBlock;
 import dev.pillion.block.ComponentTypes;
 import dev.pillion.block.RuntimeContext;
 import dev.pillion.block.SecretProvider;
+import dev.pillion.block.WasmBuildingBlock;
 import dev.pillion.bundled.BundledComponents;
 import dev.pillion.config.ComponentConfigException;
 import dev.pillion.config.ComponentDefinition;
@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -46,8 +45,8 @@ import java.util.TreeMap;
  *   <li>{@code secretstores.wasm}: any secret store module, from metadata {@code url}.
  * </ul>
  */
-public final class SecretsBuildingBlock
-    implements BuildingBlock<SecretStoreComponent, SecretStore>, SecretProvider<SecretStore> {
+public final class SecretsBuildingBlock extends WasmBuildingBlock<SecretStoreComponent, SecretStore>
+    implements SecretProvider<SecretStore> {
   /** The block's name and type prefix. */
   public static final String NAME = "secretstores";
 
@@ -58,7 +57,7 @@ public final class SecretsBuildingBlock
   public static final String LOCAL_ENV = "secretstores.local.env";
 
   /** Any Wasm secret store module. */
-  public static final String WASM = "secretstores.wasm";
+  public static final String WASM = NAME + ".wasm";
 
   /** The metadata naming {@code local.file}'s JSON file. */
   public static final String SECRETS_FILE = "secretsFile";
@@ -68,7 +67,14 @@ public final class SecretsBuildingBlock
 
   private static final SecretsBuildingBlock INSTANCE = new SecretsBuildingBlock();
 
-  private SecretsBuildingBlock() {}
+  private SecretsBuildingBlock() {
+    super(
+        NAME,
+        "secret store",
+        SecretStore.class,
+        SecretStoreContract.CONTRACT,
+        WasmSecretStoreComponent::load);
+  }
 
   /**
    * The block.
@@ -80,26 +86,8 @@ public final class SecretsBuildingBlock
   }
 
   @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public String componentNoun() {
-    return "secret store";
-  }
-
-  @Override
-  public Class<SecretStore> apiType() {
-    return SecretStore.class;
-  }
-
-  @Override
   public ComponentTypes<SecretStoreComponent> builtInTypes() {
-    return ComponentTypes.<SecretStoreComponent>create(NAME)
-        .register(LOCAL_FILE, SecretsBuildingBlock::localFile)
-        .register(LOCAL_ENV, SecretsBuildingBlock::localEnv)
-        .register(WASM, SecretsBuildingBlock::wasmFromUrl);
+    return wasmTypes().register(LOCAL_FILE, this::localFile).register(LOCAL_ENV, this::localEnv);
   }
 
   @Override
@@ -107,11 +95,6 @@ public final class SecretsBuildingBlock
     SecretScopes scopes = SecretScopes.read(context.documents(ComponentYaml.CONFIGURATION));
     return (name, component, metadata) ->
         DefaultSecretStore.create(name, component, scopes.of(name));
-  }
-
-  @Override
-  public Set<String> features(SecretStoreComponent component) {
-    return component.features();
   }
 
   @Override
@@ -165,26 +148,28 @@ public final class SecretsBuildingBlock
     return granted;
   }
 
-  private static SecretStoreComponent localEnv(
-      ComponentDefinition definition, RuntimeContext context) {
-    requireNoUrl(definition, LOCAL_ENV);
+  private SecretStoreComponent localEnv(ComponentDefinition definition, RuntimeContext context) {
+    ComponentSpec.Builder spec =
+        bundledSpec(
+            definition,
+            LOCAL_ENV,
+            BundledComponents::secretStoresLocalEnv,
+            BundledComponents::secretStoresLocalEnvWasm);
     Map<String, String> properties = WasmSettings.guestProperties(definition);
     String prefix = property(definition, properties, PREFIX).map(Map.Entry::getValue).orElse("");
-    ComponentSpec spec =
-        WasmSettings.spec(
-                definition,
-                WasmSettings.interpreted(definition)
-                    ? BundledComponents.secretStoresLocalEnvWasm()
-                    : BundledComponents.secretStoresLocalEnv())
-            .contract(SecretStoreContract.CONTRACT)
-            .environment(grantedEnvironment(prefix, context.environment()))
-            .build();
-    return WasmSecretStoreComponent.load(context.host(), spec, properties);
+    return load(
+        context,
+        spec.environment(grantedEnvironment(prefix, context.environment())).build(),
+        properties);
   }
 
-  private static SecretStoreComponent localFile(
-      ComponentDefinition definition, RuntimeContext context) {
-    requireNoUrl(definition, LOCAL_FILE);
+  private SecretStoreComponent localFile(ComponentDefinition definition, RuntimeContext context) {
+    ComponentSpec.Builder spec =
+        bundledSpec(
+            definition,
+            LOCAL_FILE,
+            BundledComponents::secretStoresLocalFile,
+            BundledComponents::secretStoresLocalFileWasm);
     Map<String, String> properties = new LinkedHashMap<>(WasmSettings.guestProperties(definition));
     Map.Entry<String, String> setting =
         property(definition, properties, SECRETS_FILE)
@@ -214,18 +199,10 @@ public final class SecretsBuildingBlock
     String guestPath =
         BundledComponents.SECRETS_FILE_GUEST_DIRECTORY + "/" + real.getFileName().toString();
     properties.put(setting.getKey(), guestPath);
-    ComponentSpec spec =
-        WasmSettings.spec(
-                definition,
-                WasmSettings.interpreted(definition)
-                    ? BundledComponents.secretStoresLocalFileWasm()
-                    : BundledComponents.secretStoresLocalFile())
-            .contract(SecretStoreContract.CONTRACT)
-            .preopen(
-                Preopen.readOnly(BundledComponents.SECRETS_FILE_GUEST_DIRECTORY, real.getParent()))
-            .build();
+    spec.preopen(
+        Preopen.readOnly(BundledComponents.SECRETS_FILE_GUEST_DIRECTORY, real.getParent()));
     try {
-      return WasmSecretStoreComponent.load(context.host(), spec, properties);
+      return load(context, spec.build(), properties);
     } catch (SecretsException e) {
       if (e.getCause() instanceof GuestErrorException guest) {
         // The guest names the file as it sees it; the user knows it by their own path.
@@ -250,23 +227,6 @@ public final class SecretsBuildingBlock
       return "permission denied";
     }
     return e.toString();
-  }
-
-  private static SecretStoreComponent wasmFromUrl(
-      ComponentDefinition definition, RuntimeContext context) {
-    return WasmSecretStoreComponent.load(
-        context.host(),
-        WasmSettings.spec(definition, WasmSettings.moduleFromUrl(definition))
-            .contract(SecretStoreContract.CONTRACT)
-            .build(),
-        WasmSettings.guestProperties(definition));
-  }
-
-  private static void requireNoUrl(ComponentDefinition definition, String type) {
-    if (definition.metadata().containsKey(WasmSettings.URL)) {
-      throw new ComponentConfigException(
-          definition + ": metadata 'url' is not used by " + type + " (use type " + WASM + ")");
-    }
   }
 
   /**

@@ -9,6 +9,7 @@ public class SecretsException extends PillionException {
   private static final long serialVersionUID = 1L;
 
   private final String store;
+  private final String detail;
 
   /**
    * Creates the exception.
@@ -20,6 +21,7 @@ public class SecretsException extends PillionException {
   public SecretsException(String store, String message, Throwable cause) {
     super("secret store '" + store + "': " + message, cause);
     this.store = store;
+    this.detail = message;
   }
 
   /**
@@ -29,5 +31,15 @@ public class SecretsException extends PillionException {
    */
   public String store() {
     return store;
+  }
+
+  /**
+   * What went wrong, without the store's name: the component's own words for a failure it reported,
+   * as daprd puts them after {@code failed getting secret with key ... from secret store ...:}.
+   *
+   * @return the text
+   */
+  public String detail() {
+    return detail;
   }
 }

@@ -253,8 +253,7 @@ public final class DefaultStateStore implements StateStore {
       throw new InvalidStateRequestException(name, "key is empty");
     }
     if (keyPrefix.active() && key.contains(KeyPrefix.SEPARATOR)) {
-      throw new InvalidStateRequestException(
-          name, "input key '" + key + "' can't contain '" + KeyPrefix.SEPARATOR + "'");
+      throw new IllegalKeyException(name, key);
     }
     return keyPrefix.apply(key);
   }

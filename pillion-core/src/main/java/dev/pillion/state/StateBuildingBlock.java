@@ -1,20 +1,16 @@
 package dev.pillion.state;
 
 import dev.pillion.abi.StateStoreContract;
-import dev.pillion.block.BuildingBlock;
 import dev.pillion.block.ComponentTypes;
 import dev.pillion.block.RuntimeContext;
+import dev.pillion.block.WasmBuildingBlock;
 import dev.pillion.bundled.BundledComponents;
-import dev.pillion.config.ComponentConfigException;
 import dev.pillion.config.ComponentDefinition;
 import dev.pillion.config.WasmSettings;
 import dev.pillion.state.spi.StateComponent;
 import dev.pillion.state.wasm.WasmStateComponent;
 import dev.pillion.wasm.ComponentSpec;
-import dev.pillion.wasm.InstanceModel;
-import dev.pillion.wasm.capability.KeyValueModule;
 import java.util.Collection;
-import java.util.Set;
 
 /**
  * The state building block: components {@code state.*}, opened as a {@link StateStore} with the key
@@ -28,7 +24,7 @@ import java.util.Set;
  *   <li>{@code state.wasm}: any state component module, from metadata {@code url}.
  * </ul>
  */
-public final class StateBuildingBlock implements BuildingBlock<StateComponent, StateStore> {
+public final class StateBuildingBlock extends WasmBuildingBlock<StateComponent, StateStore> {
   /** The block's name and type prefix. */
   public static final String NAME = "state";
 
@@ -36,11 +32,18 @@ public final class StateBuildingBlock implements BuildingBlock<StateComponent, S
   public static final String IN_MEMORY = "state.in-memory";
 
   /** Any Wasm state module. */
-  public static final String WASM = "state.wasm";
+  public static final String WASM = NAME + ".wasm";
 
   private static final StateBuildingBlock INSTANCE = new StateBuildingBlock();
 
-  private StateBuildingBlock() {}
+  private StateBuildingBlock() {
+    super(
+        NAME,
+        "state store",
+        StateStore.class,
+        StateStoreContract.CONTRACT,
+        WasmStateComponent::load);
+  }
 
   /**
    * The block.
@@ -52,25 +55,8 @@ public final class StateBuildingBlock implements BuildingBlock<StateComponent, S
   }
 
   @Override
-  public String name() {
-    return NAME;
-  }
-
-  @Override
-  public String componentNoun() {
-    return "state store";
-  }
-
-  @Override
-  public Class<StateStore> apiType() {
-    return StateStore.class;
-  }
-
-  @Override
   public ComponentTypes<StateComponent> builtInTypes() {
-    return ComponentTypes.<StateComponent>create(NAME)
-        .register(IN_MEMORY, StateBuildingBlock::bundledInMemory)
-        .register(WASM, StateBuildingBlock::wasmFromUrl);
+    return wasmTypes().register(IN_MEMORY, this::bundledInMemory);
   }
 
   @Override
@@ -87,11 +73,6 @@ public final class StateBuildingBlock implements BuildingBlock<StateComponent, S
   }
 
   @Override
-  public Set<String> features(StateComponent component) {
-    return component.features();
-  }
-
-  @Override
   public void close(StateStore api) {
     ((DefaultStateStore) api).component().close();
   }
@@ -101,41 +82,17 @@ public final class StateBuildingBlock implements BuildingBlock<StateComponent, S
     return new StateStoreNotFoundException(name, loaded);
   }
 
-  private static StateComponent bundledInMemory(
-      ComponentDefinition definition, RuntimeContext context) {
-    if (definition.metadata().containsKey(WasmSettings.URL)) {
-      throw new ComponentConfigException(
-          definition
-              + ": metadata 'url' is not used by "
-              + IN_MEMORY
-              + " (use type "
-              + WASM
-              + " to load a module)");
-    }
-    // The items live in the host (the keyvalue capability), so instances hold no data: they are
-    // pooled, and any of them can be discarded after a fault without losing an item.
+  private StateComponent bundledInMemory(ComponentDefinition definition, RuntimeContext context) {
+    // The items live in the host (the keyvalue capability), so instances hold no data.
     ComponentSpec.Builder spec =
-        WasmSettings.spec(
-                definition,
-                WasmSettings.interpreted(definition)
-                    ? BundledComponents.stateInMemoryWasm()
-                    : BundledComponents.stateInMemory())
-            .contract(StateStoreContract.CONTRACT)
-            .grant(KeyValueModule.create(WasmSettings.keyValueStore(definition, false)));
-    if (!definition.metadata().containsKey(WasmSettings.INSTANCES)) {
-      spec.instanceModel(InstanceModel.POOLED);
-    }
-    return WasmStateComponent.load(
-        context.host(), spec.build(), WasmSettings.guestProperties(definition));
-  }
-
-  private static StateComponent wasmFromUrl(
-      ComponentDefinition definition, RuntimeContext context) {
-    return WasmStateComponent.load(
-        context.host(),
-        WasmSettings.spec(definition, WasmSettings.moduleFromUrl(definition))
-            .contract(StateStoreContract.CONTRACT)
-            .build(),
+        bundledSpec(
+            definition,
+            IN_MEMORY,
+            BundledComponents::stateInMemory,
+            BundledComponents::stateInMemoryWasm);
+    return load(
+        context,
+        dataInHost(spec, definition, false).build(),
         WasmSettings.guestProperties(definition));
   }
 }

@@ -10,7 +10,6 @@ import dev.pillion.pubsub.SubscriptionYaml;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Arbitrary text read as a Dapr resources file: it loads, or it is refused with a {@link
@@ -25,20 +24,17 @@ class ComponentYamlFuzzTest {
   private static final String FILE = "fuzz/resources.yaml";
   private static final ComponentYaml YAML = ComponentYaml.create();
   private static final Event EVENT =
-      new Event(
-          "id-1",
-          "shop",
-          "order.created",
-          "1.0",
-          "application/json",
-          "{\"total\":150,\"items\":[1,2]}".getBytes(StandardCharsets.UTF_8),
-          "orders",
-          "pubsub",
-          ("{\"specversion\":\"1.0\",\"id\":\"id-1\",\"source\":\"shop\",\"type\":\"order.created\","
-                  + "\"datacontenttype\":\"application/json\",\"data\":{\"total\":150,\"items\":[1,2]}}")
-              .getBytes(StandardCharsets.UTF_8),
-          Map.of(),
-          1);
+      Event.builder("id-1", "orders", "pubsub")
+          .source("shop")
+          .type("order.created")
+          .specVersion("1.0")
+          .dataContentType("application/json")
+          .data("{\"total\":150,\"items\":[1,2]}".getBytes(StandardCharsets.UTF_8))
+          .cloudEvent(
+              ("{\"specversion\":\"1.0\",\"id\":\"id-1\",\"source\":\"shop\",\"type\":\"order.created\","
+                      + "\"datacontenttype\":\"application/json\",\"data\":{\"total\":150,\"items\":[1,2]}}")
+                  .getBytes(StandardCharsets.UTF_8))
+          .build();
 
   @FuzzTest
   // One token per entry: Jazzer writes them to a libFuzzer dictionary, one line each.

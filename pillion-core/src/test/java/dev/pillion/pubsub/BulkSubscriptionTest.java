@@ -397,15 +397,12 @@ class BulkSubscriptionTest {
     }
     assertThat(CloudEvents.rawPayloadSetting(Map.of())).isFalse();
     SubscriptionDefinition yes =
-        new SubscriptionDefinition(
-            "s",
-            "pubsub",
-            "t",
-            Routes.single("/t"),
-            java.util.Optional.empty(),
-            List.of(),
-            Map.of("rawPayload", "yes"),
-            "subs.yaml");
+        dev.pillion.pubsub.SubscriptionDefinition.builder(
+                dev.pillion.pubsub.SubscriptionSource.DECLARATIVE, "s", "pubsub", "t")
+            .routes(Routes.single("/t"))
+            .metadata(Map.of("rawPayload", "yes"))
+            .origin("subs.yaml")
+            .build();
     assertThatThrownBy(yes::rawPayload)
         .hasMessageContaining("subs.yaml, subscription 's'")
         .hasMessageContaining("metadata.rawPayload must be true or false, got 'yes'");

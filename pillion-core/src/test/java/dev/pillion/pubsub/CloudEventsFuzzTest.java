@@ -6,7 +6,6 @@ import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * The bytes of a pulled message (a guest's response), read into the {@link Event} a handler gets,
@@ -24,7 +23,7 @@ class CloudEventsFuzzTest {
               Map.entry("event.type == \"order.created\" && event.data.total > 100", "/big"),
               Map.entry("event.data.items.exists(i, i.sku == \"x\")", "/x"),
               Map.entry("has(event.data.nested) && event.data.nested[0] == 1.5", "/nested")),
-          Optional.of("/default"),
+          "/default",
           "fuzz");
 
   private static final String[] IDS = {"", "7"};

@@ -17,15 +17,13 @@ class CloudEventsTest {
   private static final Instant NOW = Instant.parse("2026-01-02T03:04:05Z");
 
   private static JsonNode existing(String event, Optional<String> trace) throws IOException {
+    byte[] data = event.getBytes(StandardCharsets.UTF_8);
     return JSON.readTree(
-        CloudEvents.envelope(
-            "pubsub",
-            "orders",
-            "checkout",
-            event.getBytes(StandardCharsets.UTF_8),
-            CloudEvents.CONTENT_TYPE,
-            trace,
-            NOW));
+        trace.isPresent()
+            ? CloudEvents.envelope(
+                "pubsub", "orders", "checkout", data, CloudEvents.CONTENT_TYPE, trace.get(), NOW)
+            : CloudEvents.envelope(
+                "pubsub", "orders", "checkout", data, CloudEvents.CONTENT_TYPE, NOW));
   }
 
   @Test
@@ -78,7 +76,7 @@ class CloudEventsTest {
                 "checkout",
                 "{\"orderId\":1}".getBytes(StandardCharsets.UTF_8),
                 "application/json",
-                Optional.of(TRACE),
+                TRACE,
                 NOW));
     assertThat(event.path("traceid").asText()).isEqualTo(TRACE);
     assertThat(event.path("traceparent").asText()).isEqualTo(TRACE);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** CEL routing rules as Dapr users write them. */
@@ -23,7 +22,7 @@ class RoutesTest {
                 Map.entry("has(event.data.priority) && event.data.priority == \"high\"", "/urgent"),
                 Map.entry("event.data.items.exists(i, i.sku == \"x\")", "/x"),
                 Map.entry("event.data.items.all(i, i.qty > 0)", "/all-positive")),
-            Optional.of("/other"),
+            "/other",
             "test");
     String envelope = "{\"specversion\":\"1.0\",\"id\":\"e\",\"data\":%s}";
     assertThat(routes.select(event(envelope.formatted("{\"priority\":\"high\",\"items\":[]}"))))

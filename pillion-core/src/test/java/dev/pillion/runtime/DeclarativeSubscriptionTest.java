@@ -242,25 +242,17 @@ class DeclarativeSubscriptionTest {
     write("pubsub.yaml", PUBSUB);
     try (Pillion runtime = Pillion.builder().resourcesPath(resources).appId("app").build()) {
       SubscriptionDefinition unknown =
-          new SubscriptionDefinition(
-              "app:nope/a",
-              "nope",
-              "a",
-              dev.pillion.pubsub.Routes.single("/a"),
-              java.util.Optional.empty(),
-              List.of(),
-              Map.of(),
-              "/dapr/subscribe[0]");
+          dev.pillion.pubsub.SubscriptionDefinition.builder(
+                  dev.pillion.pubsub.SubscriptionSource.PROGRAMMATIC, "app:nope/a", "nope", "a")
+              .routes(dev.pillion.pubsub.Routes.single("/a"))
+              .origin("/dapr/subscribe[0]")
+              .build();
       SubscriptionDefinition good =
-          new SubscriptionDefinition(
-              "app:pubsub/b",
-              "pubsub",
-              "b",
-              dev.pillion.pubsub.Routes.single("/b"),
-              java.util.Optional.empty(),
-              List.of(),
-              Map.of(),
-              "/dapr/subscribe[1]");
+          dev.pillion.pubsub.SubscriptionDefinition.builder(
+                  dev.pillion.pubsub.SubscriptionSource.PROGRAMMATIC, "app:pubsub/b", "pubsub", "b")
+              .routes(dev.pillion.pubsub.Routes.single("/b"))
+              .origin("/dapr/subscribe[1]")
+              .build();
       List<Subscription> running =
           runtime.startSubscriptions(
               (route, event) -> DeliveryResult.SUCCESS, List.of(unknown, good));

@@ -3,6 +3,7 @@ package dev.pillion.server;
 import dev.pillion.state.BulkStateException;
 import dev.pillion.state.EtagInvalidException;
 import dev.pillion.state.EtagMismatchException;
+import dev.pillion.state.IllegalKeyException;
 import dev.pillion.state.InvalidStateRequestException;
 import dev.pillion.state.StateException;
 import dev.pillion.state.StateLimitException;
@@ -291,7 +292,7 @@ public record DaprApiError(
       return new DaprApiError(400, code, Status.Code.INVALID_ARGUMENT, code, message);
     }
     if (error instanceof InvalidStateRequestException) {
-      String reason = message.contains("can't contain '||'") ? "DAPR_STATE_ILLEGAL_KEY" : code;
+      String reason = error instanceof IllegalKeyException ? "DAPR_STATE_ILLEGAL_KEY" : code;
       return new DaprApiError(
           400, "ERR_MALFORMED_REQUEST", Status.Code.INVALID_ARGUMENT, reason, message);
     }

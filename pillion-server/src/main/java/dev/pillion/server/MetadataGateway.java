@@ -3,12 +3,12 @@ package dev.pillion.server;
 import dev.pillion.Pillion;
 import dev.pillion.pubsub.Routes;
 import dev.pillion.pubsub.SubscriptionDefinition;
+import dev.pillion.pubsub.SubscriptionSource;
 import io.grpc.Status;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,26 +32,21 @@ public final class MetadataGateway {
    */
   public static final int MAX_EXTENDED_CHARS = 1 << 20;
 
-  /** The name prefix of the subscriptions an app declares in {@code /dapr/subscribe}. */
-  private static final String PROGRAMMATIC_PREFIX = "app:";
-
-  /** How daprd's metadata API classifies a subscription (its {@code PubsubSubscriptionType}). */
-  public enum SubscriptionType {
-    /** A {@code kind: Subscription} resource. */
-    DECLARATIVE,
-    /** From the app's {@code /dapr/subscribe}. */
-    PROGRAMMATIC,
-    /** A gRPC {@code SubscribeTopicEventsAlpha1} stream. */
-    STREAMING
-  }
-
   /**
    * A subscription as the metadata API lists it.
    *
-   * @param definition its pub/sub, topic, routes, dead-letter topic and metadata
-   * @param type how it was declared
+   * @param definition its pub/sub, topic, routes, dead-letter topic, metadata and source
    */
-  public record ActiveSubscription(SubscriptionDefinition definition, SubscriptionType type) {}
+  public record ActiveSubscription(SubscriptionDefinition definition) {
+    /**
+     * How it was declared, as daprd's {@code PubsubSubscriptionType} names it.
+     *
+     * @return the definition's source
+     */
+    public SubscriptionSource type() {
+      return definition.source();
+    }
+  }
 
   private final Pillion runtime;
   private final String runtimeVersion;
@@ -179,15 +174,10 @@ public final class MetadataGateway {
   public List<ActiveSubscription> subscriptions() {
     List<ActiveSubscription> subscriptions = new ArrayList<>();
     for (SubscriptionDefinition definition : runtime.activeSubscriptions()) {
-      subscriptions.add(
-          new ActiveSubscription(
-              definition,
-              definition.name().startsWith(PROGRAMMATIC_PREFIX)
-                  ? SubscriptionType.PROGRAMMATIC
-                  : SubscriptionType.DECLARATIVE));
+      subscriptions.add(new ActiveSubscription(definition));
     }
     for (SubscriptionDefinition definition : streaming) {
-      subscriptions.add(new ActiveSubscription(definition, SubscriptionType.STREAMING));
+      subscriptions.add(new ActiveSubscription(definition));
     }
     return subscriptions;
   }
@@ -201,16 +191,15 @@ public final class MetadataGateway {
    * @return what to run when the stream ends
    */
   public Runnable streamingSubscription(String pubsub, String topic, String deadLetterTopic) {
-    SubscriptionDefinition definition =
-        new SubscriptionDefinition(
-            "stream:" + pubsub + "/" + topic,
-            pubsub,
-            topic,
-            Routes.of(List.of(), Optional.empty(), "a streaming subscription"),
-            deadLetterTopic.isEmpty() ? Optional.empty() : Optional.of(deadLetterTopic),
-            List.of(),
-            Map.of(),
-            "a gRPC stream");
+    SubscriptionDefinition.Builder builder =
+        SubscriptionDefinition.builder(
+                SubscriptionSource.STREAMING, "stream:" + pubsub + "/" + topic, pubsub, topic)
+            .routes(Routes.of(List.of(), "a streaming subscription"))
+            .origin("a gRPC stream");
+    if (!deadLetterTopic.isEmpty()) {
+      builder.deadLetterTopic(deadLetterTopic);
+    }
+    SubscriptionDefinition definition = builder.build();
     streaming.add(definition);
     return () -> streaming.remove(definition);
   }

@@ -176,7 +176,10 @@ public final class PillionServer implements AutoCloseable {
               + e.getMessage(),
           e);
     }
-    HttpApiHandler handler = new HttpApiHandler(api, apiToken, httpLimits);
+    HttpApiHandler handler =
+        apiToken
+            .map(token -> new HttpApiHandler(api, token, httpLimits))
+            .orElseGet(() -> new HttpApiHandler(api, httpLimits));
     boss = new NioEventLoopGroup(1);
     workers = new NioEventLoopGroup();
     try {

@@ -206,15 +206,13 @@ class HttpSecretsApiTest {
         get(server, "/v1.0/secrets/vault/broken"),
         500,
         "ERR_SECRET_GET",
-        "failed getting secret with key broken from secret store vault: secret store 'vault':"
-            + " backend unavailable");
+        "failed getting secret with key broken from secret store vault: backend unavailable");
     vault.bulkFails = true;
     assertError(
         get(server, "/v1.0/secrets/vault/bulk"),
         500,
         "ERR_SECRET_GET",
-        "failed getting secrets from secret store vault: secret store 'vault': backend"
-            + " unavailable");
+        "failed getting secrets from secret store vault: backend unavailable");
   }
 
   @Test
@@ -267,8 +265,8 @@ class HttpSecretsApiTest {
                 assertThat(e.getErrorCode()).isEqualTo("INTERNAL");
                 assertThat(e.getMessage())
                     .endsWith(
-                        "failed getting secret with key broken from secret store vault: secret"
-                            + " store 'vault': backend unavailable");
+                        "failed getting secret with key broken from secret store vault:"
+                            + " backend unavailable");
               });
       assertThat(client.getSecret("vault", "a", Map.of("version_id", "3")).block())
           .containsExactly(Map.entry("a", "1"));

@@ -12,7 +12,10 @@ import dev.pillion.abi.state.GetResponse;
 import dev.pillion.abi.state.SetRequest;
 import dev.pillion.pubsub.AppChannel;
 import dev.pillion.pubsub.DeliveryResult;
+import dev.pillion.pubsub.Routes;
 import dev.pillion.pubsub.Subscription;
+import dev.pillion.pubsub.SubscriptionDefinition;
+import dev.pillion.pubsub.SubscriptionSource;
 import dev.pillion.state.StateFeature;
 import dev.pillion.state.memory.JavaInMemoryStateComponent;
 import dev.pillion.state.spi.StateComponent;
@@ -357,5 +360,44 @@ class MetadataApiTest {
       Thread.sleep(10);
     }
     assertThat(grpcMetadata().getSubscriptionsList()).isEmpty();
+  }
+
+  @Test
+  void theTypeIsTheSubscriptionsSourceNotItsName() throws Exception {
+    // An app's subscription named without "app:" and a resource-like one named with it: the name
+    // used to decide the type, so each was reported as the other.
+    SubscriptionDefinition fromApp =
+        SubscriptionDefinition.builder(
+                SubscriptionSource.PROGRAMMATIC, "orders-from-app", "pubsub", "orders")
+            .routes(Routes.single("/orders"))
+            .origin("/dapr/subscribe[0]")
+            .build();
+    SubscriptionDefinition declared =
+        SubscriptionDefinition.builder(
+                SubscriptionSource.DECLARATIVE, "app:lookalike", "pubsub", "lookalike")
+            .routes(Routes.single("/lookalike"))
+            .origin("subscriptions.yaml")
+            .build();
+    List<Subscription> running =
+        runtime.startSubscriptions(
+            (route, event) -> DeliveryResult.SUCCESS, List.of(fromApp, declared));
+    try {
+      Map<String, DaprMetadataProtos.PubsubSubscription> overGrpc =
+          grpcMetadata().getSubscriptionsList().stream()
+              .collect(
+                  Collectors.toMap(
+                      DaprMetadataProtos.PubsubSubscription::getTopic, Function.identity()));
+      assertThat(overGrpc.get("orders").getType())
+          .isEqualTo(DaprMetadataProtos.PubsubSubscriptionType.PROGRAMMATIC);
+      assertThat(overGrpc.get("lookalike").getType())
+          .isEqualTo(DaprMetadataProtos.PubsubSubscriptionType.DECLARATIVE);
+      Map<String, JsonNode> overHttp =
+          StreamSupport.stream(httpMetadata().path("subscriptions").spliterator(), false)
+              .collect(Collectors.toMap(s -> s.path("topic").asText(), Function.identity()));
+      assertThat(overHttp.get("orders").path("type").asText()).isEqualTo("PROGRAMMATIC");
+      assertThat(overHttp.get("lookalike").path("type").asText()).isEqualTo("DECLARATIVE");
+    } finally {
+      running.forEach(Subscription::close);
+    }
   }
 }

@@ -11,7 +11,11 @@ import dev.pillion.wasm.ComponentSpec;
 import dev.pillion.wasm.GuestErrorException;
 import dev.pillion.wasm.WasmComponent;
 import dev.pillion.wasm.WasmHost;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 
 /**
@@ -25,11 +29,14 @@ public final class ContractClient implements AutoCloseable {
   private final String name;
   private final WasmComponent component;
   private final ErrorMapping errors;
+  private final Set<String> features;
 
-  private ContractClient(String name, WasmComponent component, ErrorMapping errors) {
+  private ContractClient(
+      String name, WasmComponent component, ErrorMapping errors, Set<String> features) {
     this.name = name;
     this.component = component;
     this.errors = errors;
+    this.features = features;
   }
 
   /** How a building block names what went wrong in a component call. */
@@ -57,48 +64,104 @@ public final class ContractClient implements AutoCloseable {
   }
 
   /**
-   * Loads a module, initializes every instance with {@code init}, and opens an adapter over it; the
-   * module is closed again if opening fails.
+   * How a block's contract opens a component: the contract, its {@code init} method and request,
+   * its {@code features} method and response, and the block's error mapping. Every adapter opens
+   * its components through one of these, so loading, init and features are written once.
    *
-   * @param <T> the adapter type
-   * @param host the Wasm host
-   * @param spec the module to load; its contract and initializer are set here
    * @param contract the contract the module must export
    * @param initMethod the contract's init method
-   * @param initRequest the init request
+   * @param initRequest the init request for a component's name and metadata properties
+   * @param featuresMethod the contract's features method, called once when the component opens
+   * @param featuresRequest the features request
+   * @param features reads the feature strings out of a features response
    * @param errors the block's error mapping
-   * @param open builds the adapter over the client (typically calling the contract's features)
-   * @return the adapter
    */
-  public static <T> T load(
-      WasmHost host,
-      ComponentSpec spec,
+  public record Lifecycle(
       ServiceContract contract,
       String initMethod,
-      MessageLite initRequest,
-      ErrorMapping errors,
-      Function<ContractClient, T> open) {
-    String name = spec.name();
-    byte[] init = initRequest.toByteArray();
-    WasmComponent component =
-        host.load(
-            spec.toBuilder()
-                .contract(contract)
-                .initializer(
-                    instance -> {
-                      try {
-                        instance.call(initMethod, init);
-                      } catch (GuestErrorException e) {
-                        throw errors.failure(name, "init failed: " + e.error().text(), e);
-                      }
-                    })
-                .build());
-    ContractClient client = new ContractClient(name, component, errors);
-    try {
-      return open.apply(client);
-    } catch (RuntimeException e) {
-      component.close();
-      throw e;
+      BiFunction<String, Map<String, String>, MessageLite> initRequest,
+      String featuresMethod,
+      MessageLite featuresRequest,
+      FeaturesReader features,
+      ErrorMapping errors) {
+
+    /** Checks no part is missing. */
+    public Lifecycle {
+      Objects.requireNonNull(contract, "contract");
+      Objects.requireNonNull(initMethod, "initMethod");
+      Objects.requireNonNull(initRequest, "initRequest");
+      Objects.requireNonNull(featuresMethod, "featuresMethod");
+      Objects.requireNonNull(featuresRequest, "featuresRequest");
+      Objects.requireNonNull(features, "features");
+      Objects.requireNonNull(errors, "errors");
+    }
+
+    /**
+     * Loads a module, initializes every instance with {@code init}, reads the component's features
+     * and opens an adapter over it; the module is closed again if any of this fails.
+     *
+     * @param <T> the adapter type
+     * @param host the Wasm host
+     * @param spec the module to load; its contract and initializer are set here
+     * @param properties the metadata properties passed to {@code init}
+     * @param open builds the adapter over the client
+     * @return the adapter
+     */
+    public <T> T open(
+        WasmHost host,
+        ComponentSpec spec,
+        Map<String, String> properties,
+        Function<ContractClient, T> open) {
+      String name = spec.name();
+      byte[] init = initRequest.apply(name, properties).toByteArray();
+      WasmComponent component =
+          host.load(
+              spec.toBuilder()
+                  .contract(contract)
+                  .initializer(
+                      instance -> {
+                        try {
+                          instance.call(initMethod, init);
+                        } catch (GuestErrorException e) {
+                          throw errors.failure(name, "init failed: " + e.error().text(), e);
+                        }
+                      })
+                  .build());
+      try {
+        // The features are not known until this client has asked for them.
+        ContractClient opening = new ContractClient(name, component, errors, Set.of());
+        Set<String> reported = Set.copyOf(features.read(opening, featuresMethod, featuresRequest));
+        return open.apply(new ContractClient(name, component, errors, reported));
+      } catch (RuntimeException e) {
+        component.close();
+        throw e;
+      }
+    }
+  }
+
+  /** Reads a contract's features response (each contract has its own message type). */
+  @FunctionalInterface
+  public interface FeaturesReader {
+    /**
+     * Calls the features method and returns the features it reports.
+     *
+     * @param client the client of the component being opened
+     * @param method the features method
+     * @param request the features request
+     * @return the feature strings
+     */
+    List<String> read(ContractClient client, String method, MessageLite request);
+
+    /**
+     * The reader of a features response whose message lists the features.
+     *
+     * @param <F> the response type
+     * @param parser the response's parser
+     * @param features the response's feature list
+     * @return the reader
+     */
+    static <F> FeaturesReader of(Parser<F> parser, Function<F, List<String>> features) {
+      return (client, method, request) -> features.apply(client.call(method, request, parser));
     }
   }
 
@@ -109,6 +172,15 @@ public final class ContractClient implements AutoCloseable {
    */
   public String name() {
     return name;
+  }
+
+  /**
+   * The features the component reported when it opened.
+   *
+   * @return the feature strings
+   */
+  public Set<String> features() {
+    return features;
   }
 
   /**

@@ -6,30 +6,15 @@ import dev.pillion.abi.pubsub.BulkPublishResponse;
 import dev.pillion.abi.pubsub.Message;
 import dev.pillion.abi.pubsub.PublishRequest;
 import dev.pillion.abi.pubsub.PullRequest;
-import dev.pillion.block.MayBlock;
+import dev.pillion.block.BlockComponent;
 import java.util.List;
-import java.util.Set;
 
 /**
  * A pub/sub component as the building block sees it: the contract's messages ({@code
  * proto/pubsub/pubsub.proto}) in, {@link dev.pillion.pubsub.PubSubException}s out. Must be
  * thread-safe.
  */
-public interface PubSubComponent extends AutoCloseable, MayBlock {
-  /**
-   * The component's name.
-   *
-   * @return the name
-   */
-  String name();
-
-  /**
-   * The features the component reports.
-   *
-   * @return the feature strings
-   */
-  Set<String> features();
-
+public interface PubSubComponent extends BlockComponent {
   /**
    * Stores a message for every subscription of its topic.
    *
@@ -77,8 +62,4 @@ public interface PubSubComponent extends AutoCloseable, MayBlock {
    * @return ids the component held no lease for
    */
   List<String> ack(AckRequest request);
-
-  /** Releases the component. */
-  @Override
-  void close();
 }

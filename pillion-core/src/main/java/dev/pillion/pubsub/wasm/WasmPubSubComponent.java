@@ -20,6 +20,7 @@ import dev.pillion.abi.pubsub.PullResponse;
 import dev.pillion.abi.pubsub.SubscribeRequest;
 import dev.pillion.abi.pubsub.UnsubscribeRequest;
 import dev.pillion.block.wasm.ContractClient;
+import dev.pillion.block.wasm.ContractComponent;
 import dev.pillion.pubsub.InvalidPublishException;
 import dev.pillion.pubsub.PubSubException;
 import dev.pillion.pubsub.PubSubLimitException;
@@ -27,17 +28,15 @@ import dev.pillion.pubsub.spi.PubSubComponent;
 import dev.pillion.wasm.ComponentCallException;
 import dev.pillion.wasm.ComponentSpec;
 import dev.pillion.wasm.GuestErrorException;
-import dev.pillion.wasm.WasmComponent;
 import dev.pillion.wasm.WasmHost;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A pub/sub component implemented by any Wasm module that speaks the pub/sub contract (ABI version
  * 2).
  */
-public final class WasmPubSubComponent implements PubSubComponent {
+public final class WasmPubSubComponent extends ContractComponent implements PubSubComponent {
   /** The pub/sub block's exceptions for failed calls. */
   private static final ContractClient.ErrorMapping ERRORS =
       new ContractClient.ErrorMapping() {
@@ -52,16 +51,23 @@ public final class WasmPubSubComponent implements PubSubComponent {
         }
       };
 
-  private final String name;
-  private final ContractClient client;
-  private final WasmComponent component;
-  private final Set<String> features;
+  /** Opens the block's components: init with the metadata, then features. */
+  private static final ContractClient.Lifecycle LIFECYCLE =
+      new ContractClient.Lifecycle(
+          PubSubComponentContract.CONTRACT,
+          PubSubComponentContract.INIT,
+          (name, properties) ->
+              InitRequest.newBuilder()
+                  .setMetadata(Metadata.newBuilder().setName(name).putAllProperties(properties))
+                  .build(),
+          PubSubComponentContract.FEATURES,
+          FeaturesRequest.getDefaultInstance(),
+          ContractClient.FeaturesReader.of(
+              FeaturesResponse.parser(), FeaturesResponse::getFeaturesList),
+          ERRORS);
 
-  private WasmPubSubComponent(ContractClient client, Set<String> features) {
-    this.name = client.name();
-    this.client = client;
-    this.component = client.wasm();
-    this.features = features;
+  private WasmPubSubComponent(ContractClient client) {
+    super(client);
   }
 
   /**
@@ -74,27 +80,7 @@ public final class WasmPubSubComponent implements PubSubComponent {
    */
   public static WasmPubSubComponent load(
       WasmHost host, ComponentSpec spec, Map<String, String> properties) {
-    InitRequest init =
-        InitRequest.newBuilder()
-            .setMetadata(Metadata.newBuilder().setName(spec.name()).putAllProperties(properties))
-            .build();
-    return ContractClient.load(
-        host,
-        spec,
-        PubSubComponentContract.CONTRACT,
-        PubSubComponentContract.INIT,
-        init,
-        ERRORS,
-        client ->
-            new WasmPubSubComponent(
-                client,
-                Set.copyOf(
-                    client
-                        .call(
-                            PubSubComponentContract.FEATURES,
-                            FeaturesRequest.getDefaultInstance(),
-                            FeaturesResponse.parser())
-                        .getFeaturesList())));
+    return LIFECYCLE.open(host, spec, properties, WasmPubSubComponent::new);
   }
 
   /**
@@ -120,29 +106,13 @@ public final class WasmPubSubComponent implements PubSubComponent {
   }
 
   private byte[] call(String method, MessageLite request) {
-    return client.call(method, request, "");
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
-
-  /** Blocking when a host capability granted to the module is. */
-  @Override
-  public boolean isBlocking() {
-    return client.wasm().isBlocking();
-  }
-
-  @Override
-  public Set<String> features() {
-    return features;
+    return client().call(method, request, "");
   }
 
   @Override
   public String publish(PublishRequest request) {
-    return decode(
-            name,
+    return client()
+        .decode(
             PubSubComponentContract.PUBLISH,
             PublishResponse.parser(),
             call(PubSubComponentContract.PUBLISH, request))
@@ -151,7 +121,7 @@ public final class WasmPubSubComponent implements PubSubComponent {
 
   @Override
   public BulkPublishResponse bulkPublish(BulkPublishRequest request) {
-    if (!component.hasMethod(PubSubComponentContract.BULK_PUBLISH)) {
+    if (!client().hasMethod(PubSubComponentContract.BULK_PUBLISH)) {
       BulkPublishResponse.Builder response = BulkPublishResponse.newBuilder();
       for (var entry : request.getEntriesList()) {
         try {
@@ -171,11 +141,11 @@ public final class WasmPubSubComponent implements PubSubComponent {
       }
       return response.build();
     }
-    return decode(
-        name,
-        PubSubComponentContract.BULK_PUBLISH,
-        BulkPublishResponse.parser(),
-        call(PubSubComponentContract.BULK_PUBLISH, request));
+    return client()
+        .decode(
+            PubSubComponentContract.BULK_PUBLISH,
+            BulkPublishResponse.parser(),
+            call(PubSubComponentContract.BULK_PUBLISH, request));
   }
 
   @Override
@@ -194,8 +164,8 @@ public final class WasmPubSubComponent implements PubSubComponent {
 
   @Override
   public List<Message> pull(PullRequest request) {
-    return decode(
-            name,
+    return client()
+        .decode(
             PubSubComponentContract.PULL,
             PullResponse.parser(),
             call(PubSubComponentContract.PULL, request))
@@ -204,16 +174,11 @@ public final class WasmPubSubComponent implements PubSubComponent {
 
   @Override
   public List<String> ack(AckRequest request) {
-    return decode(
-            name,
+    return client()
+        .decode(
             PubSubComponentContract.ACK,
             AckResponse.parser(),
             call(PubSubComponentContract.ACK, request))
         .getUnknownIdsList();
-  }
-
-  @Override
-  public void close() {
-    client.close();
   }
 }

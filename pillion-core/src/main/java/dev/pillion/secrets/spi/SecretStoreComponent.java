@@ -4,8 +4,7 @@ import dev.pillion.abi.secretstores.BulkGetSecretRequest;
 import dev.pillion.abi.secretstores.BulkGetSecretResponse;
 import dev.pillion.abi.secretstores.GetSecretRequest;
 import dev.pillion.abi.secretstores.GetSecretResponse;
-import dev.pillion.block.MayBlock;
-import java.util.Set;
+import dev.pillion.block.BlockComponent;
 
 /**
  * A secret store component as the building block sees it: the contract's messages ({@code
@@ -13,21 +12,7 @@ import java.util.Set;
  * missing secret is {@link dev.pillion.secrets.SecretNotFoundException}). Scoping is the building
  * block's; a component answers for every secret it has. Must be thread-safe.
  */
-public interface SecretStoreComponent extends AutoCloseable, MayBlock {
-  /**
-   * The component's name.
-   *
-   * @return the name
-   */
-  String name();
-
-  /**
-   * The features the component reports ({@code MULTIPLE_KEY_VALUES_PER_SECRET}).
-   *
-   * @return the feature strings
-   */
-  Set<String> features();
-
+public interface SecretStoreComponent extends BlockComponent {
   /**
    * Reads one secret.
    *
@@ -44,8 +29,4 @@ public interface SecretStoreComponent extends AutoCloseable, MayBlock {
    * @return the secrets by name
    */
   BulkGetSecretResponse bulkGetSecret(BulkGetSecretRequest request);
-
-  /** Releases the component. */
-  @Override
-  void close();
 }

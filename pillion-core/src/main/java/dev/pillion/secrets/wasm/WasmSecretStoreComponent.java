@@ -12,23 +12,23 @@ import dev.pillion.abi.secretstores.GetSecretResponse;
 import dev.pillion.abi.secretstores.InitRequest;
 import dev.pillion.abi.secretstores.Metadata;
 import dev.pillion.block.wasm.ContractClient;
+import dev.pillion.block.wasm.ContractComponent;
 import dev.pillion.secrets.SecretNotFoundException;
 import dev.pillion.secrets.SecretsException;
 import dev.pillion.secrets.spi.SecretStoreComponent;
 import dev.pillion.wasm.ComponentCallException;
 import dev.pillion.wasm.ComponentSpec;
 import dev.pillion.wasm.GuestErrorException;
-import dev.pillion.wasm.WasmComponent;
 import dev.pillion.wasm.WasmHost;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A secret store component implemented by any Wasm module that speaks the secret store contract
  * (ABI version 2): the guest's {@code NOT_FOUND} becomes {@link SecretNotFoundException}, anything
  * else a {@link SecretsException} with its text.
  */
-public final class WasmSecretStoreComponent implements SecretStoreComponent {
+public final class WasmSecretStoreComponent extends ContractComponent
+    implements SecretStoreComponent {
   /** The secrets block's exceptions for failed calls. */
   private static final ContractClient.ErrorMapping ERRORS =
       new ContractClient.ErrorMapping() {
@@ -43,14 +43,23 @@ public final class WasmSecretStoreComponent implements SecretStoreComponent {
         }
       };
 
-  private final String name;
-  private final ContractClient client;
-  private final Set<String> features;
+  /** Opens the block's components: init with the metadata, then features. */
+  private static final ContractClient.Lifecycle LIFECYCLE =
+      new ContractClient.Lifecycle(
+          SecretStoreContract.CONTRACT,
+          SecretStoreContract.INIT,
+          (name, properties) ->
+              InitRequest.newBuilder()
+                  .setMetadata(Metadata.newBuilder().setName(name).putAllProperties(properties))
+                  .build(),
+          SecretStoreContract.FEATURES,
+          FeaturesRequest.getDefaultInstance(),
+          ContractClient.FeaturesReader.of(
+              FeaturesResponse.parser(), FeaturesResponse::getFeaturesList),
+          ERRORS);
 
-  private WasmSecretStoreComponent(ContractClient client, Set<String> features) {
-    this.name = client.name();
-    this.client = client;
-    this.features = features;
+  private WasmSecretStoreComponent(ContractClient client) {
+    super(client);
   }
 
   /**
@@ -64,27 +73,7 @@ public final class WasmSecretStoreComponent implements SecretStoreComponent {
    */
   public static WasmSecretStoreComponent load(
       WasmHost host, ComponentSpec spec, Map<String, String> properties) {
-    InitRequest init =
-        InitRequest.newBuilder()
-            .setMetadata(Metadata.newBuilder().setName(spec.name()).putAllProperties(properties))
-            .build();
-    return ContractClient.load(
-        host,
-        spec,
-        SecretStoreContract.CONTRACT,
-        SecretStoreContract.INIT,
-        init,
-        ERRORS,
-        client ->
-            new WasmSecretStoreComponent(
-                client,
-                Set.copyOf(
-                    client
-                        .call(
-                            SecretStoreContract.FEATURES,
-                            FeaturesRequest.getDefaultInstance(),
-                            FeaturesResponse.parser())
-                        .getFeaturesList())));
+    return LIFECYCLE.open(host, spec, properties, WasmSecretStoreComponent::new);
   }
 
   /** Maps a failed call: {@code NOT_FOUND} to its exception, anything else to the text. */
@@ -103,47 +92,18 @@ public final class WasmSecretStoreComponent implements SecretStoreComponent {
     return ContractClient.decode(name, method, parser, bytes, ERRORS);
   }
 
-  /**
-   * The underlying Wasm component.
-   *
-   * @return the component
-   */
-  public WasmComponent wasm() {
-    return client.wasm();
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
-
-  /** Blocking when a host capability granted to the module is. */
-  @Override
-  public boolean isBlocking() {
-    return client.wasm().isBlocking();
-  }
-
-  @Override
-  public Set<String> features() {
-    return features;
-  }
-
   @Override
   public GetSecretResponse getSecret(GetSecretRequest request) {
-    return client.decode(
-        SecretStoreContract.GET_SECRET,
-        GetSecretResponse.parser(),
-        client.call(SecretStoreContract.GET_SECRET, request, request.getName()));
+    return client()
+        .decode(
+            SecretStoreContract.GET_SECRET,
+            GetSecretResponse.parser(),
+            client().call(SecretStoreContract.GET_SECRET, request, request.getName()));
   }
 
   @Override
   public BulkGetSecretResponse bulkGetSecret(BulkGetSecretRequest request) {
-    return client.call(
-        SecretStoreContract.BULK_GET_SECRET, request, BulkGetSecretResponse.parser());
-  }
-
-  @Override
-  public void close() {
-    client.close();
+    return client()
+        .call(SecretStoreContract.BULK_GET_SECRET, request, BulkGetSecretResponse.parser());
   }
 }

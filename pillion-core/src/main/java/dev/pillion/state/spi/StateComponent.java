@@ -9,13 +9,12 @@ import dev.pillion.abi.state.GetRequest;
 import dev.pillion.abi.state.GetResponse;
 import dev.pillion.abi.state.SetRequest;
 import dev.pillion.abi.state.TransactRequest;
-import dev.pillion.block.MayBlock;
+import dev.pillion.block.BlockComponent;
 import dev.pillion.state.BulkStateException;
 import dev.pillion.state.StateException;
 import dev.pillion.state.StateNotSupportedException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
 
 /**
  * A state component as the building block sees it: the contract's messages ({@code
@@ -26,21 +25,7 @@ import java.util.Set;
  * <p>Bulk methods default to loops of single calls (not atomic); {@link #transact} defaults to
  * unsupported.
  */
-public interface StateComponent extends AutoCloseable, MayBlock {
-  /**
-   * The component's name.
-   *
-   * @return the name
-   */
-  String name();
-
-  /**
-   * The features the component reports.
-   *
-   * @return the feature strings
-   */
-  Set<String> features();
-
+public interface StateComponent extends BlockComponent {
   /**
    * Reads a key; a missing key is a response with empty data and etag.
    *
@@ -139,8 +124,4 @@ public interface StateComponent extends AutoCloseable, MayBlock {
 
   /** Checks the component (and its backend) is reachable. */
   default void ping() {}
-
-  /** Releases the component's resources. */
-  @Override
-  void close();
 }

@@ -20,6 +20,7 @@ import dev.pillion.abi.state.PingRequest;
 import dev.pillion.abi.state.SetRequest;
 import dev.pillion.abi.state.TransactRequest;
 import dev.pillion.block.wasm.ContractClient;
+import dev.pillion.block.wasm.ContractComponent;
 import dev.pillion.state.BulkStateException;
 import dev.pillion.state.EtagException;
 import dev.pillion.state.EtagInvalidException;
@@ -34,18 +35,16 @@ import dev.pillion.wasm.ComponentCallException;
 import dev.pillion.wasm.ComponentSpec;
 import dev.pillion.wasm.GuestErrorException;
 import dev.pillion.wasm.MessageTooLargeException;
-import dev.pillion.wasm.WasmComponent;
 import dev.pillion.wasm.WasmHost;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * A state component implemented by any Wasm module that speaks the state contract (ABI version 1 or
  * 2). Uses the module's optional exports (bulk, transact, ping) when present and the {@link
  * StateComponent} fallbacks otherwise.
  */
-public final class WasmStateComponent implements StateComponent {
+public final class WasmStateComponent extends ContractComponent implements StateComponent {
   /** The state block's exceptions for failed calls. */
   private static final ContractClient.ErrorMapping ERRORS =
       new ContractClient.ErrorMapping() {
@@ -67,14 +66,23 @@ public final class WasmStateComponent implements StateComponent {
         }
       };
 
-  private final String name;
-  private final ContractClient client;
-  private final Set<String> features;
+  /** Opens the block's components: init with the metadata, then features. */
+  private static final ContractClient.Lifecycle LIFECYCLE =
+      new ContractClient.Lifecycle(
+          StateStoreContract.CONTRACT,
+          StateStoreContract.INIT,
+          (name, properties) ->
+              InitRequest.newBuilder()
+                  .setMetadata(Metadata.newBuilder().setName(name).putAllProperties(properties))
+                  .build(),
+          StateStoreContract.FEATURES,
+          FeaturesRequest.getDefaultInstance(),
+          ContractClient.FeaturesReader.of(
+              FeaturesResponse.parser(), FeaturesResponse::getFeaturesList),
+          ERRORS);
 
-  private WasmStateComponent(ContractClient client, Set<String> features) {
-    this.name = client.name();
-    this.client = client;
-    this.features = features;
+  private WasmStateComponent(ContractClient client) {
+    super(client);
   }
 
   /**
@@ -87,85 +95,41 @@ public final class WasmStateComponent implements StateComponent {
    */
   public static WasmStateComponent load(
       WasmHost host, ComponentSpec spec, Map<String, String> properties) {
-    InitRequest init =
-        InitRequest.newBuilder()
-            .setMetadata(Metadata.newBuilder().setName(spec.name()).putAllProperties(properties))
-            .build();
-    return ContractClient.load(
-        host,
-        spec,
-        StateStoreContract.CONTRACT,
-        StateStoreContract.INIT,
-        init,
-        ERRORS,
-        client ->
-            new WasmStateComponent(
-                client,
-                Set.copyOf(
-                    client
-                        .call(
-                            StateStoreContract.FEATURES,
-                            FeaturesRequest.getDefaultInstance(),
-                            FeaturesResponse.parser())
-                        .getFeaturesList())));
-  }
-
-  /**
-   * The underlying Wasm component.
-   *
-   * @return the component
-   */
-  public WasmComponent wasm() {
-    return client.wasm();
-  }
-
-  @Override
-  public String name() {
-    return name;
-  }
-
-  /** Blocking when a host capability granted to the module is. */
-  @Override
-  public boolean isBlocking() {
-    return client.wasm().isBlocking();
-  }
-
-  @Override
-  public Set<String> features() {
-    return features;
+    return LIFECYCLE.open(host, spec, properties, WasmStateComponent::new);
   }
 
   @Override
   public GetResponse get(GetRequest request) {
-    return client.decode(
-        StateStoreContract.GET,
-        GetResponse.parser(),
-        client.call(StateStoreContract.GET, request, request.getKey()));
+    return client()
+        .decode(
+            StateStoreContract.GET,
+            GetResponse.parser(),
+            client().call(StateStoreContract.GET, request, request.getKey()));
   }
 
   @Override
   public void set(SetRequest request) {
-    client.call(StateStoreContract.SET, request, request.getKey());
+    client().call(StateStoreContract.SET, request, request.getKey());
   }
 
   @Override
   public void delete(DeleteRequest request) {
-    client.call(StateStoreContract.DELETE, request, request.getKey());
+    client().call(StateStoreContract.DELETE, request, request.getKey());
   }
 
   @Override
   public List<BulkGetItem> bulkGet(BulkGetRequest request) {
-    if (!client.hasMethod(StateStoreContract.BULK_GET)) {
+    if (!client().hasMethod(StateStoreContract.BULK_GET)) {
       return StateComponent.super.bulkGet(request);
     }
-    return client
+    return client()
         .call(StateStoreContract.BULK_GET, request, BulkGetResponse.parser())
         .getItemsList();
   }
 
   @Override
   public void bulkSet(BulkSetRequest request) {
-    if (!client.hasMethod(StateStoreContract.BULK_SET)) {
+    if (!client().hasMethod(StateStoreContract.BULK_SET)) {
       StateComponent.super.bulkSet(request);
       return;
     }
@@ -174,7 +138,7 @@ public final class WasmStateComponent implements StateComponent {
 
   @Override
   public void bulkDelete(BulkDeleteRequest request) {
-    if (!client.hasMethod(StateStoreContract.BULK_DELETE)) {
+    if (!client().hasMethod(StateStoreContract.BULK_DELETE)) {
       StateComponent.super.bulkDelete(request);
       return;
     }
@@ -183,11 +147,11 @@ public final class WasmStateComponent implements StateComponent {
 
   private void bulkCall(String method, MessageLite request, String operation) {
     try {
-      client.call(method, request, "");
+      client().call(method, request, "");
     } catch (StateException e) {
       String key = keyOf(e);
       throw new BulkStateException(
-          name, operation, List.of(new BulkStateException.KeyFailure(key, e)));
+          name(), operation, List.of(new BulkStateException.KeyFailure(key, e)));
     }
   }
 
@@ -200,19 +164,19 @@ public final class WasmStateComponent implements StateComponent {
 
   @Override
   public void transact(TransactRequest request) {
-    if (!client.hasMethod(StateStoreContract.TRANSACT)
-        || !features.contains(StateFeature.TRANSACTIONAL)) {
+    if (!client().hasMethod(StateStoreContract.TRANSACT)
+        || !features().contains(StateFeature.TRANSACTIONAL)) {
       throw new StateNotSupportedException(
-          name,
+          name(),
           "transactions are not supported by this component (it does not export store_transact)");
     }
-    client.call(StateStoreContract.TRANSACT, request, "");
+    client().call(StateStoreContract.TRANSACT, request, "");
   }
 
   @Override
   public void ping() {
-    if (client.hasMethod(StateStoreContract.PING)) {
-      client.call(StateStoreContract.PING, PingRequest.getDefaultInstance(), "");
+    if (client().hasMethod(StateStoreContract.PING)) {
+      client().call(StateStoreContract.PING, PingRequest.getDefaultInstance(), "");
     }
   }
 
@@ -241,10 +205,5 @@ public final class WasmStateComponent implements StateComponent {
   /** Decodes a response as every call does, for the fuzz test. */
   static <T> T decode(String name, String method, Parser<T> parser, byte[] bytes) {
     return ContractClient.decode(name, method, parser, bytes, ERRORS);
-  }
-
-  @Override
-  public void close() {
-    client.close();
   }
 }

@@ -65,15 +65,29 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
   private final HttpLimits limits;
 
   /**
-   * Creates the handler.
+   * Creates a handler that serves every call without a token.
    *
    * @param api the routes, from the registered API modules
-   * @param apiToken the token every call but health checks must carry, if any
    * @param limits the limits the pipeline enforces, named in error messages
    */
-  public HttpApiHandler(DaprApi api, Optional<String> apiToken, HttpLimits limits) {
+  public HttpApiHandler(DaprApi api, HttpLimits limits) {
+    this(api, Optional.empty(), limits);
+  }
+
+  /**
+   * Creates a handler that requires a token.
+   *
+   * @param api the routes, from the registered API modules
+   * @param apiToken the token every call but health checks must carry
+   * @param limits the limits the pipeline enforces, named in error messages
+   */
+  public HttpApiHandler(DaprApi api, String apiToken, HttpLimits limits) {
+    this(api, Optional.of(apiToken.getBytes(StandardCharsets.UTF_8)), limits);
+  }
+
+  private HttpApiHandler(DaprApi api, Optional<byte[]> apiToken, HttpLimits limits) {
     this.router = new HttpRouter(api.httpRoutes(), api.modules());
-    this.apiToken = apiToken.map(t -> t.getBytes(StandardCharsets.UTF_8));
+    this.apiToken = apiToken;
     this.limits = limits;
   }
 

@@ -2,6 +2,7 @@ package dev.pillion.server.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.util.ByteBufferBackedInputStream;
 import dev.pillion.pubsub.AppChannel;
 import dev.pillion.pubsub.BulkEntry;
 import dev.pillion.pubsub.BulkSubscribe;
@@ -10,6 +11,7 @@ import dev.pillion.pubsub.DeliveryResult;
 import dev.pillion.pubsub.Event;
 import dev.pillion.pubsub.Routes;
 import dev.pillion.pubsub.SubscriptionDefinition;
+import dev.pillion.pubsub.SubscriptionSource;
 import dev.pillion.server.DaprApiException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -18,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +29,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Flow;
 
 /**
  * The app behind {@code --app-port}, as daprd talks to it: its subscriptions come from {@code GET
@@ -224,27 +228,27 @@ public final class HttpAppChannel implements AppChannel {
     }
     Map<String, String> metadata =
         JsonBody.stringMap(JsonBody.field(entry, "metadata"), "metadata");
-    Optional<String> deadLetter =
-        JsonBody.optionalString(entry, "deadLetterTopic", "deadLetterTopic");
     BulkSubscribe bulk;
     try {
       bulk = bulkSubscribe(JsonBody.field(entry, "bulkSubscribe"), name);
     } catch (IOException e) {
       throw new IllegalArgumentException(e.getMessage(), e);
     }
-    SubscriptionDefinition definition =
-        new SubscriptionDefinition(
-            "app:" + pubsub + "/" + topic,
-            pubsub,
-            topic,
-            rules.isEmpty()
-                ? Routes.single(defaultRoute.get())
-                : Routes.of(rules, defaultRoute, name),
-            deadLetter,
-            List.of(),
-            metadata,
-            origin,
-            bulk);
+    SubscriptionDefinition.Builder builder =
+        SubscriptionDefinition.builder(
+                SubscriptionSource.PROGRAMMATIC, "app:" + pubsub + "/" + topic, pubsub, topic)
+            .routes(
+                rules.isEmpty()
+                    ? Routes.single(defaultRoute.get())
+                    : defaultRoute
+                        .map(path -> Routes.of(rules, path, name))
+                        .orElseGet(() -> Routes.of(rules, name)))
+            .metadata(metadata)
+            .origin(origin)
+            .bulkSubscribe(bulk);
+    JsonBody.optionalString(entry, "deadLetterTopic", "deadLetterTopic")
+        .ifPresent(builder::deadLetterTopic);
+    SubscriptionDefinition definition = builder.build();
     definition.rawPayload(); // refused here, naming the subscription, rather than at delivery
     return definition;
   }
@@ -385,11 +389,12 @@ public final class HttpAppChannel implements AppChannel {
    * delivered to a subscription without rawPayload) goes as daprd sends it when it is a JSON
    * object, as it is; anything else daprd cannot deliver at all (it fails to decode it, and retries
    * it for good), so it goes wrapped as daprd wraps raw payloads, a CloudEvent with {@code
-   * data_base64}: the app still gets the bytes, in the envelope it expects.
+   * data_base64}: the app still gets the bytes, in the envelope it expects. The event's bytes are
+   * sent from a read-only view, not copied.
    */
-  private static byte[] body(Event event) {
-    if (!event.specVersion().isEmpty() || isJsonObject(event.cloudEvent())) {
-      return event.cloudEvent();
+  private static ByteBuffer body(Event event) {
+    if (!event.specVersion().isEmpty() || event.cloudEventIsJsonObject()) {
+      return event.cloudEventBuffer();
     }
     return CloudEvents.fromRawPayload(
             event.data(),
@@ -398,21 +403,38 @@ public final class HttpAppChannel implements AppChannel {
             event.pubsubName(),
             event.metadata(),
             event.deliveryCount())
-        .cloudEvent();
+        .cloudEventBuffer();
   }
 
-  /** Whether the bytes are exactly one JSON object: parsed as tokens, no tree built. */
-  private static boolean isJsonObject(byte[] bytes) {
-    try (com.fasterxml.jackson.core.JsonParser parser =
-        JsonBody.JSON.getFactory().createParser(bytes)) {
-      if (parser.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
-        return false;
-      }
-      parser.skipChildren();
-      return parser.nextToken() == null;
-    } catch (IOException e) {
-      return false;
-    }
+  /** A request body of one buffer's bytes, sent without copying them into an array first. */
+  private static HttpRequest.BodyPublisher bodyOf(ByteBuffer bytes) {
+    return HttpRequest.BodyPublishers.fromPublisher(
+        subscriber ->
+            subscriber.onSubscribe(
+                new Flow.Subscription() {
+                  private boolean done;
+
+                  @Override
+                  public void request(long n) {
+                    if (done) {
+                      return;
+                    }
+                    done = true;
+                    if (n <= 0) {
+                      subscriber.onError(
+                          new IllegalArgumentException("non-positive request: " + n));
+                      return;
+                    }
+                    subscriber.onNext(bytes.duplicate());
+                    subscriber.onComplete();
+                  }
+
+                  @Override
+                  public void cancel() {
+                    done = true;
+                  }
+                }),
+        bytes.remaining());
   }
 
   @Override
@@ -423,7 +445,7 @@ public final class HttpAppChannel implements AppChannel {
             .timeout(timeout)
             .header("Content-Type", CloudEvents.CONTENT_TYPE);
     addDeliveryHeaders(builder, event);
-    HttpRequest request = builder.POST(HttpRequest.BodyPublishers.ofByteArray(body(event))).build();
+    HttpRequest request = builder.POST(bodyOf(body(event))).build();
     HttpResponse<byte[]> response = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
     int status = response.statusCode();
     if (status == 404) {
@@ -515,7 +537,7 @@ public final class HttpAppChannel implements AppChannel {
     JsonNode statuses;
     try {
       JsonNode body = JsonBody.JSON.readTree(response.body());
-      statuses = body == null ? null : field(body, "statuses");
+      statuses = body instanceof ObjectNode object ? JsonBody.field(object, "statuses") : null;
     } catch (IOException e) {
       statuses = null;
     }
@@ -530,8 +552,11 @@ public final class HttpAppChannel implements AppChannel {
       return results;
     }
     for (JsonNode answer : statuses) {
-      JsonNode entryId = answer.isObject() ? field(answer, "entryId") : null;
-      JsonNode outcome = answer.isObject() ? field(answer, "status") : null;
+      if (!(answer instanceof ObjectNode object)) {
+        continue;
+      }
+      JsonNode entryId = JsonBody.field(object, "entryId");
+      JsonNode outcome = JsonBody.field(object, "status");
       if (entryId == null || !entryId.isTextual()) {
         continue;
       }
@@ -546,11 +571,6 @@ public final class HttpAppChannel implements AppChannel {
           });
     }
     return results;
-  }
-
-  /** A field of an object as Go's encoding/json finds it ({@link JsonBody#field}). */
-  private static JsonNode field(JsonNode object, String name) {
-    return object instanceof ObjectNode fields ? JsonBody.field(fields, name) : null;
   }
 
   /** The JSON body of a bulk delivery. */
@@ -572,16 +592,17 @@ public final class HttpAppChannel implements AppChannel {
         Event event = entry.event();
         json.writeStartObject();
         json.writeStringField("entryId", entry.entryId());
-        // Checked to be one JSON object, then copied as it is: no tree is built per entry.
+        // Known to be one JSON object from the delivery's one read, and copied as it is.
         if (!entry.rawPayload()
             && !event.specVersion().isEmpty()
-            && isJsonObject(event.cloudEvent())) {
+            && event.cloudEventIsJsonObject()) {
           json.writeFieldName("event");
-          json.writeRawValue(new String(event.cloudEvent(), StandardCharsets.UTF_8));
+          json.writeRawValue(StandardCharsets.UTF_8.decode(event.cloudEventBuffer()).toString());
           json.writeStringField("contentType", CloudEvents.CONTENT_TYPE);
         } else {
+          ByteBuffer bytes = entry.rawPayload() ? event.dataBuffer() : event.cloudEventBuffer();
           json.writeFieldName("event");
-          json.writeBinary(entry.rawPayload() ? event.data() : event.cloudEvent());
+          json.writeBinary(new ByteBufferBackedInputStream(bytes), bytes.remaining());
           json.writeStringField("contentType", "application/octet-stream");
         }
         json.writeObjectFieldStart("metadata");

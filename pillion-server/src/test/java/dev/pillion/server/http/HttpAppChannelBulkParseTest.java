@@ -82,18 +82,15 @@ class HttpAppChannelBulkParseTest {
 
   private static Event event(String specVersion, String stored) {
     byte[] bytes = stored.getBytes(StandardCharsets.UTF_8);
-    return new Event(
-        "id",
-        "s",
-        "t",
-        specVersion,
-        "application/json",
-        bytes,
-        "orders",
-        "p",
-        bytes,
-        Map.of("k", "v"),
-        1);
+    return Event.builder("id", "orders", "p")
+        .source("s")
+        .type("t")
+        .specVersion(specVersion)
+        .dataContentType("application/json")
+        .data(bytes)
+        .cloudEvent(bytes)
+        .metadata(Map.of("k", "v"))
+        .build();
   }
 
   @Test

@@ -101,9 +101,7 @@ class HttpRequestFuzzTest {
               .build();
       handler =
           new HttpApiHandler(
-              DaprApi.builder().runtime(runtime).runtimeVersion("fuzz").build(),
-              Optional.empty(),
-              LIMITS);
+              DaprApi.builder().runtime(runtime).runtimeVersion("fuzz").build(), LIMITS);
     }
     return handler;
   }

@@ -112,7 +112,7 @@ final class StreamingSubscription
                     .setType(event.type())
                     .setSpecVersion(event.specVersion())
                     .setDataContentType(event.dataContentType())
-                    .setData(ByteString.copyFrom(event.data()))
+                    .setData(ByteString.copyFrom(event.dataBuffer()))
                     .setTopic(event.topic())
                     .setPubsubName(event.pubsubName()))
             .build());

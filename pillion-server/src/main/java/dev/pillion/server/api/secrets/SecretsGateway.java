@@ -1,7 +1,6 @@
 package dev.pillion.server.api.secrets;
 
 import dev.pillion.Pillion;
-import dev.pillion.secrets.SecretNotFoundException;
 import dev.pillion.secrets.SecretPermissionDeniedException;
 import dev.pillion.secrets.SecretStore;
 import dev.pillion.secrets.SecretsException;
@@ -91,12 +90,8 @@ final class SecretsGateway {
           PERMISSION_DENIED,
           "access denied by policy to get " + quoted(denied.secret()) + " from " + quoted(store));
     }
-    // daprd puts the component's own words after the colon; a missing secret has them apart, any
-    // other failure only inside the block's message (which names the store once more).
-    String detail =
-        failure instanceof SecretNotFoundException notFound
-            ? notFound.detail()
-            : failure.getMessage();
+    // daprd puts the component's own words after the colon, the store named once, before them.
+    String detail = failure.detail();
     String message =
         command instanceof SecretsCommand.Get get
             ? "failed getting secret with key "
