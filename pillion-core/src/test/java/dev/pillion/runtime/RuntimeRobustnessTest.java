@@ -8,6 +8,7 @@ import dev.pillion.state.SaveRequest;
 import dev.pillion.state.StateException;
 import dev.pillion.state.StateStore;
 import dev.pillion.state.StateStoreNotFoundException;
+import dev.pillion.testing.TestGuests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +61,7 @@ class RuntimeRobustnessTest {
             "bad",
             "state.wasm",
             "url",
-            "file://" + TestFixtures.path("misbehaving-state"),
+            "file://" + TestGuests.path("misbehaving-state"),
             "wasm.callTimeout",
             // Long enough that filling 16 MiB of guest memory on a loaded machine with a cold JIT
             // ends in the memory cap, not the timeout (it raced at 300 ms).
