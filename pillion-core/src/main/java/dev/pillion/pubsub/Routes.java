@@ -1,22 +1,10 @@
 package dev.pillion.pubsub;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cel.common.CelValidationException;
-import dev.cel.common.types.MapType;
-import dev.cel.common.types.SimpleType;
-import dev.cel.compiler.CelCompiler;
-import dev.cel.compiler.CelCompilerFactory;
-import dev.cel.parser.CelStandardMacro;
-import dev.cel.runtime.CelEvaluationException;
-import dev.cel.runtime.CelRuntime;
-import dev.cel.runtime.CelRuntimeFactory;
 import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Picks the route of an event, as Dapr's subscription {@code routes} do: the first rule whose CEL
@@ -24,23 +12,31 @@ import java.util.Optional;
  * event.data.x}, ...), else the default route; with neither, the event is dropped. Expressions are
  * compiled once, when the subscription is defined, so a bad rule is an error naming it rather than
  * a failure at delivery.
+ *
+ * <p>CEL ({@code dev.cel:cel} and its Guava) is an optional dependency of pillion-core, loaded only
+ * for a subscription with rules; without it such a subscription is refused with an error naming it
+ * and the missing library. pillion-server and the CLI ship it.
  */
 public final class Routes {
-  private static final CelCompiler COMPILER =
-      CelCompilerFactory.standardCelCompilerBuilder()
-          // has(), all, exists, exists_one, map, filter: on by default in cel-go, hence in Dapr.
-          .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-          .addVar("event", MapType.create(SimpleType.STRING, SimpleType.DYN))
-          .build();
-  private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder().build();
+  /** The first rule an event matches, by index; the CEL implementation is {@link CelRules}. */
+  interface RuleMatcher {
+    OptionalInt firstMatch(Event event);
+  }
+
+  private static final RuleMatcher NO_RULES = event -> OptionalInt.empty();
+
+  /** A class of CEL's runtime, probed without initialising it. */
+  private static final String CEL_PROBE = "dev.cel.runtime.CelRuntime";
 
   private final List<Rule> rules;
+  private final RuleMatcher matcher;
   private final Optional<String> defaultRoute;
 
-  private record Rule(String match, String path, CelRuntime.Program program) {}
+  private record Rule(String match, String path) {}
 
-  private Routes(List<Rule> rules, Optional<String> defaultRoute) {
+  private Routes(List<Rule> rules, RuleMatcher matcher, Optional<String> defaultRoute) {
     this.rules = List.copyOf(rules);
+    this.matcher = matcher;
     this.defaultRoute = defaultRoute;
   }
 
@@ -51,7 +47,7 @@ public final class Routes {
    * @return the routes
    */
   public static Routes single(String path) {
-    return new Routes(List.of(), Optional.of(path));
+    return new Routes(List.of(), NO_RULES, Optional.of(path));
   }
 
   /**
@@ -73,7 +69,8 @@ public final class Routes {
    * @param defaultRoute the route when no rule matches
    * @param where the subscription, for error messages
    * @return the routes
-   * @throws IllegalArgumentException naming the rule whose expression does not compile
+   * @throws IllegalArgumentException naming the rule whose expression does not compile, or, for
+   *     rules when CEL is not on the class path, naming {@code where} and the missing library
    */
   public static Routes of(
       List<Map.Entry<String, String>> rules, String defaultRoute, String where) {
@@ -82,27 +79,31 @@ public final class Routes {
 
   private static Routes compile(
       List<Map.Entry<String, String>> rules, Optional<String> defaultRoute, String where) {
-    List<Rule> compiled = new ArrayList<>();
-    int index = 0;
-    for (Map.Entry<String, String> rule : rules) {
-      try {
-        CelRuntime.Program program =
-            RUNTIME.createProgram(COMPILER.compile(rule.getKey()).getAst());
-        compiled.add(new Rule(rule.getKey(), rule.getValue(), program));
-      } catch (CelValidationException | CelEvaluationException e) {
-        throw new IllegalArgumentException(
-            where
-                + ": routes.rules["
-                + index
-                + "].match '"
-                + rule.getKey()
-                + "' is not a valid CEL expression: "
-                + e.getMessage(),
-            e);
-      }
-      index++;
+    if (rules.isEmpty()) {
+      return new Routes(List.of(), NO_RULES, defaultRoute);
     }
-    return new Routes(compiled, defaultRoute);
+    requireCel(where);
+    List<Rule> kept = new ArrayList<>();
+    List<String> expressions = new ArrayList<>();
+    for (Map.Entry<String, String> rule : rules) {
+      kept.add(new Rule(rule.getKey(), rule.getValue()));
+      expressions.add(rule.getKey());
+    }
+    return new Routes(kept, CelRules.compile(expressions, where), defaultRoute);
+  }
+
+  private static void requireCel(String where) {
+    try {
+      Class.forName(CEL_PROBE, false, Routes.class.getClassLoader());
+    } catch (ClassNotFoundException | LinkageError e) {
+      throw new IllegalArgumentException(
+          where
+              + ": routes.rules are CEL expressions, and CEL (dev.cel:cel, an optional dependency"
+              + " of pillion-core; module 'cel') is not on the class path or module path: add"
+              + " dev.cel:cel 0.6.0 to the application (pillion-server and the pillion CLI include"
+              + " it), or give the subscription a single route",
+          e);
+    }
   }
 
   /**
@@ -115,18 +116,8 @@ public final class Routes {
     if (rules.isEmpty()) {
       return defaultRoute;
     }
-    Map<String, Object> variables = Map.of("event", celEvent(event));
-    for (Rule rule : rules) {
-      try {
-        if (Boolean.TRUE.equals(rule.program().eval(variables))) {
-          return Optional.of(rule.path());
-        }
-      } catch (CelEvaluationException e) {
-        // A rule that cannot be evaluated for this event (e.g. a missing field) does not match it,
-        // as in Dapr.
-      }
-    }
-    return defaultRoute;
+    OptionalInt match = matcher.firstMatch(event);
+    return match.isPresent() ? Optional.of(rules.get(match.getAsInt()).path()) : defaultRoute;
   }
 
   /**
@@ -159,51 +150,5 @@ public final class Routes {
    */
   public Optional<String> defaultRoute() {
     return defaultRoute;
-  }
-
-  private static Map<String, Object> celEvent(Event event) {
-    // The envelope the delivery read once; a raw payload exposes what is known about the event.
-    ObjectNode envelope = event.envelopeTree();
-    if (envelope != null) {
-      @SuppressWarnings("unchecked")
-      Map<String, Object> map = (Map<String, Object>) toCel(envelope);
-      return map;
-    }
-    Map<String, Object> map = new LinkedHashMap<>();
-    map.put("id", event.id());
-    map.put("topic", event.topic());
-    map.put("pubsubname", event.pubsubName());
-    return map;
-  }
-
-  /** JSON to the values CEL knows: int64, double, string, bool, lists and maps. */
-  private static Object toCel(JsonNode node) {
-    if (node.isObject()) {
-      Map<String, Object> map = new LinkedHashMap<>();
-      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-      while (fields.hasNext()) {
-        Map.Entry<String, JsonNode> field = fields.next();
-        map.put(field.getKey(), toCel(field.getValue()));
-      }
-      return map;
-    }
-    if (node.isArray()) {
-      List<Object> list = new ArrayList<>();
-      node.forEach(item -> list.add(toCel(item)));
-      return list;
-    }
-    if (node.isIntegralNumber()) {
-      return node.asLong();
-    }
-    if (node.isNumber()) {
-      return node.asDouble();
-    }
-    if (node.isBoolean()) {
-      return node.asBoolean();
-    }
-    if (node.isNull()) {
-      return com.google.protobuf.NullValue.NULL_VALUE;
-    }
-    return node.asText();
   }
 }

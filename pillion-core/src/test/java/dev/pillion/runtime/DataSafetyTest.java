@@ -13,6 +13,7 @@ import dev.pillion.state.StateItem;
 import dev.pillion.state.StateLimitException;
 import dev.pillion.state.StateStore;
 import dev.pillion.state.TransactionOperation;
+import dev.pillion.testing.TestGuests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,7 +87,7 @@ class DataSafetyTest {
           - name: keyPrefix
             value: none
         """
-            .formatted(TestFixtures.path("hostile-abi-state")));
+            .formatted(TestGuests.path("hostile-abi-state")));
     runtime = Pillion.builder().resourcesPath(resources).appId("safety").build();
     store = runtime.state("statestore");
     for (int i = 0; i < KEPT; i++) {

@@ -16,6 +16,7 @@ import dev.pillion.state.StateItem;
 import dev.pillion.state.StateNotSupportedException;
 import dev.pillion.state.StateStore;
 import dev.pillion.state.wasm.WasmStateComponent;
+import dev.pillion.testing.TestGuests;
 import dev.pillion.wasm.ComponentSpec;
 import dev.pillion.wasm.ModuleSource;
 import dev.pillion.wasm.WasmHost;
@@ -33,7 +34,7 @@ class GoPluginV01CompatibilityTest {
     return ComponentSpec.builder()
         .name("goplugin")
         .contract(StateStoreContract.CONTRACT)
-        .source(ModuleSource.file(TestFixtures.path("goplugin-v01-state")))
+        .source(ModuleSource.file(TestGuests.path("goplugin-v01-state")))
         .build();
   }
 
@@ -83,7 +84,7 @@ class GoPluginV01CompatibilityTest {
   void theSameModuleThroughDaprYamlAndTheStateApi() {
     ComponentDefinition definition =
         ComponentDefinition.builder("legacy", "state.wasm")
-            .metadata("url", "file://" + TestFixtures.path("goplugin-v01-state"))
+            .metadata("url", "file://" + TestGuests.path("goplugin-v01-state"))
             .build();
     try (Pillion runtime = Pillion.builder().appId("legacy-app").component(definition).build()) {
       StateStore store = runtime.state("legacy");

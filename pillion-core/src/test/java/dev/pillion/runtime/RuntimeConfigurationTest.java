@@ -8,6 +8,7 @@ import dev.pillion.abi.PillionException;
 import dev.pillion.config.ComponentConfigException;
 import dev.pillion.config.ComponentDefinition;
 import dev.pillion.state.memory.JavaInMemoryStateComponent;
+import dev.pillion.testing.TestGuests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +53,7 @@ class RuntimeConfigurationTest {
 
   @Test
   void loadsAWasmModuleByRelativeUrl() throws IOException {
-    Files.copy(TestFixtures.path("misbehaving-state"), resources.resolve("store.wasm"));
+    Files.copy(TestGuests.path("misbehaving-state"), resources.resolve("store.wasm"));
     write(
         "store.yaml",
         yaml("custom", "state.wasm", "  metadata:\n  - name: url\n    value: file://store.wasm\n"));

@@ -8,6 +8,7 @@ import dev.pillion.state.SaveRequest;
 import dev.pillion.state.StateException;
 import dev.pillion.state.StateStore;
 import dev.pillion.state.StateStoreNotFoundException;
+import dev.pillion.testing.TestGuests;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -60,7 +61,7 @@ class RuntimeRobustnessTest {
             "bad",
             "state.wasm",
             "url",
-            "file://" + TestFixtures.path("misbehaving-state"),
+            "file://" + TestGuests.path("misbehaving-state"),
             "wasm.callTimeout",
             "2s",
             "wasm.maxMemoryPages",
@@ -112,7 +113,7 @@ class RuntimeRobustnessTest {
             "greedy",
             "state.wasm",
             "url",
-            "file://" + TestFixtures.path("misbehaving-state"),
+            "file://" + TestGuests.path("misbehaving-state"),
             "wasm.callTimeout",
             "10m",
             "wasm.maxMemoryPages",

@@ -1,6 +1,7 @@
 package dev.pillion.server;
 
 import dev.pillion.Pillion;
+import dev.pillion.server.sdk.DaprSdkSecretsContract;
 import io.dapr.client.DaprClient;
 import io.dapr.client.DaprClientBuilder;
 import io.dapr.config.Properties;

@@ -1,11 +1,9 @@
 package dev.pillion.wasm;
 
 import dev.pillion.abi.StateStoreContract;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
+import dev.pillion.testing.TestGuests;
 
-/** The C fixtures of components/fixtures, copied to the test classpath under fixtures/. */
+/** The names of the C test guests this module's tests use, and their specs ({@link TestGuests}). */
 final class Fixtures {
   static final String MISBEHAVING = "misbehaving-state";
   static final String GOPLUGIN_V01 = "goplugin-v01-state";
@@ -20,20 +18,11 @@ final class Fixtures {
   private Fixtures() {}
 
   static byte[] bytes(String fixture) {
-    try (InputStream in =
-        Fixtures.class.getClassLoader().getResourceAsStream("fixtures/" + fixture + ".wasm")) {
-      if (in == null) {
-        throw new IllegalStateException(
-            "fixture " + fixture + ".wasm is not on the test classpath; run components/build.sh");
-      }
-      return in.readAllBytes();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return TestGuests.bytes(fixture);
   }
 
   static ModuleSource source(String fixture) {
-    return ModuleSource.classpath("fixtures/" + fixture + ".wasm", Fixtures.class.getClassLoader());
+    return ModuleSource.classpath(TestGuests.resource(fixture), TestGuests.classLoader());
   }
 
   static ComponentSpec.Builder spec(String fixture) {

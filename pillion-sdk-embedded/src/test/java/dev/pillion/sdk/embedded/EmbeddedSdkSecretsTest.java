@@ -1,7 +1,7 @@
 package dev.pillion.sdk.embedded;
 
 import dev.pillion.Pillion;
-import dev.pillion.server.DaprSdkSecretsContract;
+import dev.pillion.server.sdk.DaprSdkSecretsContract;
 import io.dapr.client.DaprClient;
 
 /** The same SDK secrets tests against the embedded, in-process client: no sockets. */

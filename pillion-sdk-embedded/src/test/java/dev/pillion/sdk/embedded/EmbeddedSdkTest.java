@@ -1,7 +1,7 @@
 package dev.pillion.sdk.embedded;
 
 import dev.pillion.Pillion;
-import dev.pillion.server.DaprSdkContract;
+import dev.pillion.server.sdk.DaprSdkContract;
 import io.dapr.client.DaprClient;
 
 /** The same SDK tests against the embedded, in-process client: no sockets. */

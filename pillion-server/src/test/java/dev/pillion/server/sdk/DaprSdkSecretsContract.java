@@ -1,4 +1,4 @@
-package dev.pillion.server;
+package dev.pillion.server.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

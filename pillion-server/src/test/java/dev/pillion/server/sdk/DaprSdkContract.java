@@ -1,10 +1,11 @@
-package dev.pillion.server;
+package dev.pillion.server.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pillion.Pillion;
 import dev.pillion.config.ComponentDefinition;
+import dev.pillion.server.PillionServer;
 import io.dapr.client.DaprClient;
 import io.dapr.client.domain.ComponentMetadata;
 import io.dapr.client.domain.DaprMetadata;
