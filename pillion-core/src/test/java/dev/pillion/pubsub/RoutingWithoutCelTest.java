@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -127,11 +126,10 @@ class RoutingWithoutCelTest {
               InvocationTargetException.class,
               () ->
                   routes
-                      .getMethod("of", List.class, Optional.class, String.class)
+                      .getMethod("of", List.class, String.class)
                       .invoke(
                           null,
                           List.of(Map.entry("event.type == \"big\"", "/big")),
-                          Optional.empty(),
                           "/dapr/subscribe entry 'orders'"));
       assertThat(refused.getCause())
           .isInstanceOf(IllegalArgumentException.class)
