@@ -62,7 +62,9 @@ class BenchmarksSmokeTest {
 
   @Test
   void pubSubLatency() throws Exception {
-    assertThat(PubSubLatency.run(20, 20)).contains("p50", "bare hand-off", "Pillion / bare");
+    assertThat(PubSubLatency.run(20, 20))
+        .contains(
+            "p50", "bare hand-off", "Pillion / spinning hand-off", "Pillion / parking hand-off");
     assertThat(ServerPubSubLatency.run(10, 10, 200)).contains("p50").contains("bulk subscribe");
   }
 }
