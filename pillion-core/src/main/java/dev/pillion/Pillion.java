@@ -10,6 +10,11 @@ import dev.pillion.config.ComponentConfigException;
 import dev.pillion.config.ComponentDefinition;
 import dev.pillion.config.ComponentYaml;
 import dev.pillion.config.ResourceDocument;
+import dev.pillion.invoke.InvocationHandler;
+import dev.pillion.invoke.InvocationRequest;
+import dev.pillion.invoke.InvocationResponse;
+import dev.pillion.invoke.InvocationService;
+import dev.pillion.invoke.resolution.NameResolutionSpec;
 import dev.pillion.pubsub.AppChannel;
 import dev.pillion.pubsub.DeclaredSubscriptions;
 import dev.pillion.pubsub.PubSub;
@@ -62,11 +67,17 @@ public final class Pillion implements AutoCloseable {
   private final LoadedBlocks blocks;
   private final List<LoadedComponent> components;
   private final DeclaredSubscriptions subscriptions;
+  private final InvocationService invocation;
+  private final NameResolutionSpec nameResolution;
 
   private Pillion(
       RuntimeContext context,
       LoadedBlocks blocks,
-      List<SubscriptionDefinition> declaredSubscriptions) {
+      List<SubscriptionDefinition> declaredSubscriptions,
+      InvocationService invocation,
+      NameResolutionSpec nameResolution) {
+    this.invocation = invocation;
+    this.nameResolution = nameResolution;
     this.appId = context.appId();
     this.namespace = context.namespace();
     this.host = context.host();
@@ -243,9 +254,53 @@ public final class Pillion implements AutoCloseable {
     return components;
   }
 
-  /** Closes every component (pub/sub, then state, then secret stores), then the Wasm host. */
+  /**
+   * Service invocation: this app's in-process handlers and calls to other apps.
+   *
+   * @return the invocation of this runtime
+   */
+  public InvocationService invocation() {
+    return invocation;
+  }
+
+  /**
+   * Answers a method of this app in-process (see {@link InvocationService#onInvoke}).
+   *
+   * @param method the method
+   * @param handler the handler
+   */
+  public void onInvoke(String method, InvocationHandler handler) {
+    invocation.onInvoke(method, handler);
+  }
+
+  /**
+   * Invokes a method of an app and waits for its answer (see {@link InvocationService#invoke}).
+   *
+   * @param target the app id, or {@code appId.namespace}
+   * @param request the request
+   * @return the app's answer, whatever its status
+   */
+  public InvocationResponse invoke(String target, InvocationRequest request) {
+    return invocation.invoke(target, request);
+  }
+
+  /**
+   * The name resolver a {@code kind: Configuration} among the resources selects ({@code
+   * spec.nameResolution}), or daprd's default; the server creates it when it serves the runtime.
+   *
+   * @return the specification
+   */
+  public NameResolutionSpec nameResolution() {
+    return nameResolution;
+  }
+
+  /**
+   * Leaves the JVM's invocation registry, then closes every component (pub/sub, then state, then
+   * secret stores), then the Wasm host.
+   */
   @Override
   public void close() {
+    invocation.close();
     blocks.close();
     host.close();
   }
@@ -279,8 +334,22 @@ public final class Pillion implements AutoCloseable {
     private String namespace = "";
     private Path compileCacheDirectory;
     private Map<String, String> environment = System.getenv();
+    private boolean inProcessInvocation = true;
 
     private Builder() {}
+
+    /**
+     * Whether invocations from other runtimes of this JVM call this one directly, with no socket
+     * (the default), or only through its internal endpoint once it is served, as from another
+     * process (to test or measure that path in one JVM).
+     *
+     * @param enabled true to join the JVM-wide registry of runtimes
+     * @return this builder
+     */
+    public Builder inProcessInvocation(boolean enabled) {
+      this.inProcessInvocation = enabled;
+      return this;
+    }
 
     /**
      * Adds a folder of Dapr resource YAML files (like {@code dapr run --resources-path}).
@@ -494,14 +563,18 @@ public final class Pillion implements AutoCloseable {
               .environment(environment)
               .documents(documents)
               .build();
+      NameResolutionSpec nameResolution;
       LoadedBlocks loaded;
       try {
+        nameResolution = NameResolutionSpec.read(documents);
         loaded = loader.build().load(context, all);
       } catch (RuntimeException e) {
         host.close();
         throw e;
       }
-      return new Pillion(context, loaded, subscriptions);
+      InvocationService invocation =
+          InvocationService.create(appId, namespace, inProcessInvocation);
+      return new Pillion(context, loaded, subscriptions, invocation, nameResolution);
     }
   }
 }
