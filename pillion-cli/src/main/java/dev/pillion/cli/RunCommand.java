@@ -86,6 +86,14 @@ final class RunCommand implements Callable<Integer> {
   Integer grpcPort;
 
   @Option(
+      names = {"-I", "--dapr-internal-grpc-port"},
+      paramLabel = "PORT",
+      description =
+          "Port of the internal endpoint other runtimes invoke this app through (default: a free"
+              + " port, announced through name resolution; -1 or 0 likewise).")
+  Integer internalGrpcPort;
+
+  @Option(
       names = {"-P", "--app-protocol"},
       paramLabel = "PROTOCOL",
       defaultValue = "http",
@@ -265,6 +273,8 @@ final class RunCommand implements Callable<Integer> {
         + server.httpPort()
         + ", grpc "
         + server.grpcPort()
+        + ", internal grpc "
+        + server.internalGrpcPort()
         + ", components ["
         + server.runtime().components().stream()
             .map(component -> component.name() + " (" + component.type() + ")")
@@ -277,6 +287,7 @@ final class RunCommand implements Callable<Integer> {
     checkAppProtocol();
     checkPort("--dapr-http-port", httpPort);
     checkPort("--dapr-grpc-port", grpcPort);
+    checkPort("--dapr-internal-grpc-port", internalGrpcPort);
     if (appMaxConcurrency != null && appMaxConcurrency != -1 && appMaxConcurrency < 1) {
       throw new ParameterException(
           spec.commandLine(),
@@ -395,6 +406,7 @@ final class RunCommand implements Callable<Integer> {
             .bindAddress(bindAddress)
             .httpPort(bindPort(httpPort))
             .grpcPort(bindPort(grpcPort))
+            .internalGrpcPort(bindPort(internalGrpcPort))
             .apiLogging(apiLogging)
             .maxBodyBytes(bodyLimit())
             .readBufferSize(readBufferLimit())

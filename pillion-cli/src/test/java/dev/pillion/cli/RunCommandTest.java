@@ -452,7 +452,8 @@ class RunCommandTest {
           "\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}(Z|[+-]\\d\\d:\\d\\d)"
               + " (TRACE|DEBUG|INFO |WARN |ERROR) \\[[^\\]]+\\] .*");
   private static final Pattern READY =
-      Pattern.compile("pillion ready: app-id \\S+, http (\\d+), grpc (\\d+), components \\[.*\\]");
+      Pattern.compile(
+          "pillion ready: app-id \\S+, http (\\d+), grpc (\\d+), internal grpc (\\d+), components \\[.*\\]");
 
   /** A {@code pillion run} in this JVM, on a thread of its own, with its output readable. */
   private record Running(StringWriter out, StringWriter err, CompletableFuture<Integer> exit) {

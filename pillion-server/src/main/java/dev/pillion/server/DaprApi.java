@@ -1,6 +1,7 @@
 package dev.pillion.server;
 
 import dev.pillion.Pillion;
+import dev.pillion.server.api.invoke.InvokeApi;
 import dev.pillion.server.api.pubsub.PubSubApi;
 import dev.pillion.server.api.runtime.RuntimeApi;
 import dev.pillion.server.api.secrets.SecretsApi;
@@ -34,7 +35,12 @@ import java.util.Objects;
 public final class DaprApi {
   /** The modules of the building blocks Pillion serves, in the order their routes are tried. */
   private static final List<ApiModule.Factory> BUILDING_BLOCKS =
-      List.of(RuntimeApi::create, StateApi::create, PubSubApi::create, SecretsApi::create);
+      List.of(
+          RuntimeApi::create,
+          StateApi::create,
+          PubSubApi::create,
+          SecretsApi::create,
+          InvokeApi::create);
 
   private final ApiContext context;
   private final List<ApiModule> modules;

@@ -2,6 +2,11 @@ package dev.pillion.server;
 
 import dev.pillion.Pillion;
 import dev.pillion.abi.PillionException;
+import dev.pillion.invoke.InvocationService;
+import dev.pillion.invoke.resolution.AppInstance;
+import dev.pillion.invoke.resolution.NameResolvers;
+import dev.pillion.invoke.resolution.spi.NameResolver;
+import dev.pillion.invoke.resolution.spi.ResolverConfiguration;
 import dev.pillion.pubsub.AppChannel;
 import dev.pillion.pubsub.Subscription;
 import dev.pillion.pubsub.SubscriptionDefinition;
@@ -12,6 +17,9 @@ import dev.pillion.server.http.ConnectionLimiter;
 import dev.pillion.server.http.HttpApiHandler;
 import dev.pillion.server.http.HttpAppChannel;
 import dev.pillion.server.http.HttpServerPipeline;
+import dev.pillion.server.invoke.GrpcRemoteInvoker;
+import dev.pillion.server.invoke.HttpAppInvoker;
+import dev.pillion.server.invoke.InternalEndpoint;
 import dev.pillion.server.spi.ApiModule;
 import dev.pillion.server.spi.ComponentCalls;
 import io.grpc.Server;
@@ -94,8 +102,17 @@ public final class PillionServer implements AutoCloseable {
   private EventLoopGroup workers;
   private Channel httpChannel;
   private Server grpcServer;
+  private final int requestedInternalPort;
+  private final NameResolvers nameResolvers;
+  private final List<AutoCloseable> invocationResources = new ArrayList<>();
+  private InternalEndpoint internalEndpoint;
+
+  /** Room for an invocation's method, headers and framing beyond its body on the internal port. */
+  private static final int INTERNAL_MESSAGE_OVERHEAD = 256 * 1024;
 
   private PillionServer(Builder builder) {
+    this.requestedInternalPort = builder.internalGrpcPort;
+    this.nameResolvers = builder.nameResolvers;
     this.runtime = Objects.requireNonNull(builder.runtime, "runtime");
     this.bindAddress = builder.bindAddress;
     this.requestedHttpPort = builder.httpPort;
@@ -218,6 +235,12 @@ public final class PillionServer implements AutoCloseable {
           e);
     }
     appPort.ifPresent(this::connectApp);
+    try {
+      startInvocation();
+    } catch (RuntimeException e) {
+      close();
+      throw e;
+    }
     LOG.log(
         System.Logger.Level.INFO,
         "Dapr API for app '"
@@ -229,8 +252,69 @@ public final class PillionServer implements AutoCloseable {
             + " and grpc "
             + bindAddress
             + ":"
-            + grpcPort());
+            + grpcPort()
+            + " (internal invocation endpoint: port "
+            + internalGrpcPort()
+            + ")");
     return this;
+  }
+
+  /**
+   * Service invocation: the app channel (HTTP, when there is an app port), the internal endpoint
+   * other runtimes call, the name resolver the resources select, and this app's registration with
+   * it once the endpoint listens. Each piece is kept for {@link #close()}, which undoes them in
+   * reverse order: the registration is withdrawn before the endpoint stops.
+   */
+  private void startInvocation() {
+    InvocationService invocation = runtime.invocation();
+    if (appPort.isPresent()) {
+      invocationResources.add(
+          invocation.connectApp(HttpAppInvoker.create(runtime.appId(), APP_HOST, appPort.get())));
+    }
+    int maxMessage =
+        maxBodyBytes > Integer.MAX_VALUE - INTERNAL_MESSAGE_OVERHEAD
+            ? Integer.MAX_VALUE
+            : maxBodyBytes + INTERNAL_MESSAGE_OVERHEAD;
+    internalEndpoint =
+        InternalEndpoint.start(bindAddress, requestedInternalPort, invocation, maxMessage);
+    NameResolver resolver =
+        nameResolvers.create(
+            runtime.nameResolution(),
+            requestedInternalPort == 0
+                ? ResolverConfiguration.DAPR_INTERNAL_GRPC_PORT
+                : requestedInternalPort);
+    invocationResources.add(resolver);
+    GrpcRemoteInvoker remote = GrpcRemoteInvoker.create(maxMessage);
+    invocationResources.add(remote);
+    invocationResources.add(invocation.connectRemote(resolver, remote));
+    if (!runtime.appId().isEmpty()) {
+      invocationResources.add(
+          resolver.register(
+              AppInstance.builder()
+                  .appId(runtime.appId())
+                  .namespace(invocation.namespace())
+                  .host(advertisedHost())
+                  .internalGrpcPort(internalEndpoint.port())
+                  .httpPort(httpPort())
+                  .build()));
+    }
+  }
+
+  /** Where other runtimes reach this one: the bound address, or loopback for a wildcard bind. */
+  private String advertisedHost() {
+    InetSocketAddress bound = new InetSocketAddress(bindAddress, 0);
+    return bound.getAddress() == null || bound.getAddress().isAnyLocalAddress()
+        ? APP_HOST
+        : bound.getAddress().getHostAddress();
+  }
+
+  /**
+   * The bound port of the internal invocation endpoint ({@code --dapr-internal-grpc-port}).
+   *
+   * @return the port
+   */
+  public int internalGrpcPort() {
+    return internalEndpoint.port();
   }
 
   /**
@@ -417,6 +501,18 @@ public final class PillionServer implements AutoCloseable {
       appSubscriptions.forEach(Subscription::close);
       appSubscriptions.clear();
     }
+    // Withdrawn from name resolution first, so no new caller picks this runtime while it stops.
+    for (int i = invocationResources.size() - 1; i >= 0; i--) {
+      try {
+        invocationResources.get(i).close();
+      } catch (Exception e) {
+        LOG.log(System.Logger.Level.WARNING, "closing service invocation: " + e, e);
+      }
+    }
+    invocationResources.clear();
+    if (internalEndpoint != null) {
+      internalEndpoint.close(gracePeriod);
+    }
     if (httpChannel != null) {
       httpChannel.close().awaitUninterruptibly(graceMillis);
     }
@@ -480,8 +576,34 @@ public final class PillionServer implements AutoCloseable {
     private boolean apiLogging;
     private BlockingCalls blockingCalls = BlockingCalls.defaults();
     private final List<ApiModule.Factory> extraModules = new ArrayList<>();
+    private int internalGrpcPort;
+    private NameResolvers nameResolvers = NameResolvers.builtIn();
 
     private Builder() {}
+
+    /**
+     * Sets the port of the internal invocation endpoint other runtimes call, like daprd's {@code
+     * --dapr-internal-grpc-port} (default 0: a free one, announced through name resolution).
+     *
+     * @param port the port
+     * @return this builder
+     */
+    public Builder internalGrpcPort(int port) {
+      this.internalGrpcPort = checkPort(port);
+      return this;
+    }
+
+    /**
+     * The name resolvers {@code spec.nameResolution.component} chooses from ({@link
+     * NameResolvers#builtIn()} by default).
+     *
+     * @param resolvers the resolvers
+     * @return this builder
+     */
+    public Builder nameResolvers(NameResolvers resolvers) {
+      this.nameResolvers = Objects.requireNonNull(resolvers, "resolvers");
+      return this;
+    }
 
     /**
      * The size of the executor that calls into blocking components run on instead of the thread

@@ -30,6 +30,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
@@ -183,6 +184,10 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
       }
       NettyApiRequest api = new NettyApiRequest(request, target, route);
       if (route.isEmpty()) {
+        Optional<HttpRoute.Handler> fallback = router.fallback(api);
+        if (fallback.isPresent()) {
+          return fallback.get().handle(api);
+        }
         throw new DaprApiException(router.unrouted(api));
       }
       return route.get().handler().handle(api);
@@ -321,7 +326,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
             HttpVersion.HTTP_1_1,
             HttpResponseStatus.valueOf(reply.status()),
             Unpooled.wrappedBuffer(reply.body()));
-    for (Map.Entry<String, String> header : reply.headers().entrySet()) {
+    for (Map.Entry<String, List<String>> header : reply.headerValues().entrySet()) {
       try {
         response.headers().set(header.getKey(), header.getValue());
       } catch (IllegalArgumentException e) {
@@ -330,7 +335,7 @@ public final class HttpApiHandler extends SimpleChannelInboundHandler<FullHttpRe
             "the response header '"
                 + RequestTarget.printable(header.getKey())
                 + "' would have the value '"
-                + RequestTarget.printable(header.getValue())
+                + RequestTarget.printable(String.join(", ", header.getValue()))
                 + "', which HTTP does not allow",
             e);
       }

@@ -69,6 +69,22 @@ public final class HttpRouter {
   }
 
   /**
+   * The handler of the first module that takes a request no route matched.
+   *
+   * @param request the request
+   * @return the handler, or empty when no module takes it
+   */
+  public Optional<HttpRoute.Handler> fallback(HttpApiRequest request) {
+    for (ApiModule module : modules) {
+      Optional<HttpRoute.Handler> handler = module.fallback(request);
+      if (handler.isPresent()) {
+        return handler;
+      }
+    }
+    return Optional.empty();
+  }
+
+  /**
    * The error for a request no route matched: what the first module that knows answers (a 501 for
    * an API daprd has and Pillion lacks), else a 404.
    *

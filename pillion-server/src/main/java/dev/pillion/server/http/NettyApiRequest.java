@@ -86,6 +86,22 @@ final class NettyApiRequest implements HttpApiRequest {
   }
 
   @Override
+  public String rawQuery() {
+    return target.rawQuery();
+  }
+
+  @Override
+  public Map<String, List<String>> headers() {
+    Map<String, List<String>> all = new LinkedHashMap<>();
+    for (Map.Entry<String, String> header : request.headers()) {
+      all.computeIfAbsent(
+              header.getKey().toLowerCase(java.util.Locale.ROOT), n -> new java.util.ArrayList<>())
+          .add(header.getValue());
+    }
+    return Collections.unmodifiableMap(all);
+  }
+
+  @Override
   public byte[] body() {
     ByteBuf content = request.content();
     byte[] bytes = new byte[content.readableBytes()];

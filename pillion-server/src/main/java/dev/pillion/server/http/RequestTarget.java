@@ -21,9 +21,10 @@ import java.util.Map;
  * @param rawPath the path as sent, for messages
  * @param segments the decoded non-empty segments
  * @param parameters the decoded query parameters, in order, each with all its values
+ * @param rawQuery the query string as sent, without {@code ?}
  */
 public record RequestTarget(
-    String rawPath, List<String> segments, Map<String, List<String>> parameters) {
+    String rawPath, List<String> segments, Map<String, List<String>> parameters, String rawQuery) {
 
   /**
    * Parses a request target as Netty decoded it from the request line (one char per byte).
@@ -54,7 +55,8 @@ public record RequestTarget(
       }
       start = end + 1;
     }
-    return new RequestTarget(rawPath, Collections.unmodifiableList(segments), parseQuery(query));
+    return new RequestTarget(
+        rawPath, Collections.unmodifiableList(segments), parseQuery(query), query);
   }
 
   private static Map<String, List<String>> parseQuery(String query) {

@@ -41,6 +41,19 @@ public interface ApiModule {
   }
 
   /**
+   * The handler for an HTTP request no route matched, when this module takes such requests (the
+   * service invocation module takes any path of a request carrying {@code dapr-app-id}, as daprd's
+   * fallback route does). Asked in registration order, before {@link #unrouted}; the API token is
+   * checked first.
+   *
+   * @param request the request
+   * @return the handler, or empty to leave the request to the next module
+   */
+  default Optional<HttpRoute.Handler> fallback(HttpApiRequest request) {
+    return Optional.empty();
+  }
+
+  /**
    * The error for an HTTP request no route matched, when this module knows what daprd would answer
    * (a 501 for a request addressed to another app, say). Asked in registration order; when no
    * module answers, the request is a 404.

@@ -33,6 +33,35 @@ public final class GrpcHeaders {
   }
 
   /**
+   * Every text header of the call being handled (binary {@code -bin} headers and gRPC's own {@code
+   * grpc-*} and pseudo headers left out), on the thread that handles it.
+   *
+   * @return each name with its values in order; empty outside a call
+   */
+  public static java.util.Map<String, java.util.List<String>> all() {
+    Metadata headers = HEADERS.get();
+    if (headers == null) {
+      return java.util.Map.of();
+    }
+    java.util.Map<String, java.util.List<String>> all = new java.util.LinkedHashMap<>();
+    for (String name : headers.keys()) {
+      if (name.endsWith(Metadata.BINARY_HEADER_SUFFIX)
+          || name.startsWith("grpc-")
+          || name.startsWith(":")) {
+        continue;
+      }
+      Iterable<String> values =
+          headers.getAll(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER));
+      if (values != null) {
+        java.util.List<String> list = new java.util.ArrayList<>();
+        values.forEach(list::add);
+        all.put(name, java.util.List.copyOf(list));
+      }
+    }
+    return java.util.Collections.unmodifiableMap(all);
+  }
+
+  /**
    * The interceptor that makes each call's headers available to {@link #current} while its handler
    * runs; the server installs it on the Dapr service.
    *

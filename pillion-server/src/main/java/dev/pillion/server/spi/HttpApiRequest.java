@@ -66,6 +66,20 @@ public interface HttpApiRequest {
   Optional<String> header(String name);
 
   /**
+   * The query string as sent, still percent-encoded.
+   *
+   * @return the part after {@code ?}, empty when there is none
+   */
+  String rawQuery();
+
+  /**
+   * Every header, each name (lower-cased) with all its values in order.
+   *
+   * @return the headers
+   */
+  Map<String, List<String>> headers();
+
+  /**
    * The body.
    *
    * @return a copy of the body, empty when there is none

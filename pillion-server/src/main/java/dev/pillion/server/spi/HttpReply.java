@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -15,17 +16,30 @@ import java.util.Objects;
 public final class HttpReply {
   private final int status;
   private final byte[] body;
-  private final Map<String, String> headers;
+  private final Map<String, List<String>> headers;
   private final Runnable afterSent;
 
   private HttpReply(int status, byte[] body, Map<String, String> headers, Runnable afterSent) {
+    this(status, body, afterSent, singleValued(headers));
+  }
+
+  private HttpReply(
+      int status, byte[] body, Runnable afterSent, Map<String, List<String>> headerValues) {
     if (status < 100 || status > 599) {
       throw new IllegalArgumentException("an HTTP status must be 100..599, got " + status);
     }
     this.status = status;
     this.body = Objects.requireNonNull(body, "body");
-    this.headers = Collections.unmodifiableMap(new LinkedHashMap<>(headers));
+    Map<String, List<String>> copy = new LinkedHashMap<>();
+    headerValues.forEach((name, values) -> copy.put(name, List.copyOf(values)));
+    this.headers = Collections.unmodifiableMap(copy);
     this.afterSent = afterSent;
+  }
+
+  private static Map<String, List<String>> singleValued(Map<String, String> headers) {
+    Map<String, List<String>> values = new LinkedHashMap<>();
+    headers.forEach((name, value) -> values.put(name, List.of(value)));
+    return values;
   }
 
   /**
@@ -67,6 +81,20 @@ public final class HttpReply {
   }
 
   /**
+   * A reply with any body and headers of several values each (an app's answer passed through,
+   * {@code set-cookie} and all).
+   *
+   * @param status the status
+   * @param body the body (taken over, not copied)
+   * @param headers each header with its values, in order
+   * @return the reply
+   */
+  public static HttpReply withHeaderValues(
+      int status, byte[] body, Map<String, List<String>> headers) {
+    return new HttpReply(status, body, () -> {}, headers);
+  }
+
+  /**
    * This reply, running an action once it has been handed to the connection (a shutdown, say, that
    * must not race its own answer).
    *
@@ -74,7 +102,7 @@ public final class HttpReply {
    * @return a reply that runs the action
    */
   public HttpReply afterSent(Runnable action) {
-    return new HttpReply(status, body, headers, Objects.requireNonNull(action, "action"));
+    return new HttpReply(status, body, Objects.requireNonNull(action, "action"), headers);
   }
 
   /**
@@ -96,11 +124,22 @@ public final class HttpReply {
   }
 
   /**
-   * The headers.
+   * The headers, each with its first value.
    *
    * @return an unmodifiable map, in the order given
    */
   public Map<String, String> headers() {
+    Map<String, String> first = new LinkedHashMap<>();
+    headers.forEach((name, values) -> first.put(name, values.isEmpty() ? "" : values.get(0)));
+    return Collections.unmodifiableMap(first);
+  }
+
+  /**
+   * The headers with all their values.
+   *
+   * @return an unmodifiable map, in the order given
+   */
+  public Map<String, List<String>> headerValues() {
     return headers;
   }
 

@@ -6,18 +6,14 @@ import dev.pillion.server.grpc.DaprServiceDefinition;
 import dev.pillion.server.spi.ApiContext;
 import dev.pillion.server.spi.ApiModule;
 import dev.pillion.server.spi.GrpcMethod;
-import dev.pillion.server.spi.HttpApiRequest;
 import dev.pillion.server.spi.HttpRoute;
 import io.dapr.v1.DaprGrpc;
 import io.grpc.MethodDescriptor;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,7 +42,6 @@ public final class UnimplementedApis implements ApiModule {
   private static final String REST = "**";
 
   private static final String STATE_QUERY = "the state query API";
-  private static final String INVOCATION = "the service invocation API";
   private static final String BINDINGS = "the bindings API";
   private static final String ACTORS = "the actors API";
   private static final String CONFIGURATION = "the configuration API";
@@ -56,11 +51,6 @@ public final class UnimplementedApis implements ApiModule {
   private static final String WORKFLOW = "the workflow API";
   private static final String JOBS = "the jobs API";
   private static final String CONVERSATION = "the conversation API";
-
-  /** The header (and Basic user name) daprd takes as the target of service invocation. */
-  private static final String APP_ID_HEADER = "dapr-app-id";
-
-  private static final String BASIC = "Basic ";
 
   private static final Pattern STAGE = Pattern.compile("(Alpha|Beta)(\\d+)$");
 
@@ -97,7 +87,6 @@ public final class UnimplementedApis implements ApiModule {
 
   static {
     addRoute(STATE_QUERY, List.of(ALPHA1), "POST PUT", "state/{}/query");
-    addRoute(INVOCATION, List.of(V1), "", "invoke/**");
     addRoute(BINDINGS, List.of(V1), "POST PUT", "bindings/{}");
     addRoute(ACTORS, List.of(V1), "POST PUT", "actors/{}/{}/state");
     addRoute(ACTORS, List.of(V1), "GET POST DELETE PUT", "actors/{}/{}/method/{}");
@@ -127,7 +116,6 @@ public final class UnimplementedApis implements ApiModule {
     addRoute(CONVERSATION, List.of(ALPHA1, ALPHA2), "POST", "conversation/{}/converse");
 
     addMethods(STATE_QUERY, "QueryStateAlpha1");
-    addMethods(INVOCATION, "InvokeService");
     addMethods(BINDINGS, "InvokeBinding");
     addMethods(
         ACTORS,
@@ -241,40 +229,6 @@ public final class UnimplementedApis implements ApiModule {
           stage.find()
               ? api + " (" + stage.group(1).toLowerCase(Locale.ROOT) + stage.group(2) + ")"
               : api);
-    }
-  }
-
-  /**
-   * A request addressed to another app (a {@code dapr-app-id} header, or HTTP Basic credentials
-   * whose user is {@code dapr-app-id}), which daprd takes for service invocation when no other
-   * route matches: 501 naming the service invocation API.
-   *
-   * @param request a request no route matched
-   * @return the error, or empty for a 404
-   */
-  @Override
-  public Optional<DaprApiError> unrouted(HttpApiRequest request) {
-    if (!request.header(APP_ID_HEADER).orElse("").isEmpty()
-        || basicUserIsAppId(request.header("Authorization").orElse(""))) {
-      return Optional.of(DaprApiError.notImplemented(INVOCATION));
-    }
-    return Optional.empty();
-  }
-
-  private static boolean basicUserIsAppId(String authorization) {
-    if (!authorization.startsWith(BASIC)) {
-      return false;
-    }
-    try {
-      String credentials =
-          new String(
-              Base64.getDecoder().decode(authorization.substring(BASIC.length())),
-              StandardCharsets.UTF_8);
-      String[] pair = credentials.split(":", -1);
-      return pair.length == 2 && pair[0].equalsIgnoreCase(APP_ID_HEADER);
-    } catch (IllegalArgumentException e) {
-      // Not Base64: daprd ignores such credentials too.
-      return false;
     }
   }
 
