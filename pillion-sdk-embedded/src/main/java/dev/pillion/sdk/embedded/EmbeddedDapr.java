@@ -28,16 +28,25 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>An application that builds its own client with {@code new DaprClientBuilder()} can point it
  * here by setting {@code DAPR_GRPC_ENDPOINT} (or {@code -Ddapr.grpc.endpoint}) to {@link
  * #grpcEndpoint()}.
+ *
+ * <p>The SDK sends {@code invokeMethod} (and {@code waitForSidecar}) over HTTP with the JDK's
+ * client, which no provider can redirect in-process; for those, {@link #clientBuilder()} points the
+ * SDK at a loopback HTTP listener serving the same API ({@link #httpEndpoint()}), started the first
+ * time a client is built and bound to 127.0.0.1 only. An invocation still reaches an app of this
+ * JVM without a further socket: the listener hands it to the runtime's in-process invocation.
  */
 public final class EmbeddedDapr implements AutoCloseable {
   private static final AtomicLong NEXT_ID = new AtomicLong();
 
   private final String name;
   private final Server server;
+  private final DaprApi api;
+  private LoopbackHttp loopback;
 
-  private EmbeddedDapr(String name, Server server) {
+  private EmbeddedDapr(String name, Server server, DaprApi api) {
     this.name = name;
     this.server = server;
+    this.api = api;
   }
 
   /**
@@ -70,7 +79,7 @@ public final class EmbeddedDapr implements AutoCloseable {
               .addService(api.grpcService())
               .build()
               .start();
-      self[0] = new EmbeddedDapr(name, server);
+      self[0] = new EmbeddedDapr(name, server, api);
       return self[0];
     } catch (IOException e) {
       throw new PillionException("cannot start the embedded Dapr API: " + e.getMessage(), e);
@@ -87,13 +96,29 @@ public final class EmbeddedDapr implements AutoCloseable {
   }
 
   /**
-   * A builder for an official client wired to this runtime; add serializers or other overrides,
-   * then build.
+   * The HTTP endpoint for the SDK's HTTP calls ({@code DAPR_HTTP_ENDPOINT}): a loopback listener
+   * serving this runtime's Dapr API, started on the first call.
+   *
+   * @return e.g. {@code http://127.0.0.1:41234}
+   * @throws PillionException when no loopback port can be bound
+   */
+  public synchronized String httpEndpoint() {
+    if (loopback == null) {
+      loopback = LoopbackHttp.start(api);
+    }
+    return "http://127.0.0.1:" + loopback.port();
+  }
+
+  /**
+   * A builder for an official client wired to this runtime (gRPC in-process, HTTP over the loopback
+   * listener); add serializers or other overrides, then build.
    *
    * @return the builder
    */
   public DaprClientBuilder clientBuilder() {
-    return new DaprClientBuilder().withPropertyOverride(Properties.GRPC_ENDPOINT, grpcEndpoint());
+    return new DaprClientBuilder()
+        .withPropertyOverride(Properties.GRPC_ENDPOINT, grpcEndpoint())
+        .withPropertyOverride(Properties.HTTP_ENDPOINT, httpEndpoint());
   }
 
   /**
@@ -108,6 +133,11 @@ public final class EmbeddedDapr implements AutoCloseable {
   /** Stops serving; calls in flight finish first. */
   @Override
   public void close() {
+    synchronized (this) {
+      if (loopback != null) {
+        loopback.close();
+      }
+    }
     server.shutdown();
     try {
       if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
