@@ -47,11 +47,13 @@ public final class BenchmarkSuite {
    * Runs the suite.
    *
    * @param args which parts: {@code state} (embedded state, issue 1 of 3), {@code api} (the four
-   *     API paths, issue 2 of 3); none means all
+   *     API paths, issue 2 of 3), {@code pubsub} (issue 9), {@code invoke} (service invocation,
+   *     issue 11); none means all
    * @throws Exception on failure
    */
   public static void main(String[] args) throws Exception {
-    List<String> parts = args.length == 0 ? List.of("state", "api", "pubsub") : List.of(args);
+    List<String> parts =
+        args.length == 0 ? List.of("state", "api", "pubsub", "invoke") : List.of(args);
     StringBuilder out = new StringBuilder();
     if (parts.contains("state")) {
       state(out);
@@ -66,8 +68,35 @@ public final class BenchmarkSuite {
           "\n### Pub/sub through server mode: HTTP publish, HTTP subscriber app, 1 KB payload\n\n");
       out.append(ServerPubSubLatency.run(5_000, 10_000, 10_000));
     }
+    if (parts.contains("invoke")) {
+      invoke(out);
+    }
     System.out.println();
     System.out.println(out);
+  }
+
+  private static void invoke(StringBuilder out) throws Exception {
+    out.append(
+        "### Service invocation over loopback: HTTP app → runtime → runtime → app, 100-byte"
+            + " body\n\n");
+    out.append(ServerInvocationLatency.run(5_000, 10_000, java.time.Duration.ofSeconds(5)));
+    out.append(
+        "\n### In-process invocation between two handlers, embedded API (ns, JMH sample mode)\n\n");
+    out.append("| callers | p50 | p99 | mean |\n|---|---|---|---|\n");
+    for (int threads : new int[] {1, 2}) {
+      for (RunResult r :
+          run(options(InProcessInvocationBenchmark.class.getName()).threads(threads))) {
+        Statistics s = r.getPrimaryResult().getStatistics();
+        out.append(
+            String.format(
+                Locale.ROOT,
+                "| %d | %.0f | %.0f | %.0f |%n",
+                threads,
+                s.getPercentile(50),
+                s.getPercentile(99),
+                s.getMean()));
+      }
+    }
   }
 
   private static void api(StringBuilder out) throws Exception {
