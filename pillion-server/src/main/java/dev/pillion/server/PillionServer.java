@@ -268,15 +268,16 @@ public final class PillionServer implements AutoCloseable {
   private void startInvocation() {
     InvocationService invocation = runtime.invocation();
     if (appPort.isPresent()) {
-      invocationResources.add(
-          invocation.connectApp(HttpAppInvoker.create(runtime.appId(), APP_HOST, appPort.get())));
+      HttpAppInvoker app =
+          HttpAppInvoker.create(
+              runtime.appId(), APP_HOST, appPort.get(), workers, maxMessage(maxBodyBytes));
+      invocationResources.add(app);
+      invocationResources.add(invocation.connectApp(app));
     }
-    int maxMessage =
-        maxBodyBytes > Integer.MAX_VALUE - INTERNAL_MESSAGE_OVERHEAD
-            ? Integer.MAX_VALUE
-            : maxBodyBytes + INTERNAL_MESSAGE_OVERHEAD;
+    int maxMessage = maxMessage(maxBodyBytes);
     internalEndpoint =
-        InternalEndpoint.start(bindAddress, requestedInternalPort, invocation, maxMessage);
+        InternalEndpoint.start(
+            bindAddress, requestedInternalPort, invocation, maxMessage, boss, workers);
     NameResolver resolver =
         nameResolvers.create(
             runtime.nameResolution(),
@@ -284,7 +285,7 @@ public final class PillionServer implements AutoCloseable {
                 ? ResolverConfiguration.DAPR_INTERNAL_GRPC_PORT
                 : requestedInternalPort);
     invocationResources.add(resolver);
-    GrpcRemoteInvoker remote = GrpcRemoteInvoker.create(maxMessage);
+    GrpcRemoteInvoker remote = GrpcRemoteInvoker.create(maxMessage, workers);
     invocationResources.add(remote);
     invocationResources.add(invocation.connectRemote(resolver, remote));
     if (!runtime.appId().isEmpty()) {
@@ -298,6 +299,12 @@ public final class PillionServer implements AutoCloseable {
                   .httpPort(httpPort())
                   .build()));
     }
+  }
+
+  private static int maxMessage(int maxBodyBytes) {
+    return maxBodyBytes > Integer.MAX_VALUE - INTERNAL_MESSAGE_OVERHEAD
+        ? Integer.MAX_VALUE
+        : maxBodyBytes + INTERNAL_MESSAGE_OVERHEAD;
   }
 
   /** Where other runtimes reach this one: the bound address, or loopback for a wildcard bind. */

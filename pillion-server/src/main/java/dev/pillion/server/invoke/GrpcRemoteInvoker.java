@@ -25,25 +25,29 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GrpcRemoteInvoker implements RemoteInvoker {
   private final int maxMessageBytes;
+  private final io.netty.channel.EventLoopGroup group;
   private final ConcurrentHashMap<AppAddress, ManagedChannel> channels = new ConcurrentHashMap<>();
   private volatile boolean closed;
 
-  private GrpcRemoteInvoker(int maxMessageBytes) {
+  private GrpcRemoteInvoker(int maxMessageBytes, io.netty.channel.EventLoopGroup group) {
     this.maxMessageBytes = maxMessageBytes;
+    this.group = group;
   }
 
   /**
    * An invoker.
    *
    * @param maxMessageBytes the largest answer accepted (the body limit plus room for headers)
+   * @param group the event loops its connections run on (the server's; not closed here)
    * @return the invoker; close it to close its channels
    */
-  public static GrpcRemoteInvoker create(int maxMessageBytes) {
+  public static GrpcRemoteInvoker create(
+      int maxMessageBytes, io.netty.channel.EventLoopGroup group) {
     if (maxMessageBytes < 1) {
       throw new IllegalArgumentException(
           "maxMessageBytes must be positive, got " + maxMessageBytes);
     }
-    return new GrpcRemoteInvoker(maxMessageBytes);
+    return new GrpcRemoteInvoker(maxMessageBytes, java.util.Objects.requireNonNull(group, "group"));
   }
 
   @Override
@@ -143,6 +147,8 @@ public final class GrpcRemoteInvoker implements RemoteInvoker {
         a ->
             NettyChannelBuilder.forAddress(a.host(), a.port())
                 .usePlaintext()
+                .eventLoopGroup(group)
+                .channelType(io.netty.channel.socket.nio.NioSocketChannel.class)
                 // Answers complete a future that hands over to the caller's own executor; running
                 // them on the transport thread saves a thread switch per call.
                 .directExecutor()

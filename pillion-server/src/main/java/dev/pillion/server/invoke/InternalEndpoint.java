@@ -41,14 +41,26 @@ public final class InternalEndpoint implements AutoCloseable {
    * @param port the port, 0 for a free one
    * @param invocation the runtime's invocation
    * @param maxMessageBytes the largest request accepted
+   * @param boss the event loop accepting connections (the caller's; not closed here)
+   * @param workers the event loops serving them (the caller's; not closed here)
    * @return the endpoint
    * @throws PillionException when the port cannot be bound
    */
   public static InternalEndpoint start(
-      String bindAddress, int port, InvocationService invocation, int maxMessageBytes) {
+      String bindAddress,
+      int port,
+      InvocationService invocation,
+      int maxMessageBytes,
+      io.netty.channel.EventLoopGroup boss,
+      io.netty.channel.EventLoopGroup workers) {
     try {
       Server server =
           NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port))
+              // The server's own loops: the HTTP app channel then answers on the thread that
+              // received the call (see HttpAppInvoker), and the process has no extra threads.
+              .bossEventLoopGroup(boss)
+              .workerEventLoopGroup(workers)
+              .channelType(io.netty.channel.socket.nio.NioServerSocketChannel.class)
               // serve() hands over to an in-process handler or an asynchronous app channel.
               .directExecutor()
               .maxInboundMessageSize(maxMessageBytes)
