@@ -20,8 +20,10 @@ module dev.pillion.core {
   exports dev.pillion;
   exports dev.pillion.block;
   exports dev.pillion.config;
+  exports dev.pillion.invoke;
   exports dev.pillion.invoke.resolution;
   exports dev.pillion.invoke.resolution.spi;
+  exports dev.pillion.invoke.spi;
   exports dev.pillion.pubsub;
   exports dev.pillion.pubsub.spi;
   exports dev.pillion.pubsub.wasm;

@@ -78,11 +78,12 @@ final class ServerInvocationLatency {
             .build()
             .start();
     ExecutorService callers = Executors.newFixedThreadPool(16);
+    ExecutorService clientThreads = Executors.newFixedThreadPool(4);
     try {
       HttpClient client =
           HttpClient.newBuilder()
               .version(HttpClient.Version.HTTP_1_1)
-              .executor(Executors.newFixedThreadPool(4))
+              .executor(clientThreads)
               .build();
       URI direct = URI.create("http://127.0.0.1:" + appPort + "/echo");
       URI through =
@@ -146,6 +147,7 @@ final class ServerInvocationLatency {
       return out.toString();
     } finally {
       callers.shutdownNow();
+      clientThreads.shutdownNow();
       caller.close();
       callee.close();
       app.stop(0);

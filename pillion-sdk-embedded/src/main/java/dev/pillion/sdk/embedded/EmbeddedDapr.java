@@ -3,6 +3,7 @@ package dev.pillion.sdk.embedded;
 import dev.pillion.Pillion;
 import dev.pillion.abi.PillionException;
 import dev.pillion.server.DaprApi;
+import dev.pillion.server.LoopbackHttpApi;
 import io.dapr.client.DaprClient;
 import io.dapr.client.DaprClientBuilder;
 import io.dapr.config.Properties;
@@ -41,7 +42,7 @@ public final class EmbeddedDapr implements AutoCloseable {
   private final String name;
   private final Server server;
   private final DaprApi api;
-  private LoopbackHttp loopback;
+  private LoopbackHttpApi loopback;
 
   private EmbeddedDapr(String name, Server server, DaprApi api) {
     this.name = name;
@@ -104,7 +105,7 @@ public final class EmbeddedDapr implements AutoCloseable {
    */
   public synchronized String httpEndpoint() {
     if (loopback == null) {
-      loopback = LoopbackHttp.start(api);
+      loopback = LoopbackHttpApi.start(api);
     }
     return "http://127.0.0.1:" + loopback.port();
   }

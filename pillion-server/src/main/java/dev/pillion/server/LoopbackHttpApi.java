@@ -1,8 +1,6 @@
-package dev.pillion.sdk.embedded;
+package dev.pillion.server;
 
 import dev.pillion.abi.PillionException;
-import dev.pillion.server.DaprApi;
-import dev.pillion.server.HttpLimits;
 import dev.pillion.server.http.HttpApiHandler;
 import dev.pillion.server.http.HttpServerPipeline;
 import io.netty.bootstrap.ServerBootstrap;
@@ -14,25 +12,32 @@ import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import java.net.InetSocketAddress;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The Dapr HTTP API of an embedded runtime on a free loopback port, for the SDK calls that only go
- * over HTTP ({@code invokeMethod}, {@code waitForSidecar}). One event loop thread: the handlers run
- * on it and hand anything slow to the runtime asynchronously.
+ * A Dapr API's HTTP face on a free loopback port with default limits and no token, for an embedded
+ * runtime whose SDK client sends some calls only over HTTP ({@code invokeMethod}, {@code
+ * waitForSidecar}). One event loop thread: the handlers run on it and hand anything slow to the
+ * runtime asynchronously. Nothing but this machine can connect.
  */
-final class LoopbackHttp implements AutoCloseable {
+public final class LoopbackHttpApi implements AutoCloseable {
   private final EventLoopGroup group;
   private final Channel channel;
 
-  private LoopbackHttp(EventLoopGroup group, Channel channel) {
+  private LoopbackHttpApi(EventLoopGroup group, Channel channel) {
     this.group = group;
     this.channel = channel;
   }
 
-  static LoopbackHttp start(DaprApi api) {
-    HttpApiHandler handler = new HttpApiHandler(api, Optional.empty(), HttpLimits.DEFAULT);
+  /**
+   * Binds 127.0.0.1 on a free port and serves the API there.
+   *
+   * @param api the API to serve
+   * @return the listener; close it to release the port
+   * @throws PillionException when no port can be bound
+   */
+  public static LoopbackHttpApi start(DaprApi api) {
+    HttpApiHandler handler = new HttpApiHandler(api, HttpLimits.DEFAULT);
     EventLoopGroup group = new NioEventLoopGroup(1);
     try {
       Channel channel =
@@ -50,7 +55,7 @@ final class LoopbackHttp implements AutoCloseable {
               .bind(new InetSocketAddress("127.0.0.1", 0))
               .sync()
               .channel();
-      return new LoopbackHttp(group, channel);
+      return new LoopbackHttpApi(group, channel);
     } catch (Exception e) {
       group.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       if (e instanceof InterruptedException) {
@@ -61,10 +66,16 @@ final class LoopbackHttp implements AutoCloseable {
     }
   }
 
-  int port() {
+  /**
+   * The bound port.
+   *
+   * @return the port
+   */
+  public int port() {
     return ((InetSocketAddress) channel.localAddress()).getPort();
   }
 
+  /** Stops listening and closes the connections. */
   @Override
   public void close() {
     channel.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
