@@ -18,15 +18,19 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Calls another runtime's internal endpoint with {@code ServiceInvocation/CallLocal}, one plaintext
- * channel per address kept for reuse. A connection the address refuses is reported as {@link
- * RemoteInvoker.RefusedException}, so the caller can report it to name resolution and try the next
- * address.
+ * Calls another runtime's internal endpoint with {@code ServiceInvocation/CallLocal}, plaintext
+ * channels kept for reuse, one per address and event loop of the server. A connection the address
+ * refuses is reported as {@link RemoteInvoker.RefusedException}, so the caller can report it to
+ * name resolution and try the next address.
  */
 public final class GrpcRemoteInvoker implements RemoteInvoker {
   private final int maxMessageBytes;
   private final io.netty.channel.EventLoopGroup group;
-  private final ConcurrentHashMap<AppAddress, ManagedChannel> channels = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<ChannelKey, ManagedChannel> channels = new ConcurrentHashMap<>();
+
+  /** A channel per target and event loop: a call made on a loop is answered on that loop. */
+  private record ChannelKey(AppAddress address, io.netty.channel.EventLoop loop) {}
+
   private volatile boolean closed;
 
   private GrpcRemoteInvoker(int maxMessageBytes, io.netty.channel.EventLoopGroup group) {
@@ -142,18 +146,29 @@ public final class GrpcRemoteInvoker implements RemoteInvoker {
   }
 
   private ManagedChannel channel(AppAddress address) {
+    io.netty.channel.EventLoop loop = currentLoop();
     return channels.computeIfAbsent(
-        address,
-        a ->
-            NettyChannelBuilder.forAddress(a.host(), a.port())
+        new ChannelKey(address, loop),
+        key ->
+            NettyChannelBuilder.forAddress(address.host(), address.port())
                 .usePlaintext()
-                .eventLoopGroup(group)
+                // One loop per channel, the caller's: the answer arrives on the thread that asked
+                // (the HTTP API's loop), so the call crosses no thread on the caller's side.
+                .eventLoopGroup(loop)
                 .channelType(io.netty.channel.socket.nio.NioSocketChannel.class)
-                // Answers complete a future that hands over to the caller's own executor; running
-                // them on the transport thread saves a thread switch per call.
                 .directExecutor()
                 .maxInboundMessageSize(maxMessageBytes)
                 .build());
+  }
+
+  /** The calling thread's loop when it is one of the group's, else the next one. */
+  private io.netty.channel.EventLoop currentLoop() {
+    for (io.netty.util.concurrent.EventExecutor executor : group) {
+      if (executor.inEventLoop()) {
+        return (io.netty.channel.EventLoop) executor;
+      }
+    }
+    return (io.netty.channel.EventLoop) group.next();
   }
 
   /** Closes every channel; calls in flight are cancelled after a second. */
