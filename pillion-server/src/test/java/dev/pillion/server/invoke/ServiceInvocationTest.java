@@ -347,6 +347,32 @@ class ServiceInvocationTest {
     assertThat(gone.path("message").asText()).contains("no running instance");
   }
 
+  @Test
+  void callsSpreadOverEveryInstanceOfAnAppIdAndSkipOneThatLeft() throws Exception {
+    List<EchoApp> apps = List.of(EchoApp.start("r0"), EchoApp.start("r1"), EchoApp.start("r2"));
+    List<PillionServer> replicas = new java.util.ArrayList<>();
+    try {
+      for (EchoApp app : apps) {
+        replicas.add(server(runtime("replicated"), app.port()).build().start());
+      }
+      java.util.Set<String> served = new java.util.HashSet<>();
+      for (int i = 0; i < 12; i++) {
+        served.add(error(callee, "/v1.0/invoke/replicated/method/who", 200).path("app").asText());
+      }
+      assertThat(served).containsExactlyInAnyOrder("r0", "r1", "r2");
+
+      replicas.remove(0).close();
+      java.util.Set<String> after = new java.util.HashSet<>();
+      for (int i = 0; i < 12; i++) {
+        after.add(error(callee, "/v1.0/invoke/replicated/method/who", 200).path("app").asText());
+      }
+      assertThat(after).containsExactlyInAnyOrder("r1", "r2");
+    } finally {
+      replicas.forEach(PillionServer::close);
+      apps.forEach(EchoApp::close);
+    }
+  }
+
   private static JsonNode error(PillionServer server, String path, int status) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(uri(server, path)).GET();
     if (server == caller) {
