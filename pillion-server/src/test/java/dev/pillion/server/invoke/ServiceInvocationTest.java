@@ -290,20 +290,20 @@ class ServiceInvocationTest {
 
   @Test
   void badInputGetsClearErrorsAndTheRuntimeKeepsServing() throws Exception {
-    JsonNode unknown = error(caller, "/v1.0/invoke/nobody/method/x", 500);
+    JsonNode unknown = answer(caller, "/v1.0/invoke/nobody/method/x", 500);
     assertThat(unknown.path("errorCode").asText()).isEqualTo("ERR_DIRECT_INVOKE");
     assertThat(unknown.path("message").asText())
         .startsWith("failed to invoke, id: nobody, err: ")
         .contains("nobody");
 
-    JsonNode noMethod = error(caller, "/v1.0/invoke/callee/method/", 400);
+    JsonNode noMethod = answer(caller, "/v1.0/invoke/callee/method/", 400);
     assertThat(noMethod.path("errorCode").asText()).isEqualTo("ERR_DIRECT_INVOKE");
     assertThat(noMethod.path("message").asText()).startsWith("invalid method name");
-    JsonNode escaping = error(caller, "/v1.0/invoke/callee/method/a/%2E%2E/admin", 400);
+    JsonNode escaping = answer(caller, "/v1.0/invoke/callee/method/a/%2E%2E/admin", 400);
     assertThat(escaping.path("message").asText()).contains("'..' segment");
-    JsonNode badAppId = error(caller, "/v1.0/invoke/a.b.c/method/x", 400);
+    JsonNode badAppId = answer(caller, "/v1.0/invoke/a.b.c/method/x", 400);
     assertThat(badAppId.path("message").asText()).contains("failed to invoke, id: a.b.c");
-    JsonNode noAppId = error(caller, "/v1.0/invoke/callee", 404);
+    JsonNode noAppId = answer(caller, "/v1.0/invoke/callee", 404);
     assertThat(noAppId.path("message").asText())
         .isEqualTo("failed getting app id either from the URL path or the header dapr-app-id");
 
@@ -335,7 +335,7 @@ class ServiceInvocationTest {
       closedPort = socket.getLocalPort();
     }
     try (PillionServer sleeper = server(runtime("sleeper"), closedPort).build().start()) {
-      JsonNode down = error(callee, "/v1.0/invoke/sleeper/method/wake", 500);
+      JsonNode down = answer(callee, "/v1.0/invoke/sleeper/method/wake", 500);
       assertThat(down.path("errorCode").asText()).isEqualTo("ERR_DIRECT_INVOKE");
       assertThat(down.path("message").asText())
           .startsWith("failed to invoke, id: sleeper, err: ")
@@ -343,7 +343,7 @@ class ServiceInvocationTest {
       assertThat(sleeper.httpPort()).isPositive();
     }
     // Closed: its registration is withdrawn, so it is no longer found.
-    JsonNode gone = error(callee, "/v1.0/invoke/sleeper/method/wake", 500);
+    JsonNode gone = answer(callee, "/v1.0/invoke/sleeper/method/wake", 500);
     assertThat(gone.path("message").asText()).contains("no running instance");
   }
 
@@ -357,14 +357,14 @@ class ServiceInvocationTest {
       }
       java.util.Set<String> served = new java.util.HashSet<>();
       for (int i = 0; i < 12; i++) {
-        served.add(error(callee, "/v1.0/invoke/replicated/method/who", 200).path("app").asText());
+        served.add(answer(callee, "/v1.0/invoke/replicated/method/who", 200).path("app").asText());
       }
       assertThat(served).containsExactlyInAnyOrder("r0", "r1", "r2");
 
       replicas.remove(0).close();
       java.util.Set<String> after = new java.util.HashSet<>();
       for (int i = 0; i < 12; i++) {
-        after.add(error(callee, "/v1.0/invoke/replicated/method/who", 200).path("app").asText());
+        after.add(answer(callee, "/v1.0/invoke/replicated/method/who", 200).path("app").asText());
       }
       assertThat(after).containsExactlyInAnyOrder("r1", "r2");
     } finally {
@@ -373,7 +373,7 @@ class ServiceInvocationTest {
     }
   }
 
-  private static JsonNode error(PillionServer server, String path, int status) throws Exception {
+  private static JsonNode answer(PillionServer server, String path, int status) throws Exception {
     HttpRequest.Builder request = HttpRequest.newBuilder(uri(server, path)).GET();
     if (server == caller) {
       request.header("dapr-api-token", TOKEN);
