@@ -168,7 +168,7 @@ public final class GrpcRemoteInvoker implements RemoteInvoker {
         return (io.netty.channel.EventLoop) executor;
       }
     }
-    return (io.netty.channel.EventLoop) group.next();
+    return group.next();
   }
 
   /** Closes every channel; calls in flight are cancelled after a second. */
