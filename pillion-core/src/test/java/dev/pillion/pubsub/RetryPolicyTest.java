@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.pillion.abi.PubSubComponentContract;
-import dev.pillion.abi.pubsub.AckRequest;
-import dev.pillion.abi.pubsub.BulkPublishRequest;
-import dev.pillion.abi.pubsub.BulkPublishResponse;
 import dev.pillion.abi.pubsub.Message;
 import dev.pillion.abi.pubsub.PullRequest;
 import dev.pillion.bundled.BundledComponents;
@@ -20,7 +17,6 @@ import dev.pillion.wasm.capability.KeyValueStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -301,52 +297,19 @@ class RetryPolicyTest {
     AtomicInteger failuresLeft = new AtomicInteger(5);
     PubSubComponent inner = pubsub.component();
     PubSubComponent flaky =
-        new PubSubComponent() {
-          @Override
-          public String name() {
-            return inner.name();
-          }
-
-          @Override
-          public Set<String> features() {
-            return inner.features();
-          }
-
-          @Override
-          public String publish(dev.pillion.abi.pubsub.PublishRequest request) {
-            return inner.publish(request);
-          }
-
-          @Override
-          public BulkPublishResponse bulkPublish(BulkPublishRequest request) {
-            return inner.bulkPublish(request);
-          }
-
-          @Override
-          public void subscribe(String topic, String subscription) {
-            inner.subscribe(topic, subscription);
-          }
-
-          @Override
-          public void unsubscribe(String topic, String subscription) {
-            inner.unsubscribe(topic, subscription);
-          }
-
+        new DelegatingPubSubComponent(inner) {
           @Override
           public List<Message> pull(PullRequest request) {
             if (failuresLeft.getAndDecrement() > 0) {
               throw new PubSubException("pubsub", "instance trapped", null);
             }
-            return inner.pull(request);
+            return super.pull(request);
           }
 
           @Override
-          public List<String> ack(AckRequest request) {
-            return inner.ack(request);
+          public void close() {
+            // The runtime's component: closed by the runtime, not by this wrapper's user.
           }
-
-          @Override
-          public void close() {}
         };
     List<String> handled = new CopyOnWriteArrayList<>();
     try (DefaultPubSub flakyPubSub = DefaultPubSub.create("pubsub", flaky, "app");
