@@ -16,6 +16,7 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
@@ -44,6 +45,15 @@ public class LoadBenchmark {
             .getResourceAsStream("dev/pillion/bundled/wasm/state-in-memory.wasm")) {
       Files.write(wasm, in.readAllBytes());
     }
+  }
+
+  /**
+   * The extracted module is the trial's own: left behind, every run would add one to the temp
+   * directory.
+   */
+  @TearDown(Level.Trial)
+  public void deleteModule() throws java.io.IOException {
+    Files.deleteIfExists(wasm);
   }
 
   @Benchmark
