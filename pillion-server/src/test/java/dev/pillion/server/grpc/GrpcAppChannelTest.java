@@ -415,4 +415,42 @@ class GrpcAppChannelTest {
         .containsExactly(
             "ListTopicSubscriptions[5] (pubsub 'pubsub'): topic is required; this subscription is skipped");
   }
+
+  @Test
+  void eachInvalidListedSubscriptionIsSkippedWithAnErrorNamingItsField() {
+    logged.clear();
+    ListTopicSubscriptionsResponse answer =
+        ListTopicSubscriptionsResponse.newBuilder()
+            .addSubscriptions(subscription("ok", "/ok"))
+            .addSubscriptions(subscription("noroute", ""))
+            .addSubscriptions(
+                subscription("badrule", "/d").toBuilder()
+                    .setRoutes(
+                        TopicRoutes.newBuilder()
+                            .setDefault("/d")
+                            .addRules(
+                                io.dapr.v1.DaprAppCallbackProtos.TopicRule.newBuilder()
+                                    .setMatch("event.type ==")
+                                    .setPath("/r"))))
+            .addSubscriptions(
+                subscription("badbulk", "/b").toBuilder()
+                    .setBulkSubscribe(
+                        BulkSubscribeConfig.newBuilder().setEnabled(true).setMaxMessagesCount(-1)))
+            .build();
+
+    assertThat(GrpcAppChannel.parse(answer))
+        .extracting(definition -> definition.topic())
+        .containsExactly("ok");
+    List<String> errors =
+        logged.stream()
+            .filter(record -> record.getLevel() == Level.SEVERE)
+            .map(LogRecord::getMessage)
+            .toList();
+    assertThat(errors).hasSize(3);
+    assertThat(errors.get(0))
+        .startsWith("ListTopicSubscriptions[1] (pubsub 'pubsub', topic 'noroute'): routes.default");
+    assertThat(errors.get(1)).contains("ListTopicSubscriptions[2]").doesNotContain("\n");
+    assertThat(errors.get(2))
+        .startsWith("ListTopicSubscriptions[3] (pubsub 'pubsub', topic 'badbulk'): bulk_subscribe");
+  }
 }
