@@ -26,8 +26,14 @@ import io.dapr.v1.DaprAppCallbackProtos.TopicEventRequest;
 import io.dapr.v1.DaprAppCallbackProtos.TopicEventResponse;
 import io.dapr.v1.DaprAppCallbackProtos.TopicEventResponse.TopicEventResponseStatus;
 import io.dapr.v1.DaprAppCallbackProtos.TopicRoutes;
+import io.dapr.v1.DaprAppCallbackProtos.TopicRule;
 import io.dapr.v1.DaprAppCallbackProtos.TopicSubscription;
+import io.grpc.Metadata;
 import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.Status;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.stub.StreamObserver;
@@ -43,6 +49,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -99,6 +106,7 @@ class GrpcAppChannelTest {
   private final AtomicInteger failuresLeft = new AtomicInteger(1);
   private final AtomicInteger dropped = new AtomicInteger();
   private final AtomicBoolean healthy = new AtomicBoolean(true);
+  private final Map<String, Metadata> callHeaders = new ConcurrentHashMap<>();
   private final BlockingQueue<CommonProtos.InvokeRequest> invocations = new LinkedBlockingQueue<>();
 
   private static TopicSubscription subscription(String topic, String route) {
@@ -225,7 +233,17 @@ class GrpcAppChannelTest {
     channelLog.addHandler(capture);
     app =
         NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-            .addService(new Callback())
+            .addService(
+                ServerInterceptors.intercept(
+                    new Callback(),
+                    new ServerInterceptor() {
+                      @Override
+                      public <Q, A> ServerCall.Listener<Q> interceptCall(
+                          ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+                        callHeaders.put(call.getMethodDescriptor().getBareMethodName(), headers);
+                        return next.startCall(call, headers);
+                      }
+                    }))
             .addService(new Alpha())
             .addService(new Health())
             .build()
@@ -298,6 +316,9 @@ class GrpcAppChannelTest {
     assertThat(event.getId()).isNotEmpty();
     assertThat(event.getDataContentType()).isEqualTo("application/json");
     assertThat(event.getData().toStringUtf8()).isEqualTo("{\"id\":7}");
+    Metadata headers = callHeaders.get("OnTopicEvent");
+    assertThat(headers.get(Metadata.Key.of("pubsubname", Metadata.ASCII_STRING_MARSHALLER)))
+        .isEqualTo("pubsub");
     assertThat(event.getExtensions().getFieldsMap())
         .as("attributes without a field of their own")
         .containsKey("time")
@@ -355,6 +376,7 @@ class GrpcAppChannelTest {
                                 + "/v1.0/invoke/grpc-app/method/hello?x=1"))
                     .POST(HttpRequest.BodyPublishers.ofString("world"))
                     .header("Content-Type", "text/plain")
+                    .header("x-caller-header", "passed")
                     .build(),
                 HttpResponse.BodyHandlers.ofString());
     assertThat(answer.statusCode()).isEqualTo(200);
@@ -362,6 +384,12 @@ class GrpcAppChannelTest {
     CommonProtos.InvokeRequest request = invocations.poll(5, TimeUnit.SECONDS);
     assertThat(request.getHttpExtension().getQuerystring()).isEqualTo("x=1");
     assertThat(request.getContentType()).isEqualTo("text/plain");
+    assertThat(
+            callHeaders
+                .get("OnInvoke")
+                .get(Metadata.Key.of("x-caller-header", Metadata.ASCII_STRING_MARSHALLER)))
+        .as("the caller's headers travel as gRPC headers")
+        .isEqualTo("passed");
 
     byte[] viaSdk =
         client
@@ -429,9 +457,7 @@ class GrpcAppChannelTest {
                         TopicRoutes.newBuilder()
                             .setDefault("/d")
                             .addRules(
-                                io.dapr.v1.DaprAppCallbackProtos.TopicRule.newBuilder()
-                                    .setMatch("event.type ==")
-                                    .setPath("/r"))))
+                                TopicRule.newBuilder().setMatch("event.type ==").setPath("/r"))))
             .addSubscriptions(
                 subscription("badbulk", "/b").toBuilder()
                     .setBulkSubscribe(
