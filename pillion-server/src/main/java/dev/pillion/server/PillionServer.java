@@ -397,13 +397,15 @@ public final class PillionServer implements AutoCloseable {
   }
 
   /**
-   * Once the app accepts connections, reads its {@code /dapr/subscribe} and starts its
-   * subscriptions and the declared ones, delivering over HTTP; then the runtime is ready. Runs in
-   * the background: the app usually starts after the runtime. An answer that cannot be read is one
-   * ERROR line, and the declared subscriptions start all the same; an app that never listens leaves
-   * the runtime not ready, as in daprd.
+   * Once the app accepts connections, reads its subscriptions ({@code GET /dapr/subscribe}, or
+   * {@code ListTopicSubscriptions} for a gRPC app) and starts them and the declared ones,
+   * delivering over the app's protocol; then the runtime is ready. Runs in the background: the app
+   * usually starts after the runtime. An answer that cannot be read is one ERROR line, and the
+   * declared subscriptions start all the same; an app that never listens leaves the runtime not
+   * ready, as in daprd.
    */
   private void connectApp(int port) {
+    // Also waits for a gRPC app: whether the port accepts TCP connections is protocol-neutral.
     HttpAppChannel http = new HttpAppChannel(APP_HOST, port, Duration.ofSeconds(60));
     String listing =
         grpcApp.isPresent()
@@ -693,9 +695,10 @@ public final class PillionServer implements AutoCloseable {
     }
 
     /**
-     * The port the app listens on: its {@code /dapr/subscribe} is read as soon as it accepts
-     * connections, and events are delivered to it over HTTP. Until its subscriptions (and the
-     * declared ones) are started, {@code GET /v1.0/healthz} answers 500 {@code
+     * The port the app listens on: its subscriptions ({@code /dapr/subscribe}, or {@code
+     * ListTopicSubscriptions} for a gRPC app, see {@link #appProtocol}) are read as soon as it
+     * accepts connections, and events are delivered to it in its protocol. Until its subscriptions
+     * (and the declared ones) are started, {@code GET /v1.0/healthz} answers 500 {@code
      * ERR_HEALTH_NOT_READY}, as daprd does; {@code /v1.0/healthz/outbound} is healthy at once.
      *
      * @param port the app's port
