@@ -31,4 +31,5 @@ module dev.pillion.server {
 
   exports dev.pillion.server;
   exports dev.pillion.server.spi;
+  exports dev.pillion.server.app;
 }

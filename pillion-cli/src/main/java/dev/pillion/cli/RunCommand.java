@@ -3,6 +3,7 @@ package dev.pillion.cli;
 import dev.pillion.Pillion;
 import dev.pillion.abi.PillionException;
 import dev.pillion.config.ComponentDefinition;
+import dev.pillion.server.AppProtocol;
 import dev.pillion.server.HttpLimits;
 import dev.pillion.server.PillionServer;
 import java.io.IOException;
@@ -98,8 +99,8 @@ final class RunCommand implements Callable<Integer> {
       paramLabel = "PROTOCOL",
       defaultValue = "http",
       description =
-          "How Pillion talks to the application (default ${DEFAULT-VALUE}, the only one"
-              + " implemented so far; dapr run's grpc, grpcs, https and h2c are refused).")
+          "How Pillion talks to the application: http (default) or grpc, where the app serves"
+              + " Dapr's AppCallback service; dapr run's grpcs, https and h2c are refused.")
   String appProtocol;
 
   @Option(
@@ -325,21 +326,14 @@ final class RunCommand implements Callable<Integer> {
   }
 
   /**
-   * dapr run's app protocols: http works; the others are refused by name until their app channels
-   * exist, rather than silently talking HTTP to a gRPC or TLS app.
+   * dapr run's app protocols: http and grpc work; the TLS and h2c ones are refused by name until
+   * their app channels exist, rather than silently talking plaintext or HTTP/1.1 to such an app.
    */
   private void checkAppProtocol() {
     String protocol = appProtocol.toLowerCase(Locale.ROOT);
     switch (protocol) {
-      case "http" -> {}
-      case "grpc", "grpcs" ->
-          throw new ParameterException(
-              spec.commandLine(),
-              "--app-protocol "
-                  + protocol
-                  + ": the gRPC app channel is not implemented yet; Pillion talks to applications"
-                  + " over http (--app-protocol http, the default)");
-      case "https", "h2c" ->
+      case "http", "grpc" -> {}
+      case "grpcs", "https", "h2c" ->
           throw new ParameterException(
               spec.commandLine(),
               "--app-protocol "
@@ -347,7 +341,7 @@ final class RunCommand implements Callable<Integer> {
                   + ": the "
                   + protocol
                   + " app channel is not implemented yet; Pillion talks to applications over"
-                  + " http (--app-protocol http, the default)");
+                  + " http or grpc (--app-protocol http, the default, or grpc)");
       default ->
           throw new ParameterException(
               spec.commandLine(),
@@ -420,6 +414,9 @@ final class RunCommand implements Callable<Integer> {
     }
     if (appPort != null) {
       server.appPort(appPort);
+      if (appProtocol.equalsIgnoreCase("grpc")) {
+        server.appProtocol(AppProtocol.GRPC);
+      }
     }
     if (appMaxConcurrency != null && appMaxConcurrency > 0) {
       server.appMaxConcurrency(appMaxConcurrency);

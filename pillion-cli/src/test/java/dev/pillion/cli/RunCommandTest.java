@@ -888,10 +888,10 @@ class RunCommandTest {
 
   @Test
   void daprRunFlagsPillionDoesNotImplementAreClearUsageErrors() {
-    Result grpc = run("run", "--app-id", "x", "--app-protocol", "grpc", "--", "true");
-    assertThat(grpc.exit()).isEqualTo(2);
-    assertThat(grpc.err())
-        .contains("--app-protocol grpc: the gRPC app channel is not implemented yet");
+    Result grpcs = run("run", "--app-id", "x", "--app-protocol", "grpcs", "--", "true");
+    assertThat(grpcs.exit()).isEqualTo(2);
+    assertThat(grpcs.err())
+        .contains("--app-protocol grpcs: the grpcs app channel is not implemented yet");
 
     Result https = run("run", "--app-id", "x", "-P", "https");
     assertThat(https.exit()).isEqualTo(2);

@@ -12,6 +12,7 @@ import dev.pillion.pubsub.Subscription;
 import dev.pillion.pubsub.SubscriptionDefinition;
 import dev.pillion.server.grpc.ApiLogInterceptor;
 import dev.pillion.server.grpc.ApiTokenInterceptor;
+import dev.pillion.server.grpc.GrpcAppChannel;
 import dev.pillion.server.http.ApiLogHandler;
 import dev.pillion.server.http.ConnectionLimiter;
 import dev.pillion.server.http.HttpApiHandler;
@@ -87,6 +88,8 @@ public final class PillionServer implements AutoCloseable {
   private final Duration gracePeriod;
   private final boolean closeRuntime;
   private final Optional<Integer> appPort;
+  private final AppProtocol appProtocol;
+  private Optional<GrpcAppChannel> grpcApp = Optional.empty();
   private final int appMaxConcurrency;
   private final boolean apiLogging;
   private final BlockingCalls blockingCalls;
@@ -129,6 +132,7 @@ public final class PillionServer implements AutoCloseable {
     this.gracePeriod = builder.gracePeriod;
     this.closeRuntime = builder.closeRuntime;
     this.appPort = builder.appPort;
+    this.appProtocol = builder.appProtocol;
     this.appMaxConcurrency = builder.appMaxConcurrency;
     this.apiLogging = builder.apiLogging;
     this.blockingCalls = builder.blockingCalls;
@@ -234,6 +238,17 @@ public final class PillionServer implements AutoCloseable {
               + e.getMessage(),
           e);
     }
+    if (appProtocol == AppProtocol.GRPC) {
+      grpcApp =
+          appPort.map(
+              port ->
+                  GrpcAppChannel.create(
+                      runtime.appId(),
+                      APP_HOST,
+                      port,
+                      Duration.ofSeconds(60),
+                      maxMessage(maxBodyBytes)));
+    }
     appPort.ifPresent(this::connectApp);
     try {
       startInvocation();
@@ -267,7 +282,11 @@ public final class PillionServer implements AutoCloseable {
    */
   private void startInvocation() {
     InvocationService invocation = runtime.invocation();
-    if (appPort.isPresent()) {
+    if (grpcApp.isPresent()) {
+      // First in, so closed last: subscriptions and invocations stop using it before.
+      invocationResources.add(grpcApp.get());
+      invocationResources.add(invocation.connectApp(grpcApp.get()));
+    } else if (appPort.isPresent()) {
       HttpAppInvoker app =
           HttpAppInvoker.create(
               runtime.appId(), APP_HOST, appPort.get(), workers, maxMessage(maxBodyBytes));
@@ -378,24 +397,30 @@ public final class PillionServer implements AutoCloseable {
   }
 
   /**
-   * Once the app accepts connections, reads its {@code /dapr/subscribe} and starts its
-   * subscriptions and the declared ones, delivering over HTTP; then the runtime is ready. Runs in
-   * the background: the app usually starts after the runtime. An answer that cannot be read is one
-   * ERROR line, and the declared subscriptions start all the same; an app that never listens leaves
-   * the runtime not ready, as in daprd.
+   * Once the app accepts connections, reads its subscriptions ({@code GET /dapr/subscribe}, or
+   * {@code ListTopicSubscriptions} for a gRPC app) and starts them and the declared ones,
+   * delivering over the app's protocol; then the runtime is ready. Runs in the background: the app
+   * usually starts after the runtime. An answer that cannot be read is one ERROR line, and the
+   * declared subscriptions start all the same; an app that never listens leaves the runtime not
+   * ready, as in daprd.
    */
   private void connectApp(int port) {
-    HttpAppChannel channel = new HttpAppChannel(APP_HOST, port, Duration.ofSeconds(60));
+    // Also waits for a gRPC app: whether the port accepts TCP connections is protocol-neutral.
+    HttpAppChannel http = new HttpAppChannel(APP_HOST, port, Duration.ofSeconds(60));
+    String listing =
+        grpcApp.isPresent()
+            ? "gRPC ListTopicSubscriptions on port " + port
+            : "GET /dapr/subscribe on port " + port;
     appConnector =
         new Thread(
             () -> {
               try {
-                channel.awaitListening(APP_WAIT);
-                readiness.stillWaitingFor(
-                    "the app's subscriptions (GET /dapr/subscribe on port " + port + ")");
+                http.awaitListening(APP_WAIT);
+                readiness.stillWaitingFor("the app's subscriptions (" + listing + ")");
                 List<SubscriptionDefinition> fromApp = List.of();
                 try {
-                  fromApp = channel.subscriptions();
+                  fromApp =
+                      grpcApp.isPresent() ? grpcApp.get().subscriptions() : http.subscriptions();
                 } catch (IOException e) {
                   LOG.log(
                       System.Logger.Level.ERROR,
@@ -407,6 +432,7 @@ public final class PillionServer implements AutoCloseable {
                   if (closing.get()) {
                     return;
                   }
+                  AppChannel channel = grpcApp.isPresent() ? grpcApp.get() : http;
                   AppChannel delivery =
                       appMaxConcurrency > 0
                           ? new ConcurrencyLimitedAppChannel(channel, appMaxConcurrency)
@@ -579,6 +605,7 @@ public final class PillionServer implements AutoCloseable {
     private Duration gracePeriod = Duration.ofSeconds(5);
     private boolean closeRuntime;
     private Optional<Integer> appPort = Optional.empty();
+    private AppProtocol appProtocol = AppProtocol.HTTP;
     private int appMaxConcurrency;
     private boolean apiLogging;
     private BlockingCalls blockingCalls = BlockingCalls.defaults();
@@ -668,9 +695,10 @@ public final class PillionServer implements AutoCloseable {
     }
 
     /**
-     * The port the app listens on: its {@code /dapr/subscribe} is read as soon as it accepts
-     * connections, and events are delivered to it over HTTP. Until its subscriptions (and the
-     * declared ones) are started, {@code GET /v1.0/healthz} answers 500 {@code
+     * The port the app listens on: its subscriptions ({@code /dapr/subscribe}, or {@code
+     * ListTopicSubscriptions} for a gRPC app, see {@link #appProtocol}) are read as soon as it
+     * accepts connections, and events are delivered to it in its protocol. Until its subscriptions
+     * (and the declared ones) are started, {@code GET /v1.0/healthz} answers 500 {@code
      * ERR_HEALTH_NOT_READY}, as daprd does; {@code /v1.0/healthz/outbound} is healthy at once.
      *
      * @param port the app's port
@@ -681,6 +709,19 @@ public final class PillionServer implements AutoCloseable {
         throw new IllegalArgumentException("app port must be 1..65535, got " + port);
       }
       this.appPort = Optional.of(port);
+      return this;
+    }
+
+    /**
+     * How the runtime talks to the app on {@link #appPort(int)}: {@link AppProtocol#HTTP} (the
+     * default) or {@link AppProtocol#GRPC}, where the app serves Dapr's {@code AppCallback} and its
+     * subscriptions come from {@code ListTopicSubscriptions}.
+     *
+     * @param protocol the app's protocol
+     * @return this builder
+     */
+    public Builder appProtocol(AppProtocol protocol) {
+      this.appProtocol = Objects.requireNonNull(protocol, "protocol");
       return this;
     }
 
