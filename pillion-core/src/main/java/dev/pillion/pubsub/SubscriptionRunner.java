@@ -197,6 +197,12 @@ final class SubscriptionRunner implements Subscription {
           pausedWhileUnhealthy();
           continue;
         }
+        if (paused) {
+          paused = false;
+          LOG.log(
+              System.Logger.Level.INFO,
+              "subscription " + describe() + ": the app is healthy again; delivery resumes");
+        }
         if (!slots.tryAcquire(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
           continue;
         }
@@ -241,10 +247,7 @@ final class SubscriptionRunner implements Subscription {
     }
   }
 
-  /**
-   * Waits one poll interval while the app is unhealthy, logging the pause and the resumption once
-   * each.
-   */
+  /** Waits one poll interval while the app is unhealthy, logging the pause once. */
   private void pausedWhileUnhealthy() throws InterruptedException {
     if (!paused) {
       paused = true;
@@ -253,12 +256,6 @@ final class SubscriptionRunner implements Subscription {
           "subscription " + describe() + ": paused while the app is unhealthy");
     }
     Thread.sleep(IDLE_POLL_MILLIS);
-    if (options.appHealth().healthy()) {
-      paused = false;
-      LOG.log(
-          System.Logger.Level.INFO,
-          "subscription " + describe() + ": the app is healthy again; delivery resumes");
-    }
   }
 
   /**
