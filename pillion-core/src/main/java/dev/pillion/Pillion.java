@@ -246,6 +246,21 @@ public final class Pillion implements AutoCloseable {
   }
 
   /**
+   * Starts delivering the declared subscriptions, and any others, to an app whose health is
+   * checked: as {@link #startSubscriptions(AppChannel, List)}, and every one of them pauses while
+   * the app is unhealthy (messages stay in the broker) and resumes when it is healthy again.
+   *
+   * @param channel how to reach the app's routes
+   * @param more subscriptions declared elsewhere than the resources folder
+   * @param health the app's health, asked before every pull
+   * @return the running subscriptions; close them to stop
+   */
+  public List<Subscription> startSubscriptions(
+      AppChannel channel, List<SubscriptionDefinition> more, AppHealth health) {
+    return subscriptions.start(channel, more, health);
+  }
+
+  /**
    * The loaded components, as Dapr's metadata API lists them.
    *
    * @return the components, in load order

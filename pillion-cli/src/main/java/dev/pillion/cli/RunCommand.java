@@ -112,6 +112,49 @@ final class RunCommand implements Callable<Integer> {
   Integer appMaxConcurrency;
 
   @Option(
+      names = "--enable-app-health-check",
+      arity = "0..1",
+      description =
+          "Probe the application's health (needs --app-port). While it is unhealthy its"
+              + " subscriptions pause (messages stay in the broker) and invocations of it fail at"
+              + " once with ERR_DIRECT_INVOKE 'app is not in a healthy state'.")
+  boolean appHealthCheck;
+
+  @Option(
+      names = "--app-health-check-path",
+      paramLabel = "PATH",
+      defaultValue = "/healthz",
+      description =
+          "The path the health probe GETs on the application; a 2xx answer is healthy (default"
+              + " ${DEFAULT-VALUE}).")
+  String appHealthCheckPath;
+
+  @Option(
+      names = "--app-health-probe-interval",
+      paramLabel = "DURATION",
+      converter = CliValues.GoDuration.class,
+      defaultValue = "5s",
+      description = "The time between health probes (default ${DEFAULT-VALUE}).")
+  Duration appHealthProbeInterval;
+
+  @Option(
+      names = "--app-health-probe-timeout",
+      paramLabel = "DURATION",
+      converter = CliValues.GoDuration.class,
+      defaultValue = "500ms",
+      description = "How long one health probe may take (default ${DEFAULT-VALUE}).")
+  Duration appHealthProbeTimeout;
+
+  @Option(
+      names = "--app-health-threshold",
+      paramLabel = "N",
+      defaultValue = "3",
+      description =
+          "How many consecutive failed probes make the application unhealthy; one success makes"
+              + " it healthy again (default ${DEFAULT-VALUE}).")
+  int appHealthThreshold;
+
+  @Option(
       names = "--log-level",
       paramLabel = "LEVEL",
       defaultValue = "info",
@@ -294,6 +337,7 @@ final class RunCommand implements Callable<Integer> {
           spec.commandLine(),
           "--app-max-concurrency must be -1 (unlimited) or at least 1, got " + appMaxConcurrency);
     }
+    checkAppHealthOptions();
     if (maxBodySize != null && maxRequestSizeMb != null) {
       throw new ParameterException(
           spec.commandLine(),
@@ -421,11 +465,45 @@ final class RunCommand implements Callable<Integer> {
     if (appMaxConcurrency != null && appMaxConcurrency > 0) {
       server.appMaxConcurrency(appMaxConcurrency);
     }
+    if (appHealthCheck) {
+      server
+          .appHealthCheck(true)
+          .appHealthCheckPath(appHealthCheckPath)
+          .appHealthProbeInterval(appHealthProbeInterval)
+          .appHealthProbeTimeout(appHealthProbeTimeout)
+          .appHealthThreshold(appHealthThreshold);
+    }
     try {
       return server.build().start();
     } catch (RuntimeException e) {
       built.close();
       throw e;
+    }
+  }
+
+  /** The app health options as daprd checks them, each error naming its flag. */
+  private void checkAppHealthOptions() {
+    if (!appHealthCheckPath.startsWith("/")) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--app-health-check-path must start with '/', got '" + appHealthCheckPath + "'");
+    }
+    if (appHealthProbeInterval.isZero()) {
+      throw new ParameterException(
+          spec.commandLine(), "--app-health-probe-interval must be positive");
+    }
+    if (appHealthProbeTimeout.isZero()) {
+      throw new ParameterException(
+          spec.commandLine(), "--app-health-probe-timeout must be positive");
+    }
+    if (appHealthThreshold < 1) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--app-health-threshold must be at least 1, got " + appHealthThreshold);
+    }
+    if (appHealthCheck && appPort == null) {
+      throw new ParameterException(
+          spec.commandLine(), "--enable-app-health-check needs the application's --app-port");
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.pillion.invoke;
 
+import dev.pillion.AppHealth;
 import dev.pillion.invoke.resolution.AppAddress;
 import dev.pillion.invoke.resolution.AppInstance;
 import dev.pillion.invoke.resolution.AppNotFoundException;
@@ -109,12 +110,33 @@ public final class InvocationService implements Invocation, AutoCloseable {
    * @return closes to disconnect it
    * @throws IllegalStateException when an app channel is connected already
    */
-  public synchronized AutoCloseable connectApp(AppInvoker invoker) {
+  public AutoCloseable connectApp(AppInvoker invoker) {
+    return connectApp(invoker, AppHealth.unchecked());
+  }
+
+  /**
+   * Calls this app's app channel for methods without an in-process handler while the app is
+   * healthy, until the returned handle is closed. While it is unhealthy a call fails at once with
+   * {@link AppUnhealthyException} and never reaches the app, as daprd short-circuits invocations of
+   * an app its health check finds unhealthy; in-process handlers are not gated.
+   *
+   * @param invoker the app channel
+   * @param health the app's health, asked on every call
+   * @return closes to disconnect it
+   * @throws IllegalStateException when an app channel is connected already
+   */
+  public synchronized AutoCloseable connectApp(AppInvoker invoker, AppHealth health) {
     Objects.requireNonNull(invoker, "invoker");
+    Objects.requireNonNull(health, "health");
     if (app.isPresent()) {
       throw new IllegalStateException("app '" + appId + "' has an app channel already");
     }
-    Optional<AppInvoker> connected = Optional.of(invoker);
+    Optional<AppInvoker> connected =
+        Optional.of(
+            request ->
+                health.healthy()
+                    ? invoker.invoke(request)
+                    : CompletableFuture.failedFuture(new AppUnhealthyException(appId)));
     app = connected;
     return () -> {
       synchronized (this) {

@@ -1,10 +1,12 @@
 package dev.pillion.pubsub;
 
+import dev.pillion.AppHealth;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -85,6 +87,22 @@ public final class DeclaredSubscriptions {
    * @return the running subscriptions; close them to stop
    */
   public List<Subscription> start(AppChannel channel, List<SubscriptionDefinition> more) {
+    return start(channel, more, AppHealth.unchecked());
+  }
+
+  /**
+   * Starts delivering the declared subscriptions, and any others, to an app whose health is
+   * checked: as {@link #start(AppChannel, List)}, and every subscription pauses while the app is
+   * unhealthy ({@link SubscriptionOptions.Builder#pauseWhileUnhealthy}).
+   *
+   * @param channel how to reach the app's routes
+   * @param more subscriptions declared elsewhere than the resources folder
+   * @param health the app's health
+   * @return the running subscriptions; close them to stop
+   */
+  public List<Subscription> start(
+      AppChannel channel, List<SubscriptionDefinition> more, AppHealth health) {
+    Objects.requireNonNull(health, "health");
     List<SubscriptionDefinition> all = new ArrayList<>(declared);
     all.addAll(more);
     List<Subscription> started = new ArrayList<>();
@@ -94,7 +112,7 @@ public final class DeclaredSubscriptions {
         problem = notDefined(definition, pubsubs.keySet());
       } else {
         try {
-          started.add(start(definition, channel));
+          started.add(start(definition, channel, health));
           continue;
         } catch (RuntimeException e) {
           problem =
@@ -133,9 +151,12 @@ public final class DeclaredSubscriptions {
         + ")";
   }
 
-  private Subscription start(SubscriptionDefinition definition, AppChannel channel) {
+  private Subscription start(
+      SubscriptionDefinition definition, AppChannel channel, AppHealth health) {
     SubscriptionOptions.Builder options =
-        SubscriptionOptions.builder(definition.topic()).rawPayload(definition.rawPayload());
+        SubscriptionOptions.builder(definition.topic())
+            .rawPayload(definition.rawPayload())
+            .pauseWhileUnhealthy(health);
     // An empty dead-letter topic (an app's /dapr/subscribe may send one) means none, as in Dapr.
     definition.deadLetterTopic().filter(t -> !t.isEmpty()).ifPresent(options::deadLetterTopic);
     PubSub pubsub = pubsubs.get(definition.pubsubName());

@@ -1,5 +1,6 @@
 package dev.pillion.pubsub;
 
+import dev.pillion.AppHealth;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
@@ -37,6 +38,7 @@ public final class SubscriptionOptions {
   private final boolean rawPayload;
   private final int bulkMaxMessages;
   private final Duration bulkMaxAwait;
+  private final AppHealth appHealth;
 
   private SubscriptionOptions(Builder builder) {
     this.topic = builder.topic;
@@ -50,6 +52,7 @@ public final class SubscriptionOptions {
     this.rawPayload = builder.rawPayload;
     this.bulkMaxMessages = builder.bulkMaxMessages;
     this.bulkMaxAwait = builder.bulkMaxAwait;
+    this.appHealth = builder.appHealth;
   }
 
   /**
@@ -168,6 +171,16 @@ public final class SubscriptionOptions {
     return bulkMaxAwait;
   }
 
+  /**
+   * The health of the app the subscription delivers to: while it is unhealthy the subscription
+   * pulls nothing, so messages wait in the broker and no delivery attempt is spent on them.
+   *
+   * @return the app's health ({@link AppHealth#unchecked()} unless set)
+   */
+  public AppHealth appHealth() {
+    return appHealth;
+  }
+
   /** Builds {@link SubscriptionOptions}. */
   public static final class Builder {
     private final String topic;
@@ -181,6 +194,7 @@ public final class SubscriptionOptions {
     private boolean rawPayload;
     private int bulkMaxMessages = 100;
     private Duration bulkMaxAwait = Duration.ofSeconds(1);
+    private AppHealth appHealth = AppHealth.unchecked();
 
     private Builder(String topic) {
       this.topic = Objects.requireNonNull(topic, "topic");
@@ -320,6 +334,19 @@ public final class SubscriptionOptions {
       }
       this.bulkMaxMessages = maxMessages;
       this.bulkMaxAwait = maxAwait;
+      return this;
+    }
+
+    /**
+     * Pauses the subscription while the app it delivers to is unhealthy: no message is pulled (they
+     * stay in the broker, none counted as a delivery), and delivery resumes when the app is healthy
+     * again. A message already pulled when the app turns unhealthy is still delivered.
+     *
+     * @param health the app's health, asked before every pull
+     * @return this builder
+     */
+    public Builder pauseWhileUnhealthy(AppHealth health) {
+      this.appHealth = Objects.requireNonNull(health, "appHealth");
       return this;
     }
 

@@ -110,6 +110,9 @@ final class SubscriptionRunner implements Subscription {
   private boolean retryPending;
   private volatile boolean running = true;
 
+  /** Whether the loop is paused because the app is unhealthy; only the loop thread uses it. */
+  private boolean paused;
+
   SubscriptionRunner(
       DefaultPubSub pubsub,
       PubSubComponent component,
@@ -189,6 +192,17 @@ final class SubscriptionRunner implements Subscription {
   private void run() {
     while (running) {
       try {
+        if (!options.appHealth().healthy()) {
+          // Paused: nothing is pulled, so messages wait in the broker without a delivery attempt.
+          pausedWhileUnhealthy();
+          continue;
+        }
+        if (paused) {
+          paused = false;
+          LOG.log(
+              System.Logger.Level.INFO,
+              "subscription " + describe() + ": the app is healthy again; delivery resumes");
+        }
         if (!slots.tryAcquire(IDLE_POLL_MILLIS, TimeUnit.MILLISECONDS)) {
           continue;
         }
@@ -231,6 +245,17 @@ final class SubscriptionRunner implements Subscription {
         sleepQuietly(IDLE_POLL_MILLIS * 10);
       }
     }
+  }
+
+  /** Waits one poll interval while the app is unhealthy, logging the pause once. */
+  private void pausedWhileUnhealthy() throws InterruptedException {
+    if (!paused) {
+      paused = true;
+      LOG.log(
+          System.Logger.Level.INFO,
+          "subscription " + describe() + ": paused while the app is unhealthy");
+    }
+    Thread.sleep(IDLE_POLL_MILLIS);
   }
 
   /**
@@ -357,7 +382,8 @@ final class SubscriptionRunner implements Subscription {
    */
   private void fill(List<Message> batch, long deadline) throws InterruptedException {
     int max = options.bulkMaxMessages();
-    while (batch.size() < max && running) {
+    // An app turning unhealthy ends the batch: what is leased is delivered, nothing more pulled.
+    while (batch.size() < max && running && options.appHealth().healthy()) {
       long left = deadline - System.nanoTime();
       if (left <= 0) {
         return;

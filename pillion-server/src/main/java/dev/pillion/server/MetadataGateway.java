@@ -1,14 +1,17 @@
 package dev.pillion.server;
 
+import dev.pillion.AppHealth;
 import dev.pillion.Pillion;
 import dev.pillion.pubsub.Routes;
 import dev.pillion.pubsub.SubscriptionDefinition;
 import dev.pillion.pubsub.SubscriptionSource;
 import io.grpc.Status;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -48,8 +51,63 @@ public final class MetadataGateway {
     }
   }
 
+  /**
+   * The extended metadata key Pillion fills with the app's health when it is checked: {@code
+   * healthy} or {@code unhealthy}. daprd's metadata carries the health check's settings but not its
+   * result, which is what a tool wants to see.
+   */
+  public static final String APP_HEALTH_KEY = "appHealth";
+
+  /**
+   * How the runtime reaches its app, as daprd's {@code appConnectionProperties} reports it.
+   *
+   * @param port the app's port
+   * @param protocol the app protocol, e.g. {@code http}
+   * @param channelAddress the host the runtime calls the app on
+   * @param maxConcurrency the most concurrent calls into the app, 0 for unlimited
+   */
+  public record AppConnection(
+      int port, String protocol, String channelAddress, int maxConcurrency) {
+    /**
+     * Checks the fields.
+     *
+     * @throws NullPointerException when a text field is null
+     */
+    public AppConnection {
+      Objects.requireNonNull(protocol, "protocol");
+      Objects.requireNonNull(channelAddress, "channelAddress");
+    }
+  }
+
+  /**
+   * The app health check, as daprd's {@code appConnectionProperties.health} reports its settings,
+   * and the health it finds now.
+   *
+   * @param path the health check path (HTTP apps)
+   * @param interval the time between probes
+   * @param timeout how long a probe may take
+   * @param threshold the consecutive failed probes that make the app unhealthy
+   * @param health the app's health now
+   */
+  public record AppHealthCheck(
+      String path, Duration interval, Duration timeout, int threshold, AppHealth health) {
+    /**
+     * Checks the fields.
+     *
+     * @throws NullPointerException when a field is null
+     */
+    public AppHealthCheck {
+      Objects.requireNonNull(path, "path");
+      Objects.requireNonNull(interval, "interval");
+      Objects.requireNonNull(timeout, "timeout");
+      Objects.requireNonNull(health, "health");
+    }
+  }
+
   private final Pillion runtime;
   private final String runtimeVersion;
+  private volatile AppConnection appConnection;
+  private volatile AppHealthCheck appHealthCheck;
   private final SortedMap<String, String> extended = new TreeMap<>();
   private final List<SubscriptionDefinition> streaming = new CopyOnWriteArrayList<>();
 
@@ -62,6 +120,42 @@ public final class MetadataGateway {
   public MetadataGateway(Pillion runtime, String runtimeVersion) {
     this.runtime = Objects.requireNonNull(runtime, "runtime");
     this.runtimeVersion = Objects.requireNonNull(runtimeVersion, "runtimeVersion");
+  }
+
+  /**
+   * Reports how the runtime reaches its app; the server sets it once it has an app port.
+   *
+   * @param connection the app connection
+   */
+  public void appConnection(AppConnection connection) {
+    this.appConnection = Objects.requireNonNull(connection, "connection");
+  }
+
+  /**
+   * Reports the app's health check; the server sets it when the check is enabled.
+   *
+   * @param check the health check
+   */
+  public void appHealthCheck(AppHealthCheck check) {
+    this.appHealthCheck = Objects.requireNonNull(check, "check");
+  }
+
+  /**
+   * How the runtime reaches its app.
+   *
+   * @return the app connection, empty when the runtime has no app port
+   */
+  public Optional<AppConnection> appConnection() {
+    return Optional.ofNullable(appConnection);
+  }
+
+  /**
+   * The app's health check.
+   *
+   * @return the health check, empty when it is not enabled
+   */
+  public Optional<AppHealthCheck> appHealthCheck() {
+    return Optional.ofNullable(appHealthCheck);
   }
 
   /**
@@ -134,6 +228,10 @@ public final class MetadataGateway {
       copy = new TreeMap<>(extended);
     }
     copy.put(RUNTIME_VERSION_KEY, runtimeVersion);
+    AppHealthCheck check = appHealthCheck;
+    if (check != null) {
+      copy.put(APP_HEALTH_KEY, check.health().healthy() ? "healthy" : "unhealthy");
+    }
     return copy;
   }
 

@@ -1,5 +1,6 @@
 package dev.pillion.server;
 
+import dev.pillion.AppHealth;
 import dev.pillion.Pillion;
 import dev.pillion.abi.PillionException;
 import dev.pillion.invoke.InvocationService;
@@ -10,6 +11,8 @@ import dev.pillion.invoke.resolution.spi.ResolverConfiguration;
 import dev.pillion.pubsub.AppChannel;
 import dev.pillion.pubsub.Subscription;
 import dev.pillion.pubsub.SubscriptionDefinition;
+import dev.pillion.server.app.AppHealthChecker;
+import dev.pillion.server.app.HttpAppHealthProbe;
 import dev.pillion.server.grpc.ApiLogInterceptor;
 import dev.pillion.server.grpc.ApiTokenInterceptor;
 import dev.pillion.server.grpc.GrpcAppChannel;
@@ -91,6 +94,13 @@ public final class PillionServer implements AutoCloseable {
   private final AppProtocol appProtocol;
   private Optional<GrpcAppChannel> grpcApp = Optional.empty();
   private final int appMaxConcurrency;
+
+  /** The app health check, when enabled; null otherwise. */
+  private final AppHealthChecker appHealthChecker;
+
+  /** What the app's subscriptions and app channel ask before sending the app anything. */
+  private final AppHealth appHealth;
+
   private final boolean apiLogging;
   private final BlockingCalls blockingCalls;
   private final DaprApi api;
@@ -134,6 +144,28 @@ public final class PillionServer implements AutoCloseable {
     this.appPort = builder.appPort;
     this.appProtocol = builder.appProtocol;
     this.appMaxConcurrency = builder.appMaxConcurrency;
+    if (builder.appHealthCheck) {
+      if (appPort.isEmpty()) {
+        throw new IllegalArgumentException(
+            "the app health check (--enable-app-health-check) needs the app's port (--app-port)");
+      }
+      this.appHealthChecker =
+          AppHealthChecker.builder(
+                  appProtocol == AppProtocol.GRPC
+                      // AppCallbackHealthCheck on the channel start() opens, before the checker
+                      // starts.
+                      ? timeout -> grpcApp.orElseThrow().healthy(timeout)
+                      : HttpAppHealthProbe.create(
+                          APP_HOST, appPort.get(), builder.appHealthCheckPath))
+              .interval(builder.appHealthProbeInterval)
+              .timeout(builder.appHealthProbeTimeout)
+              .threshold(builder.appHealthThreshold)
+              .build();
+      this.appHealth = appHealthChecker;
+    } else {
+      this.appHealthChecker = null;
+      this.appHealth = AppHealth.unchecked();
+    }
     this.apiLogging = builder.apiLogging;
     this.blockingCalls = builder.blockingCalls;
     this.readiness =
@@ -149,6 +181,27 @@ public final class PillionServer implements AutoCloseable {
             .calls(componentCalls());
     builder.extraModules.forEach(apiBuilder::module);
     this.api = apiBuilder.build();
+    appPort.ifPresent(
+        port ->
+            api.context()
+                .metadata()
+                .appConnection(
+                    new MetadataGateway.AppConnection(
+                        port,
+                        appProtocol.name().toLowerCase(java.util.Locale.ROOT),
+                        APP_HOST,
+                        appMaxConcurrency)));
+    if (appHealthChecker != null) {
+      api.context()
+          .metadata()
+          .appHealthCheck(
+              new MetadataGateway.AppHealthCheck(
+                  builder.appHealthCheckPath,
+                  appHealthChecker.interval(),
+                  appHealthChecker.timeout(),
+                  appHealthChecker.threshold(),
+                  appHealthChecker));
+    }
   }
 
   /**
@@ -249,6 +302,9 @@ public final class PillionServer implements AutoCloseable {
                       Duration.ofSeconds(60),
                       maxMessage(maxBodyBytes)));
     }
+    if (appHealthChecker != null) {
+      appHealthChecker.start();
+    }
     appPort.ifPresent(this::connectApp);
     try {
       startInvocation();
@@ -285,13 +341,13 @@ public final class PillionServer implements AutoCloseable {
     if (grpcApp.isPresent()) {
       // First in, so closed last: subscriptions and invocations stop using it before.
       invocationResources.add(grpcApp.get());
-      invocationResources.add(invocation.connectApp(grpcApp.get()));
+      invocationResources.add(invocation.connectApp(grpcApp.get(), appHealth));
     } else if (appPort.isPresent()) {
       HttpAppInvoker app =
           HttpAppInvoker.create(
               runtime.appId(), APP_HOST, appPort.get(), workers, maxMessage(maxBodyBytes));
       invocationResources.add(app);
-      invocationResources.add(invocation.connectApp(app));
+      invocationResources.add(invocation.connectApp(app, appHealth));
     }
     int maxMessage = maxMessage(maxBodyBytes);
     internalEndpoint =
@@ -437,7 +493,7 @@ public final class PillionServer implements AutoCloseable {
                       appMaxConcurrency > 0
                           ? new ConcurrencyLimitedAppChannel(channel, appMaxConcurrency)
                           : channel;
-                  appSubscriptions.addAll(runtime.startSubscriptions(delivery, fromApp));
+                  appSubscriptions.addAll(runtime.startSubscriptions(delivery, fromApp, appHealth));
                 }
                 readiness.markReady();
                 LOG.log(
@@ -534,6 +590,9 @@ public final class PillionServer implements AutoCloseable {
       appSubscriptions.forEach(Subscription::close);
       appSubscriptions.clear();
     }
+    if (appHealthChecker != null) {
+      appHealthChecker.close();
+    }
     // Withdrawn from name resolution first, so no new caller picks this runtime while it stops.
     for (int i = invocationResources.size() - 1; i >= 0; i--) {
       try {
@@ -607,6 +666,11 @@ public final class PillionServer implements AutoCloseable {
     private Optional<Integer> appPort = Optional.empty();
     private AppProtocol appProtocol = AppProtocol.HTTP;
     private int appMaxConcurrency;
+    private boolean appHealthCheck;
+    private String appHealthCheckPath = AppHealthChecker.DEFAULT_PATH;
+    private Duration appHealthProbeInterval = AppHealthChecker.DEFAULT_INTERVAL;
+    private Duration appHealthProbeTimeout = AppHealthChecker.DEFAULT_TIMEOUT;
+    private int appHealthThreshold = AppHealthChecker.DEFAULT_THRESHOLD;
     private boolean apiLogging;
     private BlockingCalls blockingCalls = BlockingCalls.defaults();
     private final List<ApiModule.Factory> extraModules = new ArrayList<>();
@@ -679,6 +743,88 @@ public final class PillionServer implements AutoCloseable {
       }
       this.appMaxConcurrency = calls;
       return this;
+    }
+
+    /**
+     * Checks the app's health, like daprd's {@code --enable-app-health-check} (off by default;
+     * needs {@link #appPort(int)}): the app is probed every {@link
+     * #appHealthProbeInterval(Duration)}, is unhealthy after {@link #appHealthThreshold(int)}
+     * consecutive failed probes and healthy again after one success. While it is unhealthy its
+     * subscriptions pause (messages stay in the broker) and invocations of it fail at once with
+     * daprd's {@code app is not in a healthy state}; it is unhealthy until its first probe
+     * succeeds, as in daprd.
+     *
+     * @param enabled whether to check the app's health
+     * @return this builder
+     */
+    public Builder appHealthCheck(boolean enabled) {
+      this.appHealthCheck = enabled;
+      return this;
+    }
+
+    /**
+     * Sets the path the health probe GETs, like daprd's {@code --app-health-check-path}; a 2xx
+     * answer is healthy. Default {@code /healthz}.
+     *
+     * @param path a path starting with {@code /}
+     * @return this builder
+     */
+    public Builder appHealthCheckPath(String path) {
+      Objects.requireNonNull(path, "app health check path");
+      if (!path.startsWith("/")) {
+        throw new IllegalArgumentException(
+            "app health check path must start with '/', got '" + path + "'");
+      }
+      this.appHealthCheckPath = path;
+      return this;
+    }
+
+    /**
+     * Sets the time between health probes, like daprd's {@code --app-health-probe-interval}.
+     * Default 5 s.
+     *
+     * @param interval a positive duration
+     * @return this builder
+     */
+    public Builder appHealthProbeInterval(Duration interval) {
+      this.appHealthProbeInterval = positive(interval, "app health probe interval");
+      return this;
+    }
+
+    /**
+     * Sets how long a health probe may take before it fails, like daprd's {@code
+     * --app-health-probe-timeout}. Default 500 ms.
+     *
+     * @param timeout a positive duration
+     * @return this builder
+     */
+    public Builder appHealthProbeTimeout(Duration timeout) {
+      this.appHealthProbeTimeout = positive(timeout, "app health probe timeout");
+      return this;
+    }
+
+    /**
+     * Sets how many consecutive failed probes make the app unhealthy, like daprd's {@code
+     * --app-health-threshold}. Default 3.
+     *
+     * @param threshold 1 or more
+     * @return this builder
+     */
+    public Builder appHealthThreshold(int threshold) {
+      if (threshold < 1) {
+        throw new IllegalArgumentException(
+            "app health threshold must be at least 1, got " + threshold);
+      }
+      this.appHealthThreshold = threshold;
+      return this;
+    }
+
+    private static Duration positive(Duration value, String what) {
+      Objects.requireNonNull(value, what);
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive, got " + value);
+      }
+      return value;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.pillion.server.invoke;
 
 import dev.pillion.abi.PillionException;
+import dev.pillion.invoke.AppUnhealthyException;
 import dev.pillion.invoke.AppUnreachableException;
 import dev.pillion.invoke.InvalidMethodException;
 import dev.pillion.invoke.InvocationRequest;
@@ -147,8 +148,11 @@ public final class InternalEndpoint implements AutoCloseable {
                       "invocation of " + invocationRequest + " failed unexpectedly",
                       cause);
                 }
+                // An unhealthy app is daprd's INTERNAL (its channels answer that), which daprd
+                // callers report as is; an unreachable one is UNAVAILABLE.
                 observer.onError(
                     (cause instanceof AppUnreachableException
+                                && !(cause instanceof AppUnhealthyException)
                             ? Status.UNAVAILABLE
                             : Status.INTERNAL)
                         .withDescription(cause.getMessage())

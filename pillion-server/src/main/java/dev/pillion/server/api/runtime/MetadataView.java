@@ -13,13 +13,17 @@ import java.util.SortedMap;
  * @param components the loaded components with daprd's capabilities
  * @param subscriptions the active subscriptions
  * @param extended the extended metadata
+ * @param appConnection how the runtime reaches its app, null without an app port
+ * @param appHealthCheck the app health check, null when not enabled
  */
 record MetadataView(
     String appId,
     String runtimeVersion,
     List<Pillion.LoadedComponent> components,
     List<MetadataGateway.ActiveSubscription> subscriptions,
-    SortedMap<String, String> extended) {
+    SortedMap<String, String> extended,
+    MetadataGateway.AppConnection appConnection,
+    MetadataGateway.AppHealthCheck appHealthCheck) {
 
   static MetadataView of(MetadataGateway metadata) {
     return new MetadataView(
@@ -27,6 +31,8 @@ record MetadataView(
         metadata.runtimeVersion(),
         metadata.components(),
         metadata.subscriptions(),
-        metadata.extended());
+        metadata.extended(),
+        metadata.appConnection().orElse(null),
+        metadata.appHealthCheck().orElse(null));
   }
 }

@@ -189,6 +189,26 @@ public final class RuntimeApi implements ApiModule {
     }
     ObjectNode extended = body.putObject("extended");
     view.extended().forEach(extended::put);
+    if (view.appConnection() != null) {
+      MetadataGateway.AppConnection app = view.appConnection();
+      ObjectNode connection =
+          body.putObject("appConnectionProperties")
+              .put("port", app.port())
+              .put("protocol", app.protocol())
+              .put("channelAddress", app.channelAddress());
+      if (app.maxConcurrency() > 0) {
+        connection.put("maxConcurrency", app.maxConcurrency());
+      }
+      if (view.appHealthCheck() != null) {
+        MetadataGateway.AppHealthCheck check = view.appHealthCheck();
+        connection
+            .putObject("health")
+            .put("healthCheckPath", check.path())
+            .put("healthProbeInterval", GoDurations.format(check.interval()))
+            .put("healthProbeTimeout", GoDurations.format(check.timeout()))
+            .put("healthThreshold", check.threshold());
+      }
+    }
     return body;
   }
 
@@ -199,6 +219,25 @@ public final class RuntimeApi implements ApiModule {
             .setId(view.appId())
             .setRuntimeVersion(view.runtimeVersion())
             .putAllExtendedMetadata(view.extended());
+    if (view.appConnection() != null) {
+      MetadataGateway.AppConnection app = view.appConnection();
+      DaprMetadataProtos.AppConnectionProperties.Builder connection =
+          DaprMetadataProtos.AppConnectionProperties.newBuilder()
+              .setPort(app.port())
+              .setProtocol(app.protocol())
+              .setChannelAddress(app.channelAddress())
+              .setMaxConcurrency(app.maxConcurrency());
+      if (view.appHealthCheck() != null) {
+        MetadataGateway.AppHealthCheck check = view.appHealthCheck();
+        connection.setHealth(
+            DaprMetadataProtos.AppConnectionHealthProperties.newBuilder()
+                .setHealthCheckPath(check.path())
+                .setHealthProbeInterval(GoDurations.format(check.interval()))
+                .setHealthProbeTimeout(GoDurations.format(check.timeout()))
+                .setHealthThreshold(check.threshold()));
+      }
+      response.setAppConnectionProperties(connection);
+    }
     for (Pillion.LoadedComponent component : view.components()) {
       response.addRegisteredComponents(
           DaprMetadataProtos.RegisteredComponents.newBuilder()
