@@ -433,6 +433,57 @@ class GrpcAppChannelTest {
   }
 
   @Test
+  void theHealthCheckProbesAGrpcAppThroughAppCallbackHealthCheck() throws Exception {
+    // A second runtime in front of the same app, with the health check on: its probe is the
+    // gRPC HealthCheck, so an app answering it with an error makes invocations fail fast.
+    try (Pillion checked = Pillion.builder().appId("grpc-app-checked").build();
+        PillionServer checking =
+            PillionServer.builder()
+                .runtime(checked)
+                .httpPort(0)
+                .grpcPort(0)
+                .appPort(app.getPort())
+                .appProtocol(AppProtocol.GRPC)
+                .appHealthCheck(true)
+                .appHealthProbeInterval(Duration.ofMillis(100))
+                .appHealthThreshold(1)
+                .build()
+                .start()) {
+      HttpRequest hello =
+          HttpRequest.newBuilder(
+                  URI.create(
+                      "http://127.0.0.1:"
+                          + checking.httpPort()
+                          + "/v1.0/invoke/grpc-app-checked/method/hello"))
+              .POST(HttpRequest.BodyPublishers.ofString("world"))
+              .build();
+      HttpClient http = HttpClient.newHttpClient();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      int status = 0;
+      while (System.nanoTime() < deadline
+          && (status = http.send(hello, HttpResponse.BodyHandlers.ofString()).statusCode())
+              != 200) {
+        Thread.sleep(50);
+      }
+      assertThat(status).as("healthy once the first probe passed").isEqualTo(200);
+      healthy.set(false);
+      HttpResponse<String> refused = null;
+      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (System.nanoTime() < deadline) {
+        refused = http.send(hello, HttpResponse.BodyHandlers.ofString());
+        if (refused.statusCode() != 200) {
+          break;
+        }
+        Thread.sleep(50);
+      }
+      assertThat(refused.statusCode()).isEqualTo(500);
+      assertThat(refused.body()).contains("ERR_DIRECT_INVOKE").contains("not in a healthy state");
+    } finally {
+      healthy.set(true);
+    }
+  }
+
+  @Test
   void anInvalidSubscriptionEntryIsOneErrorLineNamingIt() {
     List<String> errors =
         logged.stream()
