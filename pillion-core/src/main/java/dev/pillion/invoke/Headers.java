@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /** Header maps of invocations: names lower-cased (HTTP/2 and gRPC metadata are), values kept. */
 final class Headers {
@@ -19,6 +20,12 @@ final class Headers {
       throw new IllegalArgumentException("a header name is empty");
     }
     headers.computeIfAbsent(name.toLowerCase(Locale.ROOT), n -> new ArrayList<>(1)).add(value);
+  }
+
+  /** The first value of a header of a frozen map, by a name in any case. */
+  static Optional<String> first(Map<String, List<String>> headers, String name) {
+    List<String> values = headers.get(name.toLowerCase(Locale.ROOT));
+    return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
   }
 
   static Map<String, List<String>> freeze(Map<String, List<String>> headers) {

@@ -72,8 +72,7 @@ public final class InvocationResponse {
    * @return its first value, or empty
    */
   public Optional<String> header(String name) {
-    List<String> values = headers.get(name.toLowerCase(java.util.Locale.ROOT));
-    return values == null || values.isEmpty() ? Optional.empty() : Optional.of(values.get(0));
+    return Headers.first(headers, name);
   }
 
   /**
