@@ -1,0 +1,261 @@
+//! [`Dapr`]: the building blocks, called through the runtime's imports. Each method takes the request message of
+//! the `Dapr` gRPC method of the same name and returns its response; shorthands cover the common cases.
+
+use crate::error::DaprError;
+use crate::host::{Host, Import, WasmHost};
+use crate::proto::common::{self, http_extension::Verb, Etag, HttpExtension, StateItem, StateOptions};
+use crate::proto::runtime::*;
+use prost::Message;
+
+/// A client of the runtime's building blocks.
+#[derive(Clone, Debug, Default)]
+pub struct Dapr<H: Host = WasmHost> {
+    host: H,
+}
+
+/// A state item as read: its value and etag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct State {
+    pub value: Vec<u8>,
+    pub etag: Option<String>,
+}
+
+impl Dapr<WasmHost> {
+    /// The client of the runtime hosting this module.
+    pub fn host() -> Dapr<WasmHost> {
+        Dapr { host: WasmHost }
+    }
+}
+
+impl<H: Host> Dapr<H> {
+    /// A client over another host (a fake, in tests).
+    pub fn with_host(host: H) -> Dapr<H> {
+        Dapr { host }
+    }
+
+    fn call<Req: Message, Resp: Message + Default>(&self, import: Import, request: &Req) -> Result<Resp, DaprError> {
+        match self.host.call(import, &request.encode_to_vec()) {
+            Ok(bytes) => Resp::decode(bytes.as_slice()).map_err(|e| {
+                DaprError::internal(format!("{}: the runtime's response does not decode: {}", import.name(), e))
+            }),
+            Err(status) => Err(DaprError::from_status_bytes(&status)),
+        }
+    }
+
+    /// `GetState`.
+    pub fn get_state(&self, request: &GetStateRequest) -> Result<GetStateResponse, DaprError> {
+        self.call(Import::GetState, request)
+    }
+
+    /// `GetBulkState`.
+    pub fn get_bulk_state(&self, request: &GetBulkStateRequest) -> Result<GetBulkStateResponse, DaprError> {
+        self.call(Import::GetBulkState, request)
+    }
+
+    /// `SaveState`.
+    pub fn save_state(&self, request: &SaveStateRequest) -> Result<(), DaprError> {
+        self.call::<_, ()>(Import::SaveState, request)
+    }
+
+    /// `DeleteState`.
+    pub fn delete_state(&self, request: &DeleteStateRequest) -> Result<(), DaprError> {
+        self.call::<_, ()>(Import::DeleteState, request)
+    }
+
+    /// `DeleteBulkState`.
+    pub fn delete_bulk_state(&self, request: &DeleteBulkStateRequest) -> Result<(), DaprError> {
+        self.call::<_, ()>(Import::DeleteBulkState, request)
+    }
+
+    /// `ExecuteStateTransaction`.
+    pub fn execute_state_transaction(&self, request: &ExecuteStateTransactionRequest) -> Result<(), DaprError> {
+        self.call::<_, ()>(Import::ExecuteStateTransaction, request)
+    }
+
+    /// `PublishEvent`.
+    pub fn publish_event(&self, request: &PublishEventRequest) -> Result<(), DaprError> {
+        self.call::<_, ()>(Import::PublishEvent, request)
+    }
+
+    /// `BulkPublishEventAlpha1`.
+    pub fn bulk_publish_event(&self, request: &BulkPublishRequest) -> Result<BulkPublishResponse, DaprError> {
+        self.call(Import::BulkPublishEvent, request)
+    }
+
+    /// `InvokeService`.
+    pub fn invoke_service(&self, request: &InvokeServiceRequest) -> Result<common::InvokeResponse, DaprError> {
+        self.call(Import::InvokeService, request)
+    }
+
+    /// `GetSecret`.
+    pub fn get_secret(&self, request: &GetSecretRequest) -> Result<GetSecretResponse, DaprError> {
+        self.call(Import::GetSecret, request)
+    }
+
+    /// `GetBulkSecret`.
+    pub fn get_bulk_secret(&self, request: &GetBulkSecretRequest) -> Result<GetBulkSecretResponse, DaprError> {
+        self.call(Import::GetBulkSecret, request)
+    }
+
+    /// `GetMetadata`.
+    pub fn get_metadata(&self) -> Result<GetMetadataResponse, DaprError> {
+        self.call(Import::GetMetadata, &GetMetadataRequest::default())
+    }
+
+    /// Reads a key: `None` when the store has no item for it (Dapr answers an empty value then).
+    pub fn get(&self, store: &str, key: &str) -> Result<Option<State>, DaprError> {
+        let response =
+            self.get_state(&GetStateRequest { store_name: store.into(), key: key.into(), ..Default::default() })?;
+        if response.data.is_empty() && response.etag.is_empty() {
+            return Ok(None);
+        }
+        let etag = if response.etag.is_empty() { None } else { Some(response.etag) };
+        Ok(Some(State { value: response.data, etag }))
+    }
+
+    /// Saves a value, last write wins.
+    pub fn save(&self, store: &str, key: &str, value: &[u8]) -> Result<(), DaprError> {
+        self.save_state(&SaveStateRequest {
+            store_name: store.into(),
+            states: vec![StateItem { key: key.into(), value: value.to_vec(), ..Default::default() }],
+        })
+    }
+
+    /// Saves a value only if the item still has `etag` (first write wins); an etag mismatch is an `ABORTED` error.
+    pub fn save_if(&self, store: &str, key: &str, value: &[u8], etag: &str) -> Result<(), DaprError> {
+        self.save_state(&SaveStateRequest {
+            store_name: store.into(),
+            states: vec![StateItem {
+                key: key.into(),
+                value: value.to_vec(),
+                etag: Some(Etag { value: etag.into() }),
+                options: Some(StateOptions {
+                    concurrency: common::state_options::StateConcurrency::ConcurrencyFirstWrite as i32,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }],
+        })
+    }
+
+    /// Deletes a key.
+    pub fn delete(&self, store: &str, key: &str) -> Result<(), DaprError> {
+        self.delete_state(&DeleteStateRequest { store_name: store.into(), key: key.into(), ..Default::default() })
+    }
+
+    /// Publishes `data` with its content type (a CloudEvent is made around it unless it is one).
+    pub fn publish(&self, pubsub: &str, topic: &str, data: &[u8], content_type: &str) -> Result<(), DaprError> {
+        self.publish_event(&PublishEventRequest {
+            pubsub_name: pubsub.into(),
+            topic: topic.into(),
+            data: data.to_vec(),
+            data_content_type: content_type.into(),
+            ..Default::default()
+        })
+    }
+
+    /// Invokes `method` of app `app_id` over HTTP semantics (`verb`, e.g. `Verb::Post`).
+    pub fn invoke(
+        &self,
+        app_id: &str,
+        method: &str,
+        verb: Verb,
+        data: &[u8],
+        content_type: &str,
+    ) -> Result<common::InvokeResponse, DaprError> {
+        self.invoke_service(&InvokeServiceRequest {
+            id: app_id.into(),
+            message: Some(common::InvokeRequest {
+                method: method.into(),
+                data: Some(prost_types::Any { type_url: String::new(), value: data.to_vec() }),
+                content_type: content_type.into(),
+                http_extension: Some(HttpExtension { verb: verb as i32, querystring: String::new() }),
+            }),
+        })
+    }
+
+    /// A secret's values by name.
+    pub fn secret(&self, store: &str, key: &str) -> Result<std::collections::HashMap<String, String>, DaprError> {
+        Ok(self
+            .get_secret(&GetSecretRequest { store_name: store.into(), key: key.into(), ..Default::default() })?
+            .data)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::code;
+    use crate::proto::rpc::Status;
+    use std::cell::RefCell;
+
+    /// Records every call and answers from a script.
+    #[derive(Default)]
+    struct FakeHost {
+        calls: RefCell<Vec<(Import, Vec<u8>)>>,
+        answers: RefCell<Vec<Result<Vec<u8>, Vec<u8>>>>,
+    }
+
+    impl Host for &FakeHost {
+        fn call(&self, import: Import, request: &[u8]) -> Result<Vec<u8>, Vec<u8>> {
+            self.calls.borrow_mut().push((import, request.to_vec()));
+            self.answers.borrow_mut().remove(0)
+        }
+    }
+
+    #[test]
+    fn get_decodes_the_response_and_reads_absence() {
+        let fake = FakeHost::default();
+        fake.answers.borrow_mut().push(Ok(GetStateResponse {
+            data: b"v".to_vec(),
+            etag: "3".into(),
+            ..Default::default()
+        }
+        .encode_to_vec()));
+        fake.answers.borrow_mut().push(Ok(Vec::new()));
+        let dapr = Dapr::with_host(&fake);
+        assert_eq!(
+            dapr.get("store", "k").unwrap(),
+            Some(State { value: b"v".to_vec(), etag: Some("3".into()) })
+        );
+        assert_eq!(dapr.get("store", "missing").unwrap(), None);
+        let calls = fake.calls.borrow();
+        assert_eq!(calls[0].0, Import::GetState);
+        let sent = GetStateRequest::decode(calls[0].1.as_slice()).unwrap();
+        assert_eq!((sent.store_name.as_str(), sent.key.as_str()), ("store", "k"));
+    }
+
+    #[test]
+    fn an_error_block_becomes_the_dapr_error() {
+        let fake = FakeHost::default();
+        let status = DaprError {
+            code: code::ABORTED,
+            message: "etag mismatch".into(),
+            reason: Some("DAPR_STATE_ETAG_MISMATCH".into()),
+            metadata: Vec::new(),
+        }
+        .to_status();
+        fake.answers.borrow_mut().push(Err(status.encode_to_vec()));
+        let error = Dapr::with_host(&fake).save_if("store", "k", b"v", "1").unwrap_err();
+        assert_eq!(error.code, code::ABORTED);
+        assert!(error.is("DAPR_STATE_ETAG_MISMATCH"));
+        let sent = SaveStateRequest::decode(fake.calls.borrow()[0].1.as_slice()).unwrap();
+        assert_eq!(sent.states[0].etag.as_ref().unwrap().value, "1");
+    }
+
+    #[test]
+    fn a_response_that_does_not_decode_is_an_internal_error_naming_the_import() {
+        let fake = FakeHost::default();
+        fake.answers.borrow_mut().push(Ok(vec![0xff, 0xff]));
+        let error = Dapr::with_host(&fake).get_metadata().unwrap_err();
+        assert_eq!(error.code, code::INTERNAL);
+        assert!(error.message.starts_with("get_metadata"), "{}", error.message);
+    }
+
+    #[test]
+    fn off_wasm_the_host_is_unavailable() {
+        let error = Dapr::host().get("store", "k").unwrap_err();
+        assert_eq!(error.code, code::UNAVAILABLE);
+        let _ = Status::default();
+    }
+}
