@@ -10,8 +10,8 @@ use crate::proto::runtime::{
 };
 use prost::Message;
 
-/// The ABI version apps built with this SDK speak.
-pub const APP_API_VERSION: u64 = 1;
+/// The ABI version apps built with this SDK speak (docs/abi.md: apps speak version 2 only).
+pub const APP_API_VERSION: u64 = 2;
 
 const ERROR_FLAG: u64 = 1 << 31;
 

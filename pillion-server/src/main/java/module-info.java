@@ -32,4 +32,5 @@ module dev.pillion.server {
   exports dev.pillion.server;
   exports dev.pillion.server.spi;
   exports dev.pillion.server.app;
+  exports dev.pillion.server.apps;
 }

@@ -35,11 +35,14 @@ import dev.pillion.state.spi.StateComponent;
 import dev.pillion.wasm.WasmHost;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The embedded Pillion runtime: Dapr building blocks in this JVM, no sidecar. Thread-safe; close it
@@ -69,13 +72,46 @@ public final class Pillion implements AutoCloseable {
   private final DeclaredSubscriptions subscriptions;
   private final InvocationService invocation;
   private final NameResolutionSpec nameResolution;
+  private final RuntimeContext context;
+  private final Shared shared;
+  private final Set<Pillion> hostedApps = ConcurrentHashMap.newKeySet();
+
+  /**
+   * What a runtime and the apps it hosts share: the components as loaded (closed by the runtime
+   * that loaded them, the owner), every Subscription read from the resources (each app takes those
+   * in scope for it), and whether invocations between runtimes of the JVM go directly.
+   */
+  private static final class Shared {
+    private final LoadedBlocks loaded;
+    private final List<SubscriptionDefinition> subscriptions;
+    private final boolean inProcessInvocation;
+
+    /** The first runtime made over it, the one that loaded the components; set once. */
+    private Pillion owner;
+
+    private Shared(
+        LoadedBlocks loaded,
+        List<SubscriptionDefinition> subscriptions,
+        boolean inProcessInvocation) {
+      this.loaded = loaded;
+      this.subscriptions = List.copyOf(subscriptions);
+      this.inProcessInvocation = inProcessInvocation;
+    }
+  }
 
   private Pillion(
       RuntimeContext context,
       LoadedBlocks blocks,
-      List<SubscriptionDefinition> declaredSubscriptions,
+      Shared shared,
       InvocationService invocation,
       NameResolutionSpec nameResolution) {
+    this.context = context;
+    this.shared = shared;
+    if (shared.owner == null) {
+      shared.owner = this;
+    }
+    List<SubscriptionDefinition> declaredSubscriptions =
+        shared.subscriptions.stream().filter(sub -> sub.inScope(context.appId())).toList();
     this.invocation = invocation;
     this.nameResolution = nameResolution;
     this.appId = context.appId();
@@ -313,11 +349,74 @@ public final class Pillion implements AutoCloseable {
    * Leaves the JVM's invocation registry, then closes every component (pub/sub, then state, then
    * secret stores), then the Wasm host.
    */
+  /**
+   * A hosted app's runtime: the view of this runtime's components that app has (those in scope for
+   * its id, its own key prefix and event source), its own subscriptions and its own invocation
+   * service, with no components or Wasm host of its own. Closing it stops its subscriptions and
+   * withdraws its invocation handlers; the components stay open for the others, and close with this
+   * runtime (which closes the hosted apps' runtimes first).
+   *
+   * @param appId an app id given to {@link Builder#hostedApps} (components were loaded for it)
+   * @return the app's runtime
+   * @throws IllegalArgumentException when the id was not declared as hosted, or is this runtime's
+   *     own
+   * @throws IllegalStateException when this runtime is itself a hosted app's
+   */
+  public Pillion forApp(String appId) {
+    Objects.requireNonNull(appId, "appId");
+    if (shared.owner != this) {
+      throw new IllegalStateException(
+          "app '"
+              + this.appId
+              + "' is hosted by a runtime: ask that runtime for app '"
+              + appId
+              + "'");
+    }
+    if (!context.hostedApps().contains(appId)) {
+      throw new IllegalArgumentException(
+          "app '"
+              + appId
+              + "' is not hosted by this runtime (hosted: "
+              + String.join(", ", new TreeSet<>(context.hostedApps()))
+              + "); declare it with Pillion.Builder.hostedApps");
+    }
+    RuntimeContext appContext = context.forApp(appId);
+    LoadedBlocks view = shared.loaded.forApp(appContext);
+    Pillion app =
+        new Pillion(
+            appContext,
+            view,
+            shared,
+            InvocationService.create(appId, namespace, shared.inProcessInvocation),
+            nameResolution);
+    hostedApps.add(app);
+    return app;
+  }
+
+  /**
+   * The runtimes of the apps this runtime hosts that are open ({@link #forApp}).
+   *
+   * @return a snapshot
+   */
+  public List<Pillion> hostedApps() {
+    return List.copyOf(hostedApps);
+  }
+
   @Override
   public void close() {
+    for (Pillion app : hostedApps) {
+      app.close();
+    }
     invocation.close();
     blocks.close();
-    host.close();
+    if (shared.owner == this) {
+      if (shared.loaded != blocks) {
+        shared.loaded.close();
+      }
+      host.close();
+    } else {
+      shared.owner.hostedApps.remove(this);
+    }
   }
 
   /**
@@ -350,8 +449,28 @@ public final class Pillion implements AutoCloseable {
     private Path compileCacheDirectory;
     private Map<String, String> environment = System.getenv();
     private boolean inProcessInvocation = true;
+    private Set<String> hostedApps = Set.of();
 
     private Builder() {}
+
+    /**
+     * The ids of the apps this runtime hosts besides its own (Wasm apps, each reached with {@link
+     * Pillion#forApp}): components in scope for any of them are loaded, and each app sees those in
+     * scope for it. None by default.
+     *
+     * @param appIds the hosted apps' ids (not empty)
+     * @return this builder
+     * @throws IllegalArgumentException when an id is empty
+     */
+    public Builder hostedApps(Collection<String> appIds) {
+      for (String id : appIds) {
+        if (id.isEmpty()) {
+          throw new IllegalArgumentException("a hosted app's id is empty");
+        }
+      }
+      this.hostedApps = Set.copyOf(appIds);
+      return this;
+    }
 
     /**
      * Whether invocations from other runtimes of this JVM call this one directly, with no socket
@@ -565,8 +684,7 @@ public final class Pillion implements AutoCloseable {
         documents.addAll(resources.documents());
       }
       all.addAll(definitions);
-      List<SubscriptionDefinition> subscriptions =
-          SubscriptionYaml.read(documents).stream().filter(sub -> sub.inScope(appId)).toList();
+      List<SubscriptionDefinition> subscriptions = SubscriptionYaml.read(documents);
       WasmHost host =
           compileCacheDirectory == null
               ? WasmHost.create()
@@ -577,6 +695,7 @@ public final class Pillion implements AutoCloseable {
               .namespace(namespace)
               .environment(environment)
               .documents(documents)
+              .hostedApps(hostedApps)
               .build();
       NameResolutionSpec nameResolution;
       LoadedBlocks loaded;
@@ -589,7 +708,22 @@ public final class Pillion implements AutoCloseable {
       }
       InvocationService invocation =
           InvocationService.create(appId, namespace, inProcessInvocation);
-      return new Pillion(context, loaded, subscriptions, invocation, nameResolution);
+      LoadedBlocks own;
+      try {
+        // With hosted apps, components out of this app's scope are loaded too: it sees only its
+        // own.
+        own = hostedApps.isEmpty() ? loaded : loaded.forApp(context.forApp(appId));
+      } catch (RuntimeException e) {
+        loaded.close();
+        host.close();
+        throw e;
+      }
+      return new Pillion(
+          context,
+          own,
+          new Shared(loaded, subscriptions, inProcessInvocation),
+          invocation,
+          nameResolution);
     }
   }
 }

@@ -6,6 +6,9 @@ import dev.pillion.config.ComponentDefinition;
 import dev.pillion.server.AppProtocol;
 import dev.pillion.server.HttpLimits;
 import dev.pillion.server.PillionServer;
+import dev.pillion.server.apps.AppManifest;
+import dev.pillion.server.apps.WasmApp;
+import dev.pillion.server.apps.WasmAppHost;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -57,6 +60,9 @@ final class RunCommand implements Callable<Integer> {
   /** Set while {@link #call()} runs. */
   private ConsoleLog console;
 
+  /** The Wasm apps this runtime hosts, once started. */
+  private WasmAppHost hosted;
+
   @Option(
       names = {"-a", "--app-id"},
       required = true,
@@ -71,6 +77,16 @@ final class RunCommand implements Callable<Integer> {
           "A folder of Dapr resource YAML files (repeatable, or comma-separated; -d and"
               + " --components-path are dapr run's older names).")
   List<Path> resourcesPaths = new ArrayList<>();
+
+  @Option(
+      names = "--app-wasm",
+      paramLabel = "FILE",
+      description =
+          "Host the application as a Wasm module (docs/abi.md, \"Wasm apps\") inside this runtime,"
+              + " under --app-id: its HTTP routes are served on --app-port (default: a free port,"
+              + " printed in the ready line), and the Dapr APIs act for it. Apps declared as"
+              + " kind: App in the resources are hosted too.")
+  Path appWasm;
 
   @Option(
       names = {"-H", "--dapr-http-port"},
@@ -286,7 +302,7 @@ final class RunCommand implements Callable<Integer> {
     PillionServer server;
     try {
       server = startServer(token);
-    } catch (PillionException | IllegalArgumentException e) {
+    } catch (PillionException | IllegalArgumentException | IllegalStateException e) {
       console.failure("Pillion failed to start: " + e.getMessage());
       return PillionCli.EXIT_RUNTIME;
     }
@@ -323,7 +339,20 @@ final class RunCommand implements Callable<Integer> {
         + server.runtime().components().stream()
             .map(component -> component.name() + " (" + component.type() + ")")
             .collect(Collectors.joining(", "))
-        + "]";
+        + "]"
+        + (hosted == null || hosted.apps().isEmpty()
+            ? ""
+            : ", wasm apps ["
+                + hosted.apps().stream()
+                    .map(
+                        app ->
+                            app.appId()
+                                + hosted.httpPort(app.appId()).stream()
+                                    .mapToObj(port -> " (http " + port + ")")
+                                    .findFirst()
+                                    .orElse(""))
+                    .collect(Collectors.joining(", "))
+                + "]");
   }
 
   /** Usage errors (exit code 2), found before anything starts. */
@@ -338,6 +367,7 @@ final class RunCommand implements Callable<Integer> {
           "--app-max-concurrency must be -1 (unlimited) or at least 1, got " + appMaxConcurrency);
     }
     checkAppHealthOptions();
+    checkWasmAppOptions();
     if (maxBodySize != null && maxRequestSizeMb != null) {
       throw new ParameterException(
           spec.commandLine(),
@@ -366,6 +396,33 @@ final class RunCommand implements Callable<Integer> {
       throw new ParameterException(
           spec.commandLine(),
           "--dapr-http-max-connections must be 0 (no cap) or more, got " + maxConnections);
+    }
+  }
+
+  /** --app-wasm is the application: no other may be given with it. */
+  private void checkWasmAppOptions() {
+    if (appWasm == null) {
+      return;
+    }
+    if (!command.isEmpty()) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--app-wasm is the application: give either --app-wasm or a command to run, not both");
+    }
+    if (!appProtocol.equalsIgnoreCase("http")) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--app-wasm serves the app's routes over http: --app-protocol "
+              + appProtocol
+              + " does not apply");
+    }
+    if (appHealthCheck) {
+      throw new ParameterException(
+          spec.commandLine(),
+          "--enable-app-health-check probes an application process; a Wasm app (--app-wasm) has none");
+    }
+    if (!java.nio.file.Files.isRegularFile(appWasm)) {
+      throw new ParameterException(spec.commandLine(), "--app-wasm " + appWasm + ": no such file");
     }
   }
 
@@ -423,7 +480,19 @@ final class RunCommand implements Callable<Integer> {
   }
 
   private PillionServer startServer(String token) {
-    Pillion.Builder runtime = Pillion.builder().appId(appId);
+    List<AppManifest> apps = new ArrayList<>();
+    resourcesPaths.forEach(folder -> apps.addAll(WasmAppHost.manifests(folder)));
+    if (appWasm != null) {
+      apps.add(
+          AppManifest.builder(appId, appWasm.toAbsolutePath())
+              .httpPort(appPort == null ? 0 : appPort)
+              .build());
+    }
+    boolean servesWasmApp = apps.stream().anyMatch(app -> app.appId().equals(appId));
+    // When the Dapr APIs act for a hosted app, they serve that app's view of the components; the
+    // runtime that loads them then has no app id of its own (one id, one invocation target).
+    Pillion.Builder runtime =
+        Pillion.builder().appId(servesWasmApp ? "" : appId).hostedApps(WasmAppHost.appIds(apps));
     if (resourcesPaths.isEmpty()) {
       // The components `dapr init` writes for self-hosted mode, under the same names, in memory.
       runtime.component(
@@ -437,10 +506,21 @@ final class RunCommand implements Callable<Integer> {
     }
     resourcesPaths.forEach(runtime::resourcesPath);
     Pillion built = runtime.build();
+    WasmAppHost host;
+    try {
+      host = WasmAppHost.start(built, apps, bindAddress);
+    } catch (RuntimeException e) {
+      built.close();
+      throw e;
+    }
+    hosted = host;
+    Pillion served = host.app(appId).map(WasmApp::runtime).orElse(built);
     PillionServer.Builder server =
         PillionServer.builder()
-            .runtime(built)
-            .closeRuntime(true)
+            .runtime(served)
+            .closeRuntime(false)
+            .closeAlso(host)
+            .closeAlso(built)
             .bindAddress(bindAddress)
             .httpPort(bindPort(httpPort))
             .grpcPort(bindPort(grpcPort))
@@ -456,7 +536,7 @@ final class RunCommand implements Callable<Integer> {
     if (token != null && !token.isEmpty()) {
       server.apiToken(token);
     }
-    if (appPort != null) {
+    if (appPort != null && !servesWasmApp) {
       server.appPort(appPort);
       if (appProtocol.equalsIgnoreCase("grpc")) {
         server.appProtocol(AppProtocol.GRPC);
@@ -474,8 +554,13 @@ final class RunCommand implements Callable<Integer> {
           .appHealthThreshold(appHealthThreshold);
     }
     try {
-      return server.build().start();
+      PillionServer started = server.build().start();
+      if (!apps.isEmpty()) {
+        started.setMetadata("hostedApps", String.join(",", host.appIds()));
+      }
+      return started;
     } catch (RuntimeException e) {
+      host.close();
       built.close();
       throw e;
     }

@@ -72,6 +72,15 @@ public interface BuildingBlock<C extends AutoCloseable, A> {
   void close(A api);
 
   /**
+   * Stops what an API opened for one hosted app runs (for pub/sub: its subscriptions) when that app
+   * stops, without closing the component, which other apps still use ({@link LoadedBlocks#forApp}).
+   * Nothing by default.
+   *
+   * @param api an API this block opened for a hosted app
+   */
+  default void release(A api) {}
+
+  /**
    * The exception for a lookup of a component that is not loaded.
    *
    * @param name the requested name

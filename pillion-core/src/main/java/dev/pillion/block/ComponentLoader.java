@@ -119,10 +119,17 @@ public final class ComponentLoader {
       RuntimeContext context,
       Map<String, BuildingBlock.Opener<?, ?>> openers,
       LoadedBlocks loaded) {
-    if (!definition.inScope(context.appId())) {
+    if (!context.anyInScope(definition.scopes())) {
       LOG.log(
           System.Logger.Level.INFO,
-          definition + " is not in scope for app '" + context.appId() + "'; skipped");
+          definition
+              + " is not in scope for app '"
+              + context.appId()
+              + "'"
+              + (context.hostedApps().isEmpty()
+                  ? ""
+                  : " nor for any hosted app " + context.hostedApps())
+              + "; skipped");
       return;
     }
     if (!"v1".equals(definition.version())) {
@@ -334,7 +341,9 @@ public final class ComponentLoader {
         api,
         definition.type(),
         definition.version(),
-        component);
+        component,
+        definition.metadata(),
+        definition.scopes());
     LOG.log(System.Logger.Level.INFO, "loaded " + definition);
   }
 
@@ -350,7 +359,9 @@ public final class ComponentLoader {
         api,
         given.block().name() + "." + given.component().getClass().getSimpleName(),
         "v1",
-        given.component());
+        given.component(),
+        Map.of(),
+        List.of());
   }
 
   @SuppressWarnings("unchecked") // openers are keyed by the block that made them

@@ -50,23 +50,92 @@ public final class LoadedBlocks {
     }
   }
 
-  /** A loaded API with what closes it. */
+  /**
+   * A loaded API with what the view it belongs to does with it when closed: the loading view closes
+   * the API and its component; an app's view only releases what the API runs.
+   */
   private record Opened(Object api, Runnable close) {}
 
+  /** What reopens a component for another app: the block, the component and its metadata. */
+  private record Source<C extends AutoCloseable, A>(
+      BuildingBlock<C, A> block,
+      String name,
+      C component,
+      Map<String, String> metadata,
+      List<String> scopes,
+      Entry entry) {
+    A open(BuildingBlock.Opener<?, ?> opener) {
+      @SuppressWarnings("unchecked") // openers are keyed by the block that made them
+      BuildingBlock.Opener<C, A> typed = (BuildingBlock.Opener<C, A>) opener;
+      return typed.open(name, component, metadata);
+    }
+  }
+
   private final Map<String, Opened> opened = new LinkedHashMap<>();
+  private final List<Source<?, ?>> sources = new ArrayList<>();
 
   <C extends AutoCloseable, A> void add(
-      BuildingBlock<C, A> block, String name, A api, String type, String version, C component) {
-    apis.get(block.name()).put(name, api);
-    opened.put(name, new Opened(api, () -> block.close(api)));
-    entries.add(
+      BuildingBlock<C, A> block,
+      String name,
+      A api,
+      String type,
+      String version,
+      C component,
+      Map<String, String> metadata,
+      List<String> scopes) {
+    Entry entry =
         new Entry(
             block.name(),
             name,
             type,
             version,
             List.copyOf(block.features(component)),
-            component instanceof MayBlock mayBlock && mayBlock.isBlocking()));
+            component instanceof MayBlock mayBlock && mayBlock.isBlocking());
+    put(block, name, api, entry, () -> block.close(api));
+    sources.add(
+        new Source<>(block, name, component, Map.copyOf(metadata), List.copyOf(scopes), entry));
+  }
+
+  private void put(
+      BuildingBlock<?, ?> block, String name, Object api, Entry entry, Runnable close) {
+    apis.get(block.name()).put(name, api);
+    opened.put(name, new Opened(api, close));
+    entries.add(entry);
+  }
+
+  /**
+   * The components as one app sees them: those in scope for its id, each with its API opened for
+   * that app (its key prefix, its subscriptions, its event source). The components are shared:
+   * closing the view stops what its APIs run (an app's subscriptions) and closes no component; the
+   * components close with the view that loaded them.
+   *
+   * @param context the app's context ({@link RuntimeContext#forApp})
+   * @return the app's view
+   * @throws dev.pillion.config.ComponentConfigException when a block refuses the app's context
+   */
+  public LoadedBlocks forApp(RuntimeContext context) {
+    LoadedBlocks view = new LoadedBlocks(blocks);
+    Map<String, BuildingBlock.Opener<?, ?>> openers = new LinkedHashMap<>();
+    for (BuildingBlock<?, ?> block : blocks) {
+      openers.put(block.name(), block.prepare(context));
+    }
+    try {
+      for (Source<?, ?> source : sources) {
+        if (source.scopes().isEmpty() || source.scopes().contains(context.appId())) {
+          view.putReleased(source, openers.get(source.block().name()));
+        }
+      }
+    } catch (RuntimeException e) {
+      view.close();
+      throw e;
+    }
+    return view;
+  }
+
+  private <C extends AutoCloseable, A> void putReleased(
+      Source<C, A> source, BuildingBlock.Opener<?, ?> opener) {
+    A api = source.open(opener);
+    put(source.block(), source.name(), api, source.entry(), () -> source.block().release(api));
   }
 
   boolean contains(String name) {
@@ -113,9 +182,10 @@ public final class LoadedBlocks {
   }
 
   /**
-   * Closes every API (and its component): blocks in the reverse of their registration order, so a
-   * block loaded first (secret stores, which others' metadata may come from) closes last; a failure
-   * is logged and the others still close.
+   * Closes every API (and, in the view that loaded them, its component; in an app's view, only what
+   * the API runs): blocks in the reverse of their registration order, so a block loaded first
+   * (secret stores, which others' metadata may come from) closes last; a failure is logged and the
+   * others still close.
    */
   public void close() {
     for (int i = blocks.size() - 1; i >= 0; i--) {

@@ -5,6 +5,7 @@ import dev.pillion.wasm.WasmHost;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * What a runtime being built offers its building blocks and component factories: the Wasm host
@@ -18,6 +19,7 @@ public final class RuntimeContext {
   private final String namespace;
   private final Map<String, String> environment;
   private final List<ResourceDocument> documents;
+  private final Set<String> hostedApps;
 
   private RuntimeContext(Builder builder) {
     this.host = builder.host;
@@ -25,6 +27,7 @@ public final class RuntimeContext {
     this.namespace = builder.namespace;
     this.environment = Map.copyOf(builder.environment);
     this.documents = List.copyOf(builder.documents);
+    this.hostedApps = Set.copyOf(builder.hostedApps);
   }
 
   /**
@@ -84,6 +87,45 @@ public final class RuntimeContext {
     return documents.stream().filter(document -> document.kind().equals(kind)).toList();
   }
 
+  /**
+   * The ids of the apps this runtime hosts besides its own (Wasm apps): a component in scope for
+   * any of them is loaded, and each sees it through its own view ({@link LoadedBlocks#forApp}).
+   *
+   * @return the hosted app ids (empty for a runtime of one app)
+   */
+  public Set<String> hostedApps() {
+    return hostedApps;
+  }
+
+  /**
+   * This context as one hosted app sees it: the same host, namespace, environment and documents,
+   * with that app's id and no hosted apps of its own.
+   *
+   * @param appId the hosted app's id
+   * @return the app's context
+   */
+  public RuntimeContext forApp(String appId) {
+    return builder(host)
+        .appId(appId)
+        .namespace(namespace)
+        .environment(environment)
+        .documents(documents)
+        .build();
+  }
+
+  /**
+   * Whether a component with these scopes is loaded: in scope for the runtime's app or for any app
+   * it hosts.
+   *
+   * @param scopes the component's scopes (empty: every app)
+   * @return true to load it
+   */
+  public boolean anyInScope(List<String> scopes) {
+    return scopes.isEmpty()
+        || scopes.contains(appId)
+        || hostedApps.stream().anyMatch(scopes::contains);
+  }
+
   /** Builds a {@link RuntimeContext}. */
   public static final class Builder {
     private final WasmHost host;
@@ -91,6 +133,7 @@ public final class RuntimeContext {
     private String namespace = "";
     private Map<String, String> environment = Map.of();
     private List<ResourceDocument> documents = List.of();
+    private Set<String> hostedApps = Set.of();
 
     private Builder(WasmHost host) {
       this.host = Objects.requireNonNull(host, "host");
@@ -137,6 +180,17 @@ public final class RuntimeContext {
      */
     public Builder documents(List<ResourceDocument> documents) {
       this.documents = Objects.requireNonNull(documents, "documents");
+      return this;
+    }
+
+    /**
+     * The ids of the apps the runtime hosts besides its own; none by default.
+     *
+     * @param appIds the hosted app ids
+     * @return this builder
+     */
+    public Builder hostedApps(Set<String> appIds) {
+      this.hostedApps = Set.copyOf(appIds);
       return this;
     }
 

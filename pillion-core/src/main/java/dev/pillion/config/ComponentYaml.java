@@ -54,7 +54,10 @@ public final class ComponentYaml {
   /** The kind of a configuration document. */
   public static final String CONFIGURATION = "Configuration";
 
-  private static final Set<String> DOCUMENT_KINDS = Set.of(SUBSCRIPTION, CONFIGURATION);
+  /** The kind of a Wasm app's manifest (Pillion's own, {@code pillion.dev/v1alpha1}). */
+  public static final String APP = "App";
+
+  private static final Set<String> DOCUMENT_KINDS = Set.of(SUBSCRIPTION, CONFIGURATION, APP);
   private static final Set<String> SKIPPED_KINDS = Set.of("Resiliency", "HTTPEndpoint");
   private static final Set<String> TOP_LEVEL =
       Set.of("apiVersion", "kind", "metadata", "spec", "scopes", "auth");
@@ -226,7 +229,10 @@ public final class ComponentYaml {
           definitions.add(parseComponent(root, where, base));
         } else {
           throw new ComponentConfigException(
-              where + ": unknown kind '" + kind + "' (expected Component)");
+              where
+                  + ": unknown kind '"
+                  + kind
+                  + "' (expected Component, Subscription, Configuration or App)");
         }
       }
     } catch (YamlEngineException e) {

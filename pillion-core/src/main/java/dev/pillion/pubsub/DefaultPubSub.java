@@ -254,9 +254,17 @@ public final class DefaultPubSub implements PubSub, AutoCloseable {
   /** Stops every subscription, then closes the component. */
   @Override
   public void close() {
+    stopSubscriptions();
+    component.close();
+  }
+
+  /**
+   * Stops every subscription this API runs and leaves the component open: what a hosted app's view
+   * does when the app stops, while other apps keep using the component.
+   */
+  public void stopSubscriptions() {
     for (SubscriptionRunner runner : subscriptions) {
       runner.close();
     }
-    component.close();
   }
 }

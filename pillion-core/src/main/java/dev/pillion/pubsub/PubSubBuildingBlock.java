@@ -61,6 +61,11 @@ public final class PubSubBuildingBlock extends WasmBuildingBlock<PubSubComponent
   }
 
   @Override
+  public void release(PubSub api) {
+    ((DefaultPubSub) api).stopSubscriptions();
+  }
+
+  @Override
   public RuntimeException notFound(String name, Collection<String> loaded) {
     return new PubSubNotFoundException(name, loaded);
   }

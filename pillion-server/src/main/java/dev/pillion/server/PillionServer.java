@@ -90,6 +90,7 @@ public final class PillionServer implements AutoCloseable {
   private final int maxConnections;
   private final Duration gracePeriod;
   private final boolean closeRuntime;
+  private final List<AutoCloseable> closeAlso;
   private final Optional<Integer> appPort;
   private final AppProtocol appProtocol;
   private Optional<GrpcAppChannel> grpcApp = Optional.empty();
@@ -141,6 +142,7 @@ public final class PillionServer implements AutoCloseable {
     this.maxConnections = builder.maxConnections;
     this.gracePeriod = builder.gracePeriod;
     this.closeRuntime = builder.closeRuntime;
+    this.closeAlso = List.copyOf(builder.closeAlso);
     this.appPort = builder.appPort;
     this.appProtocol = builder.appProtocol;
     this.appMaxConcurrency = builder.appMaxConcurrency;
@@ -645,6 +647,13 @@ public final class PillionServer implements AutoCloseable {
     if (closeRuntime) {
       runtime.close();
     }
+    for (AutoCloseable resource : closeAlso) {
+      try {
+        resource.close();
+      } catch (Exception e) {
+        LOG.log(System.Logger.Level.WARNING, "closing " + resource + " failed", e);
+      }
+    }
     LOG.log(System.Logger.Level.INFO, "Dapr API for app '" + runtime.appId() + "' stopped");
     stopped.countDown();
   }
@@ -663,6 +672,7 @@ public final class PillionServer implements AutoCloseable {
     private int maxConnections = defaultMaxConnections();
     private Duration gracePeriod = Duration.ofSeconds(5);
     private boolean closeRuntime;
+    private final List<AutoCloseable> closeAlso = new ArrayList<>();
     private Optional<Integer> appPort = Optional.empty();
     private AppProtocol appProtocol = AppProtocol.HTTP;
     private int appMaxConcurrency;
@@ -1030,6 +1040,18 @@ public final class PillionServer implements AutoCloseable {
      */
     public Builder closeRuntime(boolean close) {
       this.closeRuntime = close;
+      return this;
+    }
+
+    /**
+     * Something else the server closes when it closes, after its runtime, in the order given (the
+     * Wasm app host and the runtime that loaded its apps' components, say).
+     *
+     * @param resource what to close
+     * @return this builder
+     */
+    public Builder closeAlso(AutoCloseable resource) {
+      this.closeAlso.add(Objects.requireNonNull(resource, "resource"));
       return this;
     }
 

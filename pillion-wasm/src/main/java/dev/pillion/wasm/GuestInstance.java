@@ -442,7 +442,10 @@ final class GuestInstance implements ComponentCaller {
       }
       if (error) {
         throw new GuestErrorException(
-            guest.component, method, GuestError.parse(new String(bytes, StandardCharsets.UTF_8)));
+            guest.component,
+            method,
+            GuestError.parse(new String(bytes, StandardCharsets.UTF_8)),
+            bytes);
       }
       return bytes;
     }

@@ -149,8 +149,14 @@ public final class GrpcAppChannel implements AppChannel, AppInvoker, AppHealthPr
     return parse(answer);
   }
 
-  /** The valid subscriptions of an answer; each invalid one is one ERROR line. */
-  static List<SubscriptionDefinition> parse(ListTopicSubscriptionsResponse answer) {
+  /**
+   * The valid subscriptions of an answer; each invalid one is one ERROR line. Also what a Wasm
+   * app's {@code app_list_topic_subscriptions} answers are read with.
+   *
+   * @param answer the app's answer
+   * @return the subscriptions
+   */
+  public static List<SubscriptionDefinition> parse(ListTopicSubscriptionsResponse answer) {
     List<SubscriptionDefinition> subscriptions = new ArrayList<>();
     for (int index = 0; index < answer.getSubscriptionsCount(); index++) {
       TopicSubscription entry = answer.getSubscriptions(index);
@@ -252,7 +258,15 @@ public final class GrpcAppChannel implements AppChannel, AppInvoker, AppHealthPr
     }
   }
 
-  static TopicEventRequest topicEvent(String route, Event event) {
+  /**
+   * The request that delivers an event to an app's route: to a gRPC app's {@code OnTopicEvent} and
+   * to a Wasm app's {@code app_on_topic_event}.
+   *
+   * @param route the subscription's route
+   * @param event the event
+   * @return the request
+   */
+  public static TopicEventRequest topicEvent(String route, Event event) {
     TopicEventRequest.Builder request =
         TopicEventRequest.newBuilder()
             .setId(event.id())
@@ -338,7 +352,14 @@ public final class GrpcAppChannel implements AppChannel, AppInvoker, AppHealthPr
     return headers;
   }
 
-  private static DeliveryResult result(TopicEventResponse.TopicEventResponseStatus status) {
+  /**
+   * What an app's answer to an event means: SUCCESS, DROP, or (for RETRY and any status this
+   * runtime does not know) a retry, as daprd.
+   *
+   * @param status the app's status
+   * @return the delivery result
+   */
+  public static DeliveryResult result(TopicEventResponse.TopicEventResponseStatus status) {
     return switch (status) {
       case SUCCESS -> DeliveryResult.SUCCESS;
       case DROP -> DeliveryResult.DROP;
