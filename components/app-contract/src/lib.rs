@@ -36,26 +36,7 @@ fn import(name: &str) -> Option<Import> {
 }
 
 fn count_in_state(dapr: &Dapr, key: &str) -> Result<u64, pillion_app::DaprError> {
-    loop {
-        let current = dapr.get("statestore", key)?;
-        let (count, etag) = match &current {
-            Some(state) => (
-                std::str::from_utf8(&state.value).ok().and_then(|s| s.parse::<u64>().ok()).unwrap_or(0),
-                state.etag.clone(),
-            ),
-            None => (0, None),
-        };
-        let next = (count + 1).to_string();
-        let saved = match etag {
-            Some(etag) => dapr.save_if("statestore", key, next.as_bytes(), &etag),
-            None => dapr.save("statestore", key, next.as_bytes()),
-        };
-        match saved {
-            Ok(()) => return Ok(count + 1),
-            Err(e) if e.code == pillion_app::error::code::ABORTED => continue,
-            Err(e) => return Err(e),
-        }
-    }
+    dapr.increment("statestore", key)
 }
 
 impl App for ContractApp {

@@ -138,6 +138,62 @@ impl<H: Host> Dapr<H> {
         })
     }
 
+    /// Saves `value` only if the key has no item yet (first write wins); an existing item is an `ABORTED` error.
+    pub fn save_new(&self, store: &str, key: &str, value: &[u8]) -> Result<(), DaprError> {
+        self.save_state(&SaveStateRequest {
+            store_name: store.into(),
+            states: vec![StateItem {
+                key: key.into(),
+                value: value.to_vec(),
+                options: Some(StateOptions {
+                    concurrency: common::state_options::StateConcurrency::ConcurrencyFirstWrite as i32,
+                    ..Default::default()
+                }),
+                ..Default::default()
+            }],
+        })
+    }
+
+    /// Changes a key's value with optimistic concurrency: reads it with its etag, saves `change(current)` only if no
+    /// one wrote in between, and starts again when someone did (Dapr's `ABORTED` etag mismatch), at most `attempts`
+    /// times. Returns the value saved.
+    pub fn update(
+        &self,
+        store: &str,
+        key: &str,
+        attempts: u32,
+        mut change: impl FnMut(Option<&[u8]>) -> Vec<u8>,
+    ) -> Result<Vec<u8>, DaprError> {
+        let mut last = None;
+        for _ in 0..attempts.max(1) {
+            let current = self.get(store, key)?;
+            let next = change(current.as_ref().map(|state| state.value.as_slice()));
+            let saved = match current.and_then(|state| state.etag) {
+                Some(etag) => self.save_if(store, key, &next, &etag),
+                None => self.save_new(store, key, &next),
+            };
+            match saved {
+                Ok(()) => return Ok(next),
+                Err(e) if e.code == crate::error::code::ABORTED => last = Some(e),
+                Err(e) => return Err(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| DaprError::internal(format!("update of {} made no attempt", key))))
+    }
+
+    /// Adds one to a decimal counter kept under `key` (absent or not a number counts as 0), with
+    /// [`update`](Dapr::update)'s retries; returns the new count.
+    pub fn increment(&self, store: &str, key: &str) -> Result<u64, DaprError> {
+        let saved = self.update(store, key, 100, |current| {
+            let count = current
+                .and_then(|bytes| std::str::from_utf8(bytes).ok())
+                .and_then(|text| text.trim().parse::<u64>().ok())
+                .unwrap_or(0);
+            (count + 1).to_string().into_bytes()
+        })?;
+        Ok(String::from_utf8_lossy(&saved).parse().unwrap_or(0))
+    }
+
     /// Deletes a key.
     pub fn delete(&self, store: &str, key: &str) -> Result<(), DaprError> {
         self.delete_state(&DeleteStateRequest { store_name: store.into(), key: key.into(), ..Default::default() })
@@ -241,6 +297,47 @@ mod tests {
         assert!(error.is("DAPR_STATE_ETAG_MISMATCH"));
         let sent = SaveStateRequest::decode(fake.calls.borrow()[0].1.as_slice()).unwrap();
         assert_eq!(sent.states[0].etag.as_ref().unwrap().value, "1");
+    }
+
+    #[test]
+    fn increment_reads_saves_with_the_etag_and_retries_a_conflict() {
+        let fake = FakeHost::default();
+        let conflict = DaprError {
+            code: code::ABORTED,
+            message: "etag mismatch".into(),
+            reason: Some("DAPR_STATE_ETAG_MISMATCH".into()),
+            metadata: Vec::new(),
+        }
+        .to_status();
+        let read = |value: &str, etag: &str| {
+            Ok(GetStateResponse { data: value.as_bytes().to_vec(), etag: etag.into(), ..Default::default() }
+                .encode_to_vec())
+        };
+        fake.answers.borrow_mut().extend([
+            read("4", "7"),
+            Err(conflict.encode_to_vec()),
+            read("5", "8"),
+            Ok(Vec::new()),
+        ]);
+        assert_eq!(Dapr::with_host(&fake).increment("store", "n").unwrap(), 6);
+        let calls = fake.calls.borrow();
+        assert_eq!(calls.len(), 4);
+        let last = SaveStateRequest::decode(calls[3].1.as_slice()).unwrap();
+        assert_eq!(last.states[0].value, b"6");
+        assert_eq!(last.states[0].etag.as_ref().unwrap().value, "8");
+    }
+
+    #[test]
+    fn a_first_update_saves_only_if_still_absent() {
+        let fake = FakeHost::default();
+        fake.answers.borrow_mut().extend([Ok(Vec::new()), Ok(Vec::new())]);
+        assert_eq!(Dapr::with_host(&fake).increment("store", "n").unwrap(), 1);
+        let save = SaveStateRequest::decode(fake.calls.borrow()[1].1.as_slice()).unwrap();
+        assert!(save.states[0].etag.is_none());
+        assert_eq!(
+            save.states[0].options.as_ref().unwrap().concurrency,
+            common::state_options::StateConcurrency::ConcurrencyFirstWrite as i32
+        );
     }
 
     #[test]

@@ -44,11 +44,25 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 
 /**
- * The HTTP trigger of a Wasm app: every request to the app's port becomes one {@code app_on_invoke}
- * (verb, path as the method, query, headers, body), and its answer the response (status, headers,
- * body). The handler runs on a worker, never on the event loop.
+ * The HTTP trigger of a hosted app: every request to the app's port becomes one {@code
+ * InternalInvokeRequest} (verb, path as the method, query, headers, body) for its handler (a Wasm
+ * app's {@code app_on_invoke}), and the handler's answer the response (status, headers, body). The
+ * handler runs on a worker, never on the event loop.
  */
-final class AppHttpServer implements AutoCloseable {
+public final class AppHttpServer implements AutoCloseable {
+  /** Answers an app's requests, as a Wasm app's {@code app_on_invoke} does. */
+  @FunctionalInterface
+  public interface Handler {
+    /**
+     * Answers a request.
+     *
+     * @param request the request
+     * @return the answer (status 0 reads as 200)
+     * @throws RuntimeException when the app fails: a 500 naming the failure
+     */
+    InternalInvokeResponse handle(InternalInvokeRequest request);
+  }
+
   private static final System.Logger LOG = System.getLogger(AppHttpServer.class.getName());
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -61,18 +75,25 @@ final class AppHttpServer implements AutoCloseable {
   /**
    * Serves an app's routes.
    *
-   * @param app the app
+   * @param appId the app's id, for messages
+   * @param handler answers its requests
    * @param bindAddress the address to listen on
    * @param port the port (0: a free one)
+   * @param maxBodyBytes the largest request body (a larger one is answered 413)
    * @param group the event loops (shared by every app's server)
-   * @param handlers the threads handlers run on
+   * @param handlers the threads the handler runs on
    * @return the listening server
    * @throws InterruptedException when interrupted while binding
    */
-  static AppHttpServer start(
-      WasmApp app, String bindAddress, int port, EventLoopGroup group, Executor handlers)
+  public static AppHttpServer start(
+      String appId,
+      Handler handler,
+      String bindAddress,
+      int port,
+      int maxBodyBytes,
+      EventLoopGroup group,
+      Executor handlers)
       throws InterruptedException {
-    int maxBody = app.manifest().maxMessageBytes();
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(group)
@@ -85,8 +106,8 @@ final class AppHttpServer implements AutoCloseable {
                     channel
                         .pipeline()
                         .addLast(new HttpServerCodec())
-                        .addLast(new HttpObjectAggregator(maxBody))
-                        .addLast(new Handler(app, handlers));
+                        .addLast(new HttpObjectAggregator(maxBodyBytes))
+                        .addLast(new RequestHandler(appId, handler, handlers));
                   }
                 });
     Channel channel = bootstrap.bind(new InetSocketAddress(bindAddress, port)).sync().channel();
@@ -98,7 +119,7 @@ final class AppHttpServer implements AutoCloseable {
    *
    * @return the port
    */
-  int port() {
+  public int port() {
     return ((InetSocketAddress) channel.localAddress()).getPort();
   }
 
@@ -140,12 +161,14 @@ final class AppHttpServer implements AutoCloseable {
     return internal.build();
   }
 
-  private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest> {
-    private final WasmApp app;
+  private static final class RequestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private final String appId;
+    private final Handler handler;
     private final Executor handlers;
 
-    Handler(WasmApp app, Executor handlers) {
-      this.app = app;
+    RequestHandler(String appId, Handler handler, Executor handlers) {
+      this.appId = appId;
+      this.handler = handler;
       this.handlers = handlers;
     }
 
@@ -163,7 +186,7 @@ final class AppHttpServer implements AutoCloseable {
         write(ctx, error(HttpResponseStatus.METHOD_NOT_ALLOWED, e.getMessage()), keepAlive);
         return;
       }
-      CompletableFuture.supplyAsync(() -> app.handle(internal), handlers)
+      CompletableFuture.supplyAsync(() -> handler.handle(internal), handlers)
           .whenComplete(
               (answer, failure) -> {
                 FullHttpResponse response = failure == null ? toHttp(answer) : failed(failure);
@@ -176,12 +199,12 @@ final class AppHttpServer implements AutoCloseable {
           failure instanceof CompletionException && failure.getCause() != null
               ? failure.getCause()
               : failure;
-      LOG.log(System.Logger.Level.INFO, "app '" + app.appId() + "': " + cause.getMessage());
+      LOG.log(System.Logger.Level.INFO, "app '" + appId + "': " + cause.getMessage());
       return error(HttpResponseStatus.INTERNAL_SERVER_ERROR, cause.getMessage());
     }
 
     private static FullHttpResponse toHttp(InternalInvokeResponse answer) {
-      int code = answer.getStatus().getCode();
+      int code = answer.getStatus().getCode() == 0 ? 200 : answer.getStatus().getCode();
       if (code < 100 || code > 599) {
         return error(
             HttpResponseStatus.BAD_GATEWAY,
@@ -230,7 +253,7 @@ final class AppHttpServer implements AutoCloseable {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-      LOG.log(System.Logger.Level.DEBUG, "app '" + app.appId() + "' connection failed", cause);
+      LOG.log(System.Logger.Level.DEBUG, "app '" + appId + "' connection failed", cause);
       ctx.close();
     }
   }

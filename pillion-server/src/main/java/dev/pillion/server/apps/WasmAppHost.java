@@ -150,7 +150,14 @@ public final class WasmAppHost implements AutoCloseable {
     if (port.isPresent()) {
       try {
         AppHttpServer server =
-            AppHttpServer.start(app, bindAddress, port.getAsInt(), httpLoop, handlers);
+            AppHttpServer.start(
+                manifest.appId(),
+                app::handle,
+                bindAddress,
+                port.getAsInt(),
+                manifest.maxMessageBytes(),
+                httpLoop,
+                handlers);
         servers.put(manifest.appId(), server);
         LOG.log(
             System.Logger.Level.INFO,
