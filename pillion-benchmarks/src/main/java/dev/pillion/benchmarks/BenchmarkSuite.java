@@ -48,12 +48,12 @@ public final class BenchmarkSuite {
    *
    * @param args which parts: {@code state} (embedded state, issue 1 of 3), {@code api} (the four
    *     API paths, issue 2 of 3), {@code pubsub} (issue 9), {@code invoke} (service invocation,
-   *     issue 11); none means all
+   *     issue 11), {@code apps} (Wasm apps, issue 13); none means all
    * @throws Exception on failure
    */
   public static void main(String[] args) throws Exception {
     List<String> parts =
-        args.length == 0 ? List.of("state", "api", "pubsub", "invoke") : List.of(args);
+        args.length == 0 ? List.of("state", "api", "pubsub", "invoke", "apps") : List.of(args);
     StringBuilder out = new StringBuilder();
     if (parts.contains("state")) {
       state(out);
@@ -70,6 +70,12 @@ public final class BenchmarkSuite {
     }
     if (parts.contains("invoke")) {
       invoke(out);
+    }
+    if (parts.contains("apps")) {
+      out.append(
+          "### Wasm apps: HTTP request → app handler → state get → response, against the same"
+              + " handler in Java behind the same HTTP server\n\n");
+      out.append(AppHostLatency.run(10_000, 20_000, 200));
     }
     System.out.println();
     System.out.println(out);

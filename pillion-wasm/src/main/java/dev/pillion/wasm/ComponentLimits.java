@@ -20,6 +20,7 @@ public final class ComponentLimits {
   private final int poolSize;
   private final Duration poolWait;
   private final long outputBytesPerSecond;
+  private final Duration idleTimeout;
 
   private ComponentLimits(Builder builder) {
     this.maxMemoryPages = builder.maxMemoryPages;
@@ -28,6 +29,7 @@ public final class ComponentLimits {
     this.poolSize = builder.poolSize;
     this.poolWait = builder.poolWait;
     this.outputBytesPerSecond = builder.outputBytesPerSecond;
+    this.idleTimeout = builder.idleTimeout;
   }
 
   /**
@@ -51,7 +53,8 @@ public final class ComponentLimits {
         .maxMessageBytes(maxMessageBytes)
         .poolSize(poolSize)
         .poolWait(poolWait)
-        .outputBytesPerSecond(outputBytesPerSecond);
+        .outputBytesPerSecond(outputBytesPerSecond)
+        .idleTimeout(idleTimeout);
   }
 
   /**
@@ -119,6 +122,16 @@ public final class ComponentLimits {
     return Math.max(1 << 20, outputBytesPerSecond * 4);
   }
 
+  /**
+   * How long an instance may sit unused before the pool closes it (the next call makes a new one);
+   * zero keeps instances for the component's life.
+   *
+   * @return the idle timeout, zero for none
+   */
+  public Duration idleTimeout() {
+    return idleTimeout;
+  }
+
   @Override
   public String toString() {
     return "ComponentLimits{maxMemoryPages="
@@ -133,6 +146,8 @@ public final class ComponentLimits {
         + poolWait
         + ", outputBytesPerSecond="
         + outputBytesPerSecond
+        + ", idleTimeout="
+        + idleTimeout
         + '}';
   }
 
@@ -144,6 +159,7 @@ public final class ComponentLimits {
     private int poolSize = 4;
     private Duration poolWait = Duration.ofSeconds(5);
     private long outputBytesPerSecond = 256 * 1024;
+    private Duration idleTimeout = Duration.ZERO;
 
     private Builder() {}
 
@@ -231,6 +247,21 @@ public final class ComponentLimits {
             "outputBytesPerSecond must be positive, got " + bytesPerSecond);
       }
       this.outputBytesPerSecond = bytesPerSecond;
+      return this;
+    }
+
+    /**
+     * Closes instances unused for this long, so an idle component holds no guest memory (a hosted
+     * app nobody calls); the next call pays for a new instance. Zero (the default) keeps them.
+     *
+     * @param timeout zero or positive
+     * @return this builder
+     */
+    public Builder idleTimeout(Duration timeout) {
+      if (timeout.isNegative()) {
+        throw new IllegalArgumentException("idleTimeout must not be negative, got " + timeout);
+      }
+      this.idleTimeout = timeout;
       return this;
     }
 

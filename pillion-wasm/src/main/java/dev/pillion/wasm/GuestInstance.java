@@ -59,6 +59,9 @@ final class GuestInstance implements ComponentCaller {
   /** The pool slot the instance lives in (written by the pool before the instance is shared). */
   int poolSlot;
 
+  /** When its last call ended (System.nanoTime), for the pool's idle eviction. */
+  volatile long lastUsedNanos = System.nanoTime();
+
   private GuestInstance(
       ComponentSpec spec,
       Instance instance,

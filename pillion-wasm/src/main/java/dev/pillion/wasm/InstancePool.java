@@ -135,6 +135,7 @@ final class InstancePool implements AutoCloseable {
 
   void release(GuestInstance instance) {
     int slot = instance.poolSlot;
+    instance.lastUsedNanos = System.nanoTime();
     if (instance.broken() || closed) {
       slots.set(slot, null);
       live.decrementAndGet();
@@ -155,6 +156,39 @@ final class InstancePool implements AutoCloseable {
     }
     taken.set(slot, FREE);
     permits.release();
+  }
+
+  /**
+   * Closes the free instances unused for longer than {@code idleNanos}; busy ones and the slots of
+   * calls in flight are left alone. The next call to an emptied slot makes a new instance.
+   *
+   * @param idleNanos how long an instance may have been unused
+   * @return how many were closed
+   */
+  int evictIdle(long idleNanos) {
+    int evicted = 0;
+    long now = System.nanoTime();
+    for (int i = 0; i < size && !closed; i++) {
+      GuestInstance instance = slots.get(i);
+      if (instance == null || now - instance.lastUsedNanos < idleNanos) {
+        continue;
+      }
+      if (!taken.compareAndSet(i, FREE, TAKEN)) {
+        continue;
+      }
+      try {
+        instance = slots.get(i);
+        if (instance != null && now - instance.lastUsedNanos >= idleNanos) {
+          slots.set(i, null);
+          live.decrementAndGet();
+          instance.close();
+          evicted++;
+        }
+      } finally {
+        taken.set(i, FREE);
+      }
+    }
+    return evicted;
   }
 
   int liveInstances() {

@@ -2,6 +2,7 @@ package dev.pillion.wasm;
 
 import dev.pillion.abi.AbiVersion;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * A loaded, validated component: calls are routed to a free instance (see {@link InstanceModel})
@@ -13,6 +14,7 @@ public final class WasmComponent implements ComponentCaller, AutoCloseable {
   private final AbiVersion version;
   private final java.util.Set<String> methods;
   private final Duration loadTime;
+  private volatile Optional<java.util.concurrent.Future<?>> idleSweep = Optional.empty();
 
   WasmComponent(
       ComponentSpec spec,
@@ -133,7 +135,17 @@ public final class WasmComponent implements ComponentCaller, AutoCloseable {
   /** Waits for calls in flight, then releases every instance. */
   @Override
   public void close() {
+    idleSweep.ifPresent(sweep -> sweep.cancel(false));
     pool.close();
+  }
+
+  /** Closes instances idle for longer than the spec's idle timeout; run by the host's sweeper. */
+  void evictIdle() {
+    pool.evictIdle(spec.limits().idleTimeout().toNanos());
+  }
+
+  void idleSweep(java.util.concurrent.Future<?> sweep) {
+    this.idleSweep = Optional.of(sweep);
   }
 
   @Override

@@ -18,6 +18,9 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -40,6 +43,9 @@ public final class WasmHost implements AutoCloseable {
   private record Compiled(WasmModule module, Function<Instance, Machine> factory) {}
 
   private final Optional<Path> compileCacheDirectory;
+
+  /** Guarded by this. */
+  private ScheduledExecutorService sweeper;
 
   private WasmHost(Builder builder) {
     this.compileCacheDirectory = Optional.ofNullable(builder.compileCacheDirectory);
@@ -107,7 +113,15 @@ public final class WasmHost implements AutoCloseable {
                 + spec.source().describe()
                 + " in "
                 + loadTime);
-    return new WasmComponent(spec, pool, first.version(), methods, loadTime);
+    WasmComponent component = new WasmComponent(spec, pool, first.version(), methods, loadTime);
+    Duration idle = spec.limits().idleTimeout();
+    if (!idle.isZero()) {
+      long every = Math.max(100, idle.toMillis() / 4);
+      component.idleSweep(
+          sweeper()
+              .scheduleWithFixedDelay(component::evictIdle, every, every, TimeUnit.MILLISECONDS));
+    }
+    return component;
   }
 
   private GuestInstance newInstance(
@@ -212,10 +226,29 @@ public final class WasmHost implements AutoCloseable {
     return watchdog.activeSlots();
   }
 
-  /** Stops the watchdog. Close the host's components first. */
+  /** The thread that closes idle instances, started with the first component that has them. */
+  private synchronized ScheduledExecutorService sweeper() {
+    if (sweeper == null) {
+      sweeper =
+          Executors.newSingleThreadScheduledExecutor(
+              runnable -> {
+                Thread thread = new Thread(runnable, "pillion-wasm-idle-sweeper");
+                thread.setDaemon(true);
+                return thread;
+              });
+    }
+    return sweeper;
+  }
+
+  /** Stops the watchdog and the idle sweeper. Close the host's components first. */
   @Override
   public void close() {
     watchdog.close();
+    synchronized (this) {
+      if (sweeper != null) {
+        sweeper.shutdownNow();
+      }
+    }
   }
 
   /** Builds a {@link WasmHost}. */

@@ -32,6 +32,7 @@ import java.util.Set;
  *   limits:
  *     instances: 4          # instances in the pool: calls the app runs at once
  *     callTimeout: 5s       # one handler call, imports included
+ *     idleTimeout: 60s      # an instance unused this long is closed (0s: kept); idle apps hold no memory
  *     maxMemoryPages: 256   # 64 KiB pages per instance
  *     maxMessageBytes: 4194304
  *   env:
@@ -46,13 +47,14 @@ public final class AppManifest {
   private static final Set<String> SPEC = Set.of("appId", "module", "http", "limits", "env");
   private static final Set<String> HTTP = Set.of("port");
   private static final Set<String> LIMITS =
-      Set.of("instances", "callTimeout", "maxMemoryPages", "maxMessageBytes");
+      Set.of("instances", "callTimeout", "idleTimeout", "maxMemoryPages", "maxMessageBytes");
 
   private final String appId;
   private final Path module;
   private final OptionalInt httpPort;
   private final int instances;
   private final Duration callTimeout;
+  private final Duration idleTimeout;
   private final int maxMemoryPages;
   private final int maxMessageBytes;
   private final Map<String, String> environment;
@@ -64,6 +66,7 @@ public final class AppManifest {
     this.httpPort = builder.httpPort;
     this.instances = builder.instances;
     this.callTimeout = builder.callTimeout;
+    this.idleTimeout = builder.idleTimeout;
     this.maxMemoryPages = builder.maxMemoryPages;
     this.maxMessageBytes = builder.maxMessageBytes;
     this.environment = Map.copyOf(builder.environment);
@@ -139,13 +142,10 @@ public final class AppManifest {
             positive(limits.get("maxMessageBytes"), at, "spec.limits.maxMessageBytes"));
       }
       if (limits.get("callTimeout") != null) {
-        String text = YamlFields.scalar(limits.get("callTimeout"), at, "spec.limits.callTimeout");
-        try {
-          builder.callTimeout(Durations.parse(text));
-        } catch (IllegalArgumentException e) {
-          throw new ComponentConfigException(
-              at + ": spec.limits.callTimeout '" + text + "': " + e.getMessage(), e);
-        }
+        builder.callTimeout(duration(limits.get("callTimeout"), at, "spec.limits.callTimeout"));
+      }
+      if (limits.get("idleTimeout") != null) {
+        builder.idleTimeout(duration(limits.get("idleTimeout"), at, "spec.limits.idleTimeout"));
       }
     }
     if (spec.get("env") != null) {
@@ -159,6 +159,16 @@ public final class AppManifest {
       return builder.build();
     } catch (IllegalArgumentException e) {
       throw new ComponentConfigException(at + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Duration duration(Object value, String at, String field) {
+    String text = YamlFields.scalar(value, at, field);
+    try {
+      return Durations.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw new ComponentConfigException(
+          at + ": " + field + " '" + text + "': " + e.getMessage(), e);
     }
   }
 
@@ -223,6 +233,15 @@ public final class AppManifest {
   }
 
   /**
+   * How long an instance may stay unused before it is closed; zero keeps instances.
+   *
+   * @return the idle timeout
+   */
+  public Duration idleTimeout() {
+    return idleTimeout;
+  }
+
+  /**
    * The most memory an instance may have, in 64 KiB pages.
    *
    * @return the page cap
@@ -270,6 +289,7 @@ public final class AppManifest {
     private OptionalInt httpPort = OptionalInt.empty();
     private int instances = 4;
     private Duration callTimeout = Duration.ofSeconds(5);
+    private Duration idleTimeout = Duration.ofSeconds(60);
     private int maxMemoryPages = 256;
     private int maxMessageBytes = 4 << 20;
     private final Map<String, String> environment = new LinkedHashMap<>();
@@ -310,6 +330,18 @@ public final class AppManifest {
      */
     public Builder callTimeout(Duration timeout) {
       this.callTimeout = Objects.requireNonNull(timeout, "timeout");
+      return this;
+    }
+
+    /**
+     * How long an instance may stay unused before it is closed (the next call makes a new one, a
+     * few milliseconds); 60 s by default, zero to keep instances.
+     *
+     * @param timeout the timeout
+     * @return this builder
+     */
+    public Builder idleTimeout(Duration timeout) {
+      this.idleTimeout = Objects.requireNonNull(timeout, "timeout");
       return this;
     }
 
@@ -368,6 +400,9 @@ public final class AppManifest {
       }
       if (callTimeout.isNegative() || callTimeout.isZero()) {
         throw new IllegalArgumentException("callTimeout must be positive");
+      }
+      if (idleTimeout.isNegative()) {
+        throw new IllegalArgumentException("idleTimeout must not be negative");
       }
       if (!Files.isRegularFile(module)) {
         throw new IllegalArgumentException("the module " + module + " does not exist");

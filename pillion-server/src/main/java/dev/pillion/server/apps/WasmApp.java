@@ -84,6 +84,7 @@ public final class WasmApp implements AutoCloseable {
                   ComponentLimits.builder()
                       .poolSize(manifest.instances())
                       .callTimeout(manifest.callTimeout())
+                      .idleTimeout(manifest.idleTimeout())
                       .maxMemoryPages(manifest.maxMemoryPages())
                       .maxMessageBytes(manifest.maxMessageBytes())
                       .build())
