@@ -24,7 +24,9 @@ import java.util.concurrent.TimeUnit;
  * --dapr-internal-grpc-port}), handing each request to the runtime's app (an in-process handler or
  * its app channel). The app's status and headers travel inside the answer; a gRPC error means the
  * app was not reached. {@code CallLocalStream} answers UNIMPLEMENTED (callers fall back to {@code
- * CallLocal}, as daprd does with an older sidecar). Not Dapr's public API: no API token.
+ * CallLocal}, as daprd does with an older sidecar). Any other method is a gRPC call another runtime
+ * proxies to this runtime's app by {@code dapr-callee-app-id} ({@link GrpcProxy}). Not Dapr's
+ * public API: no API token.
  */
 public final class InternalEndpoint implements AutoCloseable {
   private static final System.Logger LOG = System.getLogger(InternalEndpoint.class.getName());
@@ -44,6 +46,8 @@ public final class InternalEndpoint implements AutoCloseable {
    * @param maxMessageBytes the largest request accepted
    * @param boss the event loop accepting connections (the caller's; not closed here)
    * @param workers the event loops serving them (the caller's; not closed here)
+   * @param proxied serves every other method: gRPC calls other runtimes proxy to this runtime's app
+   *     ({@link GrpcProxy#internalRegistry()})
    * @return the endpoint
    * @throws PillionException when the port cannot be bound
    */
@@ -53,7 +57,8 @@ public final class InternalEndpoint implements AutoCloseable {
       InvocationService invocation,
       int maxMessageBytes,
       io.netty.channel.EventLoopGroup boss,
-      io.netty.channel.EventLoopGroup workers) {
+      io.netty.channel.EventLoopGroup workers,
+      io.grpc.HandlerRegistry proxied) {
     try {
       Server server =
           NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, port))
@@ -66,6 +71,7 @@ public final class InternalEndpoint implements AutoCloseable {
               .directExecutor()
               .maxInboundMessageSize(maxMessageBytes)
               .addService(new Service(invocation))
+              .fallbackHandlerRegistry(proxied)
               .build()
               .start();
       return new InternalEndpoint(server);
