@@ -31,6 +31,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -507,26 +508,7 @@ class GrpcProxyTest {
     AtomicBoolean healthy = new AtomicBoolean(false);
     ManagedChannel toApp =
         ManagedChannelBuilder.forAddress("127.0.0.1", app.port()).usePlaintext().build();
-    NameResolver noOthers =
-        new NameResolver() {
-          @Override
-          public String name() {
-            return "none";
-          }
-
-          @Override
-          public Registration register(AppInstance instance) {
-            throw new UnsupportedOperationException("registration");
-          }
-
-          @Override
-          public AppAddress resolve(String appId, String namespace) {
-            throw new AppNotFoundException(appId, namespace, "this test resolves nothing");
-          }
-
-          @Override
-          public void close() {}
-        };
+    NameResolver noOthers = new FixedResolver(Optional.empty());
     GrpcProxy proxy =
         GrpcProxy.builder()
             .appId("checked")
@@ -568,5 +550,99 @@ class GrpcProxyTest {
       proxy.close();
       toApp.shutdownNow();
     }
+  }
+
+  /** Answers one address for every app, or none; records the addresses reported unreachable. */
+  private static final class FixedResolver implements NameResolver {
+    private final Optional<AppAddress> address;
+    final List<String> unreachable = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    FixedResolver(Optional<AppAddress> address) {
+      this.address = address;
+    }
+
+    @Override
+    public String name() {
+      return "fixed";
+    }
+
+    @Override
+    public Registration register(AppInstance instance) {
+      throw new UnsupportedOperationException("registration");
+    }
+
+    @Override
+    public AppAddress resolve(String appId, String namespace) {
+      return address.orElseThrow(
+          () -> new AppNotFoundException(appId, namespace, "this test resolves nothing"));
+    }
+
+    @Override
+    public void unreachable(String appId, String namespace, AppAddress refused) {
+      unreachable.add(appId + "." + namespace + "@" + refused.authority());
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void aRuntimeThatRefusesTheConnectionIsReportedToNameResolution() throws Exception {
+    int closedPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      closedPort = socket.getLocalPort();
+    }
+    FixedResolver resolver =
+        new FixedResolver(Optional.of(new AppAddress("127.0.0.1", closedPort)));
+    GrpcProxy proxy =
+        GrpcProxy.builder().appId("here").namespace("default").resolver(resolver).build();
+    Server endpoint =
+        NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+            .fallbackHandlerRegistry(proxy.publicRegistry(List.of()))
+            .build()
+            .start();
+    ManagedChannel toEndpoint =
+        ManagedChannelBuilder.forAddress("127.0.0.1", endpoint.getPort()).usePlaintext().build();
+    try {
+      assertThatThrownBy(
+              () ->
+                  ClientCalls.blockingUnaryCall(
+                      with(toEndpoint, "dapr-app-id", "elsewhere.prod"),
+                      BytesApp.ECHO,
+                      CallOptions.DEFAULT,
+                      bytes("x")))
+          .isInstanceOfSatisfying(
+              StatusRuntimeException.class,
+              e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+      assertThat(resolver.unreachable).containsExactly("elsewhere.prod@127.0.0.1:" + closedPort);
+    } finally {
+      toEndpoint.shutdownNow();
+      endpoint.shutdownNow();
+      proxy.close();
+    }
+  }
+
+  @Test
+  void daprAppIdMayNameTheNamespace() throws Exception {
+    byte[] answer =
+        ClientCalls.blockingUnaryCall(
+            with(toCaller, "dapr-app-id", "proxy-callee.default", "dapr-api-token", TOKEN),
+            BytesApp.ECHO,
+            CallOptions.DEFAULT,
+            bytes("namespaced"));
+    assertThat(text(answer)).isEqualTo("namespaced");
+    assertThatThrownBy(
+            () ->
+                ClientCalls.blockingUnaryCall(
+                    with(toCaller, "dapr-app-id", "proxy-callee.other", "dapr-api-token", TOKEN),
+                    BytesApp.ECHO,
+                    CallOptions.DEFAULT,
+                    bytes("x")))
+        .isInstanceOfSatisfying(
+            StatusRuntimeException.class,
+            e -> {
+              assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNKNOWN);
+              assertThat(e.getStatus().getDescription()).contains("namespace 'other'");
+            });
   }
 }
