@@ -158,7 +158,7 @@ public final class GrpcProxy implements AutoCloseable {
     }
   }
 
-  /** Where one call goes, and the metadata it carries there. */
+  /** Where one call goes: the channel, the other runtime's address if any, and the target app. */
   private record Destination(
       Channel channel, Optional<AppAddress> runtime, String appId, String namespace) {}
 
@@ -220,10 +220,8 @@ public final class GrpcProxy implements AutoCloseable {
     }
 
     private Destination destination(Metadata headers) throws Refusal {
-      String named = headers.get(CALLEE_APP_ID);
-      if (named == null) {
-        named = headers.get(APP_ID);
-      }
+      Metadata.Key<String> key = headers.containsKey(CALLEE_APP_ID) ? CALLEE_APP_ID : APP_ID;
+      String named = headers.get(key);
       if (named == null) {
         throw new Refusal(
             Status.UNIMPLEMENTED.withDescription(
@@ -242,7 +240,7 @@ public final class GrpcProxy implements AutoCloseable {
       } catch (IllegalArgumentException e) {
         throw new Refusal(
             Status.INVALID_ARGUMENT.withDescription(
-                "failed to proxy request: dapr-app-id '" + named + "': " + e.getMessage()));
+                "failed to proxy request: " + key.name() + " '" + named + "': " + e.getMessage()));
       }
       boolean own = targetId.equals(appId) && targetNamespace.equals(namespace);
       if (own) {
