@@ -1,18 +1,13 @@
 package dev.pillion.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,42 +27,11 @@ class JsSdkPubSubTest {
 
   @TempDir Path dir;
 
-  private static Optional<String> nodeVersion() {
-    try {
-      Process node = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
-      String version = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      return node.waitFor(30, TimeUnit.SECONDS) && node.exitValue() == 0
-          ? Optional.of(version.trim())
-          : Optional.empty();
-    } catch (IOException e) {
-      return Optional.empty();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return Optional.empty();
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    }
-  }
-
   @Test
   @Timeout(value = 120, unit = TimeUnit.SECONDS)
   void theJsSdksDaprServerGetsNormalRawPayloadAndBulkSubscriptions() throws Exception {
-    Optional<String> node = nodeVersion();
-    assumeTrue(
-        node.isPresent(),
-        "Node.js is not installed ('node' is not on the PATH): the JS SDK pub/sub test is skipped;"
-            + " scripts/install-toolchain.sh installs Node.js and the SDK");
-    Path js = Path.of("..", "sdk-tests", "js").toAbsolutePath().normalize();
-    assertThat(js.resolve("node_modules/@dapr/dapr/package.json"))
-        .as(
-            "the Dapr JS SDK is not installed in %s: run `npm ci` there"
-                + " (scripts/install-toolchain.sh does)",
-            js)
-        .exists();
+    String node = JsSdk.requireNode("pub/sub");
+    Path js = JsSdk.directory();
     Path resources = Files.createDirectory(dir.resolve("resources"));
     Files.writeString(
         resources.resolve("pubsub.yaml"),
@@ -86,7 +50,7 @@ class JsSdkPubSubTest {
             "--app-id",
             "js-sdk-app",
             "--app-port",
-            Integer.toString(freePort()),
+            Integer.toString(JsSdk.freePort()),
             "--dapr-http-port",
             "0",
             "--dapr-grpc-port",
@@ -100,7 +64,7 @@ class JsSdkPubSubTest {
 
     String written = Files.exists(report) ? Files.readString(report) : "(no report written)";
     assertThat(exit)
-        .as("node %s: pubsub.js exited %d; report: %s%nstderr: %s", node.get(), exit, written, err)
+        .as("node %s: pubsub.js exited %d; report: %s%nstderr: %s", node, exit, written, err)
         .isZero();
     JsonNode result = JSON.readTree(written);
     assertThat(result.path("failures")).as(written).isEmpty();

@@ -21,12 +21,14 @@ import dev.pillion.server.http.ConnectionLimiter;
 import dev.pillion.server.http.HttpApiHandler;
 import dev.pillion.server.http.HttpAppChannel;
 import dev.pillion.server.http.HttpServerPipeline;
+import dev.pillion.server.invoke.GrpcProxy;
 import dev.pillion.server.invoke.GrpcRemoteInvoker;
 import dev.pillion.server.invoke.HttpAppInvoker;
 import dev.pillion.server.invoke.InternalEndpoint;
 import dev.pillion.server.spi.ApiModule;
 import dev.pillion.server.spi.ComponentCalls;
 import io.grpc.Server;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.netty.NettyServerBuilder;
@@ -222,15 +224,58 @@ public final class PillionServer implements AutoCloseable {
    * @throws PillionException when a port cannot be bound
    */
   public PillionServer start() {
+    // The app channel, the resolver and the proxy exist before the public gRPC port listens: a
+    // call proxied by dapr-app-id may arrive as soon as it does.
+    if (appProtocol == AppProtocol.GRPC) {
+      grpcApp =
+          appPort.map(
+              port ->
+                  GrpcAppChannel.create(
+                      runtime.appId(),
+                      APP_HOST,
+                      port,
+                      Duration.ofSeconds(60),
+                      maxMessage(maxBodyBytes)));
+      grpcApp.ifPresent(invocationResources::add);
+    }
+    NameResolver resolver;
+    try {
+      resolver =
+          nameResolvers.create(
+              runtime.nameResolution(),
+              requestedInternalPort == 0
+                  ? ResolverConfiguration.DAPR_INTERNAL_GRPC_PORT
+                  : requestedInternalPort);
+    } catch (RuntimeException e) {
+      closeInvocationResources();
+      throw e;
+    }
+    invocationResources.add(resolver);
+    GrpcProxy.Builder proxyBuilder =
+        GrpcProxy.builder()
+            .appId(runtime.appId())
+            .namespace(runtime.invocation().namespace())
+            .health(appHealth)
+            .resolver(resolver)
+            .maxMessageBytes(maxMessage(maxBodyBytes));
+    if (grpcApp.isPresent()) {
+      proxyBuilder.app(grpcApp.get().channel());
+    } else if (appPort.isPresent()) {
+      proxyBuilder.noApp(
+          "it is served over HTTP (--app-protocol http); gRPC proxying needs --app-protocol grpc");
+    }
+    GrpcProxy proxy = proxyBuilder.build();
+    invocationResources.add(proxy);
     try {
       ServerServiceDefinition definition = api.grpcService();
-      if (apiToken.isPresent()) {
-        definition =
-            ServerInterceptors.intercept(definition, new ApiTokenInterceptor(apiToken.get()));
-      }
+      List<ServerInterceptor> interceptors = new ArrayList<>();
+      apiToken.ifPresent(token -> interceptors.add(new ApiTokenInterceptor(token)));
       if (apiLogging) {
         // Outermost (interceptors added last run first), so refused calls are logged too.
-        definition = ServerInterceptors.intercept(definition, new ApiLogInterceptor());
+        interceptors.add(new ApiLogInterceptor());
+      }
+      for (ServerInterceptor interceptor : interceptors) {
+        definition = ServerInterceptors.intercept(definition, interceptor);
       }
       grpcServer =
           NettyServerBuilder.forAddress(new InetSocketAddress(bindAddress, requestedGrpcPort))
@@ -239,10 +284,13 @@ public final class PillionServer implements AutoCloseable {
               .directExecutor()
               .maxInboundMessageSize(maxBodyBytes)
               .addService(definition)
+              // Any other method: a call proxied to an app by dapr-app-id, with the same token.
+              .fallbackHandlerRegistry(proxy.publicRegistry(interceptors))
               .build()
               .start();
     } catch (IOException e) {
       blockingExecutor.ifPresent(ThreadPoolExecutor::shutdownNow);
+      closeInvocationResources();
       throw new PillionException(
           "cannot bind the gRPC API to "
               + bindAddress
@@ -282,6 +330,7 @@ public final class PillionServer implements AutoCloseable {
     } catch (Exception e) {
       grpcServer.shutdownNow();
       blockingExecutor.ifPresent(ThreadPoolExecutor::shutdownNow);
+      closeInvocationResources();
       boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       throw new PillionException(
@@ -293,23 +342,12 @@ public final class PillionServer implements AutoCloseable {
               + e.getMessage(),
           e);
     }
-    if (appProtocol == AppProtocol.GRPC) {
-      grpcApp =
-          appPort.map(
-              port ->
-                  GrpcAppChannel.create(
-                      runtime.appId(),
-                      APP_HOST,
-                      port,
-                      Duration.ofSeconds(60),
-                      maxMessage(maxBodyBytes)));
-    }
     if (appHealthChecker != null) {
       appHealthChecker.start();
     }
     appPort.ifPresent(this::connectApp);
     try {
-      startInvocation();
+      startInvocation(resolver, proxy);
     } catch (RuntimeException e) {
       close();
       throw e;
@@ -334,15 +372,14 @@ public final class PillionServer implements AutoCloseable {
 
   /**
    * Service invocation: the app channel (HTTP, when there is an app port), the internal endpoint
-   * other runtimes call, the name resolver the resources select, and this app's registration with
-   * it once the endpoint listens. Each piece is kept for {@link #close()}, which undoes them in
-   * reverse order: the registration is withdrawn before the endpoint stops.
+   * other runtimes call (with the proxy's fallback for gRPC calls proxied to the app), and this
+   * app's registration with the resolver once the endpoint listens. Each piece is kept for {@link
+   * #close()}, which undoes them in reverse order: the registration is withdrawn before the
+   * endpoint stops.
    */
-  private void startInvocation() {
+  private void startInvocation(NameResolver resolver, GrpcProxy proxy) {
     InvocationService invocation = runtime.invocation();
     if (grpcApp.isPresent()) {
-      // First in, so closed last: subscriptions and invocations stop using it before.
-      invocationResources.add(grpcApp.get());
       invocationResources.add(invocation.connectApp(grpcApp.get(), appHealth));
     } else if (appPort.isPresent()) {
       HttpAppInvoker app =
@@ -354,14 +391,13 @@ public final class PillionServer implements AutoCloseable {
     int maxMessage = maxMessage(maxBodyBytes);
     internalEndpoint =
         InternalEndpoint.start(
-            bindAddress, requestedInternalPort, invocation, maxMessage, boss, workers);
-    NameResolver resolver =
-        nameResolvers.create(
-            runtime.nameResolution(),
-            requestedInternalPort == 0
-                ? ResolverConfiguration.DAPR_INTERNAL_GRPC_PORT
-                : requestedInternalPort);
-    invocationResources.add(resolver);
+            bindAddress,
+            requestedInternalPort,
+            invocation,
+            maxMessage,
+            boss,
+            workers,
+            proxy.internalRegistry());
     GrpcRemoteInvoker remote = GrpcRemoteInvoker.create(maxMessage, workers);
     invocationResources.add(remote);
     invocationResources.add(invocation.connectRemote(resolver, remote));
@@ -596,14 +632,7 @@ public final class PillionServer implements AutoCloseable {
       appHealthChecker.close();
     }
     // Withdrawn from name resolution first, so no new caller picks this runtime while it stops.
-    for (int i = invocationResources.size() - 1; i >= 0; i--) {
-      try {
-        invocationResources.get(i).close();
-      } catch (Exception e) {
-        LOG.log(System.Logger.Level.WARNING, "closing service invocation: " + e, e);
-      }
-    }
-    invocationResources.clear();
+    closeInvocationResources();
     if (internalEndpoint != null) {
       internalEndpoint.close(gracePeriod);
     }
@@ -656,6 +685,18 @@ public final class PillionServer implements AutoCloseable {
     }
     LOG.log(System.Logger.Level.INFO, "Dapr API for app '" + runtime.appId() + "' stopped");
     stopped.countDown();
+  }
+
+  /** Closes what service invocation opened, last opened first. */
+  private void closeInvocationResources() {
+    for (int i = invocationResources.size() - 1; i >= 0; i--) {
+      try {
+        invocationResources.get(i).close();
+      } catch (Exception e) {
+        LOG.log(System.Logger.Level.WARNING, "closing service invocation: " + e, e);
+      }
+    }
+    invocationResources.clear();
   }
 
   /** Builds a {@link PillionServer}. */

@@ -123,6 +123,16 @@ public final class GrpcAppChannel implements AppChannel, AppInvoker, AppHealthPr
         maxMessage);
   }
 
+  /**
+   * The connection to the app, for the calls proxied to it by {@code dapr-app-id} (any service the
+   * app serves, not only {@code AppCallback}).
+   *
+   * @return the channel; closed with this object
+   */
+  public io.grpc.Channel channel() {
+    return channel;
+  }
+
   private AppCallbackGrpc.AppCallbackBlockingStub blocking(Duration deadline) {
     return AppCallbackGrpc.newBlockingStub(channel)
         .withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);

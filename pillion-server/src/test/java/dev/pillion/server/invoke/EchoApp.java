@@ -15,7 +15,8 @@ import java.util.concurrent.Executors;
 /**
  * A test app behind {@code --app-port}: answers every request with what it received as JSON (verb,
  * path, raw query, headers with all values, body), headers {@code x-served-by} and two {@code
- * set-cookie}; a path {@code /status/NNN} answers status NNN with a text body.
+ * set-cookie}; a path {@code /status/NNN} answers status NNN with a text body, {@code /empty} 204
+ * without one.
  */
 final class EchoApp implements AutoCloseable {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -43,6 +44,11 @@ final class EchoApp implements AutoCloseable {
     exchange.getResponseHeaders().add("x-served-by", name);
     exchange.getResponseHeaders().add("set-cookie", "a=1");
     exchange.getResponseHeaders().add("set-cookie", "b=2");
+    if (path.equals("/empty")) {
+      exchange.sendResponseHeaders(204, -1);
+      exchange.close();
+      return;
+    }
     if (path.startsWith("/status/")) {
       int status = Integer.parseInt(path.substring("/status/".length()));
       byte[] text = ("status " + status + " from " + name).getBytes(StandardCharsets.UTF_8);
