@@ -13,7 +13,7 @@ export function abortWithTrap(
   column: u32 = 0
 ): void {
   const what = message === null ? "abort" : message;
-  const where = fileName === null ? "?" : fileName;
-  log(LogLevel.ERROR, what + " at " + where + ":" + line.toString() + ":" + column.toString());
+  const where = fileName === null ? "" : " at " + fileName + ":" + line.toString() + ":" + column.toString();
+  log(LogLevel.ERROR, what + where);
   unreachable();
 }
