@@ -21,11 +21,17 @@ import org.junit.jupiter.api.Test;
 /**
  * The AssemblyScript app SDK, through its example app (examples/apps/order-counter): the module
  * loads with only the imports the host grants (its abort mapped to a trap), registers its
- * subscription, counts every published order in state under concurrent instances (etag retries),
- * answers {@code GET /count} over its HTTP trigger, and sees Dapr's errors with their reason.
+ * subscription, counts every published order in state, answers {@code GET /count} over its HTTP
+ * trigger, and sees Dapr's errors with their reason.
+ *
+ * <p>Two apps run the module over one key: the store's {@code keyPrefix} is {@code none}, so both
+ * count into the same {@code order-count}. Each app receives every order (its app id is its
+ * consumer group) and the two deliver at the same time, so their writes conflict and only the app's
+ * etag retries keep the count exact (a single subscription delivers one event at a time).
  */
 class AssemblyScriptAppTest {
-  private static final int ORDERS = 25;
+  private static final int ORDERS = 40;
+  private static final List<String> COUNTERS = List.of("order-counter", "order-counter-2");
 
   private static Pillion runtime;
   private static WasmAppHost host;
@@ -37,25 +43,26 @@ class AssemblyScriptAppTest {
     runtime =
         Pillion.builder()
             .appId("host")
-            .hostedApps(List.of("order-counter", "stranger"))
+            .hostedApps(List.of("order-counter", "order-counter-2", "stranger"))
             .component(
                 ComponentDefinition.builder("statestore", "state.in-memory")
-                    .scopes(List.of("order-counter"))
+                    .metadata("keyPrefix", "none")
+                    .scopes(COUNTERS)
                     .build())
             .component(
-                ComponentDefinition.builder("pubsub", "pubsub.in-memory")
-                    .scopes(List.of("order-counter"))
-                    .build())
+                ComponentDefinition.builder("pubsub", "pubsub.in-memory").scopes(COUNTERS).build())
             .build();
     host =
         WasmAppHost.start(
             runtime,
             List.of(
-                // Several instances, so that events are counted concurrently and the etag retries
-                // are what keeps the count exact.
                 AppManifest.builder("order-counter", TestGuests.path("order-counter"))
                     .httpPort(0)
-                    .instances(4)
+                    .instances(2)
+                    .build(),
+                AppManifest.builder("order-counter-2", TestGuests.path("order-counter"))
+                    .httpPort(0)
+                    .instances(2)
                     .build(),
                 // The same module, outside the scope of the state store.
                 AppManifest.builder("stranger", TestGuests.path("order-counter"))
@@ -95,14 +102,16 @@ class AssemblyScriptAppTest {
                   .build());
     }
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (storedCount(app) < ORDERS && System.nanoTime() < deadline) {
+    while (storedCount(app) < 2 * ORDERS && System.nanoTime() < deadline) {
       Thread.sleep(50);
     }
-    assertThat(storedCount(app)).isEqualTo(ORDERS);
-    HttpResponse<String> count = send("order-counter", "GET", "/count");
-    assertThat(count.statusCode()).isEqualTo(200);
-    assertThat(count.body()).isEqualTo(Integer.toString(ORDERS));
-    assertThat(count.headers().firstValue("content-type")).hasValue("text/plain; charset=utf-8");
+    assertThat(storedCount(app)).as("each order counted once by each app").isEqualTo(2 * ORDERS);
+    for (String counter : COUNTERS) {
+      HttpResponse<String> count = send(counter, "GET", "/count");
+      assertThat(count.statusCode()).isEqualTo(200);
+      assertThat(count.body()).isEqualTo(Integer.toString(2 * ORDERS));
+      assertThat(count.headers().firstValue("content-type")).hasValue("text/plain; charset=utf-8");
+    }
   }
 
   @Test
