@@ -59,24 +59,6 @@ export enum Import {
   GetMetadata,
 }
 
-/** The import's name in module pillion_dapr_v1. */
-export function importName(method: Import): string {
-  switch (method) {
-    case Import.GetState: return "get_state";
-    case Import.GetBulkState: return "get_bulk_state";
-    case Import.SaveState: return "save_state";
-    case Import.DeleteState: return "delete_state";
-    case Import.DeleteBulkState: return "delete_bulk_state";
-    case Import.ExecuteStateTransaction: return "execute_state_transaction";
-    case Import.PublishEvent: return "publish_event";
-    case Import.BulkPublishEvent: return "bulk_publish_event";
-    case Import.InvokeService: return "invoke_service";
-    case Import.GetSecret: return "get_secret";
-    case Import.GetBulkSecret: return "get_bulk_secret";
-    default: return "get_metadata";
-  }
-}
-
 /** What an import answered: the encoded response, or (`failed`) the encoded google.rpc.Status of its error. */
 export class Answer {
   constructor(readonly bytes: Uint8Array, readonly failed: bool) {}

@@ -26,14 +26,28 @@ export * from "../../../../components/app-sdk-as/assembly/exports";
 const STORE = "statestore";
 const KEY = "order-count";
 
-/** The stored count: 0 when there is none yet. */
+/** The stored count: 0 when there is none yet; an error when the key holds something else than a count. */
 function readCount(): Result<CountRead> {
   const read = Dapr.get(STORE, KEY);
   const error = read.error;
   if (error !== null) return Result.err<CountRead>(error);
   const state = read.value;
   if (state === null) return Result.ok<CountRead>(new CountRead(0, ""));
-  return Result.ok<CountRead>(new CountRead(I64.parseInt(state.text()), state.etag));
+  const text = state.text();
+  if (!isCount(text)) {
+    return Result.err<CountRead>(DaprError.internal("state key " + KEY + " of " + STORE + " holds '" + text +
+      "', not a count"));
+  }
+  return Result.ok<CountRead>(new CountRead(I64.parseInt(text), state.etag));
+}
+
+function isCount(text: string): bool {
+  if (text.length == 0 || text.length > 18) return false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 class CountRead {

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.pillion.Pillion;
 import dev.pillion.config.ComponentDefinition;
 import dev.pillion.pubsub.PublishRequest;
+import dev.pillion.state.StateItem;
+import dev.pillion.state.StateStore;
 import dev.pillion.testing.TestGuests;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -13,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -134,6 +137,24 @@ class AssemblyScriptAppTest {
     assertThat(count.body())
         .isEqualTo(
             "{\"error\":\"DAPR_STATE_NOT_CONFIGURED (code 9): state store is not configured\"}");
+  }
+
+  @Test
+  void aKeyThatHoldsNoCountIsAnErrorNamingIt() throws Exception {
+    StateStore store = host.app("order-counter").orElseThrow().runtime().state("statestore");
+    Optional<byte[]> before = store.get("order-count").map(StateItem::value);
+    store.save("order-count", "many");
+    try {
+      HttpResponse<String> count = send("order-counter", "GET", "/count");
+      assertThat(count.statusCode()).isEqualTo(500);
+      assertThat(count.body())
+          .isEqualTo(
+              "{\"error\":\"code 13: state key order-count of statestore holds 'many', not a"
+                  + " count\"}");
+    } finally {
+      before.ifPresentOrElse(
+          value -> store.save("order-count", value), () -> store.delete("order-count"));
+    }
   }
 
   private static long storedCount(Pillion app) {
