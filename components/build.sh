@@ -2,6 +2,9 @@
 # Rebuilds every .wasm in this repository from its sources, in place, next to the source:
 #   components/<crate>/<crate>.wasm                    (Rust, cargo, wasm32-wasi: every crate of the workspace but pdk)
 #   components/fixtures/*.wasm                        (C, clang, wasm32-wasi)
+#   examples/apps/<app>/<app>.wasm                      (AssemblyScript apps: every examples/apps/*/assembly/index.ts,
+#                                                        with the SDK in app-sdk-as, its compiler pinned by its
+#                                                        package-lock.json)
 # Builds are reproducible: CI runs this script and fails if any committed .wasm changed (scripts/check-wasm.sh).
 # Uses Debian's rustc/cargo (not a rustup toolchain that may come first on PATH) and Debian's crates only.
 set -euo pipefail
@@ -48,4 +51,18 @@ for src in fixtures/*.c; do
     -Wall -Werror -Wl,--strip-all "${allocator[@]}" \
     -o "$name.wasm" "$src"
   echo "built $name.wasm ($(stat -c %s "$name.wasm") bytes)"
+done
+
+# AssemblyScript apps: node_modules of the SDK from its lock file (again only when the lock file changed since the
+# last install), then each app with the SDK's build script, whose flags are the same for every app.
+sdk="$here/app-sdk-as"
+if [ ! -f "$sdk/node_modules/.package-lock.json" ] || [ "$sdk/package-lock.json" -nt "$sdk/node_modules/.package-lock.json" ]; then
+  (cd "$sdk" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+for entry in "$here"/../examples/apps/*/assembly/index.ts; do
+  [ -e "$entry" ] || continue
+  app=$(cd "$(dirname "$entry")/.." && pwd)
+  out="$app/$(basename "$app").wasm"
+  "$sdk/scripts/build-app.sh" "$entry" "$out"
+  echo "built ${out#"$(cd "$here/.." && pwd)/"} ($(stat -c %s "$out") bytes)"
 done

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Rebuilds every .wasm from source and fails if any committed .wasm differs from what its source builds to.
+# Rebuilds every .wasm from source (components/build.sh: the Rust crates, the C fixtures and the AssemblyScript apps
+# under examples/apps) and fails if any committed .wasm differs from what its source builds to.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

@@ -2,7 +2,9 @@
 # Installs everything the build and the tests need on a fresh Debian machine (run as root, or with sudo present):
 # Java 17 + Maven are expected on the machine; this adds the Wasm toolchains (Rust for wasm32-wasi, clang for C
 # fixtures), protoc for prost, redis-server for the Redis tests, and Node.js with npm for the JS SDK test, whose
-# dependencies (the official Dapr JS SDK, pinned by sdk-tests/js/package-lock.json) it then installs with `npm ci`.
+# dependencies (the official Dapr JS SDK, pinned by sdk-tests/js/package-lock.json) it then installs with `npm ci`,
+# and for the AssemblyScript app SDK (components/app-sdk-as: its compiler, pinned by its package-lock.json, is
+# installed with `npm ci` by components/build.sh).
 # Safe to run again.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)

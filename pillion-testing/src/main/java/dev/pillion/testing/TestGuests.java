@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  * The test guests: Wasm modules built from the C sources in {@code components/fixtures} (hostile,
  * misbehaving, legacy-ABI and broken components) by {@code components/build.sh}, loaded by name
  * (the source's file name without {@code .c}, e.g. {@code misbehaving-state}). The one way tests
- * and benchmarks of every module reach them.
+ * and benchmarks of every module reach them. Also the Wasm apps of the app host's tests: {@code
+ * app-contract} (Rust) and {@code order-counter} (AssemblyScript, examples/apps).
  */
 public final class TestGuests {
   /**
