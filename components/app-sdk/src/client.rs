@@ -7,7 +7,9 @@ use crate::proto::common::{self, http_extension::Verb, Etag, HttpExtension, Stat
 use crate::proto::runtime::*;
 use prost::Message;
 
-/// A client of the runtime's building blocks.
+/// A client of the runtime's building blocks. Its methods are never inlined into an app's handler: each encodes and
+/// decodes protobuf, and a handler that grew past what the JVM compiles would run in its bytecode interpreter
+/// (docs/decisions.md, "Guest functions stay small").
 #[derive(Clone, Debug, Default)]
 pub struct Dapr<H: Host = WasmHost> {
     host: H,
@@ -33,6 +35,9 @@ impl<H: Host> Dapr<H> {
         Dapr { host }
     }
 
+    /// One import: encode, call, decode. Never inlined, so each shorthand stays small (docs/decisions.md, "Guest
+    /// functions stay small").
+    #[inline(never)]
     fn call<Req: Message, Resp: Message + Default>(&self, import: Import, request: &Req) -> Result<Resp, DaprError> {
         match self.host.call(import, &request.encode_to_vec()) {
             Ok(bytes) => Resp::decode(bytes.as_slice()).map_err(|e| {
@@ -43,66 +48,79 @@ impl<H: Host> Dapr<H> {
     }
 
     /// `GetState`.
+    #[inline(never)]
     pub fn get_state(&self, request: &GetStateRequest) -> Result<GetStateResponse, DaprError> {
         self.call(Import::GetState, request)
     }
 
     /// `GetBulkState`.
+    #[inline(never)]
     pub fn get_bulk_state(&self, request: &GetBulkStateRequest) -> Result<GetBulkStateResponse, DaprError> {
         self.call(Import::GetBulkState, request)
     }
 
     /// `SaveState`.
+    #[inline(never)]
     pub fn save_state(&self, request: &SaveStateRequest) -> Result<(), DaprError> {
         self.call::<_, ()>(Import::SaveState, request)
     }
 
     /// `DeleteState`.
+    #[inline(never)]
     pub fn delete_state(&self, request: &DeleteStateRequest) -> Result<(), DaprError> {
         self.call::<_, ()>(Import::DeleteState, request)
     }
 
     /// `DeleteBulkState`.
+    #[inline(never)]
     pub fn delete_bulk_state(&self, request: &DeleteBulkStateRequest) -> Result<(), DaprError> {
         self.call::<_, ()>(Import::DeleteBulkState, request)
     }
 
     /// `ExecuteStateTransaction`.
+    #[inline(never)]
     pub fn execute_state_transaction(&self, request: &ExecuteStateTransactionRequest) -> Result<(), DaprError> {
         self.call::<_, ()>(Import::ExecuteStateTransaction, request)
     }
 
     /// `PublishEvent`.
+    #[inline(never)]
     pub fn publish_event(&self, request: &PublishEventRequest) -> Result<(), DaprError> {
         self.call::<_, ()>(Import::PublishEvent, request)
     }
 
     /// `BulkPublishEventAlpha1`.
+    #[inline(never)]
     pub fn bulk_publish_event(&self, request: &BulkPublishRequest) -> Result<BulkPublishResponse, DaprError> {
         self.call(Import::BulkPublishEvent, request)
     }
 
     /// `InvokeService`.
+    #[inline(never)]
     pub fn invoke_service(&self, request: &InvokeServiceRequest) -> Result<common::InvokeResponse, DaprError> {
         self.call(Import::InvokeService, request)
     }
 
     /// `GetSecret`.
+    #[inline(never)]
     pub fn get_secret(&self, request: &GetSecretRequest) -> Result<GetSecretResponse, DaprError> {
         self.call(Import::GetSecret, request)
     }
 
     /// `GetBulkSecret`.
+    #[inline(never)]
     pub fn get_bulk_secret(&self, request: &GetBulkSecretRequest) -> Result<GetBulkSecretResponse, DaprError> {
         self.call(Import::GetBulkSecret, request)
     }
 
     /// `GetMetadata`.
+    #[inline(never)]
     pub fn get_metadata(&self) -> Result<GetMetadataResponse, DaprError> {
         self.call(Import::GetMetadata, &GetMetadataRequest::default())
     }
 
     /// Reads a key: `None` when the store has no item for it (Dapr answers an empty value then).
+    #[inline(never)]
     pub fn get(&self, store: &str, key: &str) -> Result<Option<State>, DaprError> {
         let response =
             self.get_state(&GetStateRequest { store_name: store.into(), key: key.into(), ..Default::default() })?;
@@ -114,6 +132,7 @@ impl<H: Host> Dapr<H> {
     }
 
     /// Saves a value, last write wins.
+    #[inline(never)]
     pub fn save(&self, store: &str, key: &str, value: &[u8]) -> Result<(), DaprError> {
         self.save_state(&SaveStateRequest {
             store_name: store.into(),
@@ -122,6 +141,7 @@ impl<H: Host> Dapr<H> {
     }
 
     /// Saves a value only if the item still has `etag` (first write wins); an etag mismatch is an `ABORTED` error.
+    #[inline(never)]
     pub fn save_if(&self, store: &str, key: &str, value: &[u8], etag: &str) -> Result<(), DaprError> {
         self.save_state(&SaveStateRequest {
             store_name: store.into(),
@@ -139,6 +159,7 @@ impl<H: Host> Dapr<H> {
     }
 
     /// Saves `value` only if the key has no item yet (first write wins); an existing item is an `ABORTED` error.
+    #[inline(never)]
     pub fn save_new(&self, store: &str, key: &str, value: &[u8]) -> Result<(), DaprError> {
         self.save_state(&SaveStateRequest {
             store_name: store.into(),
@@ -157,6 +178,7 @@ impl<H: Host> Dapr<H> {
     /// Changes a key's value with optimistic concurrency: reads it with its etag, saves `change(current)` only if no
     /// one wrote in between, and starts again when someone did (Dapr's `ABORTED` etag mismatch), at most `attempts`
     /// times. Returns the value saved.
+    #[inline(never)]
     pub fn update(
         &self,
         store: &str,
@@ -183,6 +205,7 @@ impl<H: Host> Dapr<H> {
 
     /// Adds one to a decimal counter kept under `key` (absent or not a number counts as 0), with
     /// [`update`](Dapr::update)'s retries; returns the new count.
+    #[inline(never)]
     pub fn increment(&self, store: &str, key: &str) -> Result<u64, DaprError> {
         let saved = self.update(store, key, 100, |current| {
             let count = current
@@ -195,11 +218,13 @@ impl<H: Host> Dapr<H> {
     }
 
     /// Deletes a key.
+    #[inline(never)]
     pub fn delete(&self, store: &str, key: &str) -> Result<(), DaprError> {
         self.delete_state(&DeleteStateRequest { store_name: store.into(), key: key.into(), ..Default::default() })
     }
 
     /// Publishes `data` with its content type (a CloudEvent is made around it unless it is one).
+    #[inline(never)]
     pub fn publish(&self, pubsub: &str, topic: &str, data: &[u8], content_type: &str) -> Result<(), DaprError> {
         self.publish_event(&PublishEventRequest {
             pubsub_name: pubsub.into(),
@@ -211,6 +236,7 @@ impl<H: Host> Dapr<H> {
     }
 
     /// Invokes `method` of app `app_id` over HTTP semantics (`verb`, e.g. `Verb::Post`).
+    #[inline(never)]
     pub fn invoke(
         &self,
         app_id: &str,
@@ -231,6 +257,7 @@ impl<H: Host> Dapr<H> {
     }
 
     /// A secret's values by name.
+    #[inline(never)]
     pub fn secret(&self, store: &str, key: &str) -> Result<std::collections::HashMap<String, String>, DaprError> {
         Ok(self
             .get_secret(&GetSecretRequest { store_name: store.into(), key: key.into(), ..Default::default() })?

@@ -3,7 +3,8 @@
 
 use crate::error::{code, DaprError};
 use crate::http::{Request, Response};
-use crate::proto::internals::InternalInvokeRequest;
+use crate::proto::common::InvokeRequest;
+use crate::proto::internals::{InternalInvokeRequest, ListStringValue};
 use crate::proto::runtime::{
     topic_event_response::TopicEventResponseStatus, ListTopicSubscriptionsResponse, TopicEventRequest,
     TopicEventResponse, TopicRoutes, TopicSubscription,
@@ -59,6 +60,7 @@ extern "C" {
     fn malloc(size: usize) -> *mut u8;
 }
 
+#[inline(never)]
 fn block(bytes: &[u8], flag: u64) -> u64 {
     if bytes.is_empty() && flag == 0 {
         return 0;
@@ -82,6 +84,7 @@ fn failure(error: &DaprError) -> Vec<u8> {
     error.to_status().encode_to_vec()
 }
 
+#[inline(never)]
 fn decode<M: Message + Default>(bytes: &[u8], what: &str) -> Result<M, Vec<u8>> {
     M::decode(bytes).map_err(|e| {
         failure(&DaprError {
@@ -93,18 +96,82 @@ fn decode<M: Message + Default>(bytes: &[u8], what: &str) -> Result<M, Vec<u8>> 
     })
 }
 
+/// Encodes an answer. Never inlined: protobuf encoding stays out of the exports' bodies (docs/decisions.md, "Guest
+/// functions stay small": a Wasm function the JVM cannot compile runs in its bytecode interpreter).
+#[inline(never)]
+fn encode<M: Message>(message: &M) -> Vec<u8> {
+    message.encode_to_vec()
+}
+
+/// Runs the app's handler in a function of its own, so its body does not swell the export's.
+#[inline(never)]
+fn handle<A: App>(app: &mut A, request: Request) -> Response {
+    app.on_invoke(request)
+}
+
+/// One entry of `InternalInvokeRequest.metadata` (a protobuf map entry).
+#[derive(Clone, PartialEq, ::prost::Message)]
+struct MetadataEntry {
+    #[prost(string, tag = "1")]
+    key: String,
+    #[prost(message, optional, tag = "2")]
+    value: Option<ListStringValue>,
+}
+
+/// Decodes an `InternalInvokeRequest` field by field, each nested message by a function of its own: prost's derived
+/// decoder inlines every nested merge into one Wasm function too large for the JVM to compile (docs/decisions.md,
+/// "Guest functions stay small"), and this is on the path of every request.
+#[inline(never)]
+fn decode_invoke_request(bytes: &[u8]) -> Result<InternalInvokeRequest, Vec<u8>> {
+    use prost::encoding::{decode_key, decode_varint, skip_field, DecodeContext, WireType};
+    let malformed = |e: prost::DecodeError| {
+        failure(&DaprError {
+            code: code::INVALID_ARGUMENT,
+            message: format!("malformed InternalInvokeRequest: {}", e),
+            reason: None,
+            metadata: Vec::new(),
+        })
+    };
+    let mut buf = bytes;
+    let mut request = InternalInvokeRequest::default();
+    while !buf.is_empty() {
+        let (tag, wire_type) = decode_key(&mut buf).map_err(malformed)?;
+        if wire_type == WireType::LengthDelimited && (tag == 2 || tag == 3) {
+            let len = decode_varint(&mut buf).map_err(malformed)? as usize;
+            if len > buf.len() {
+                return Err(malformed(prost::DecodeError::new("a field runs past the end of the message")));
+            }
+            let (field, rest) = buf.split_at(len);
+            buf = rest;
+            if tag == 2 {
+                let entry = decode::<MetadataEntry>(field, "InternalInvokeRequest.metadata")?;
+                request.metadata.insert(entry.key, entry.value.unwrap_or_default());
+            } else {
+                request.message = Some(decode::<InvokeRequest>(field, "InternalInvokeRequest.message")?);
+            }
+        } else {
+            // The API version and the actor: nothing an app reads.
+            skip_field(wire_type, tag, &mut buf, DecodeContext::default()).map_err(malformed)?;
+        }
+    }
+    Ok(request)
+}
+
 /// `app_on_invoke` over bytes.
+#[inline(never)]
 pub fn on_invoke<A: App>(app: &mut A, request: &[u8]) -> Answer {
-    let request = decode::<InternalInvokeRequest>(request, "InternalInvokeRequest")?;
-    Ok(app.on_invoke(Request::from_internal(request)).into_internal().encode_to_vec())
+    let request = decode_invoke_request(request)?;
+    Ok(encode(&handle(app, Request::from_internal(request)).into_internal()))
 }
 
 /// `app_list_topic_subscriptions` over bytes.
+#[inline(never)]
 pub fn list_topic_subscriptions<A: App>(app: &mut A) -> Answer {
-    Ok(ListTopicSubscriptionsResponse { subscriptions: app.subscriptions() }.encode_to_vec())
+    Ok(encode(&ListTopicSubscriptionsResponse { subscriptions: app.subscriptions() }))
 }
 
 /// `app_on_topic_event` over bytes.
+#[inline(never)]
 pub fn on_topic_event<A: App>(app: &mut A, event: &[u8]) -> Answer {
     let event = decode::<TopicEventRequest>(event, "TopicEventRequest")?;
     let status = match app.on_topic_event(event) {
@@ -113,7 +180,7 @@ pub fn on_topic_event<A: App>(app: &mut A, event: &[u8]) -> Answer {
         TopicEventStatus::Drop => TopicEventResponseStatus::Drop,
     };
     // SUCCESS is 0, which encodes to nothing: the empty response the host reads as SUCCESS.
-    Ok(TopicEventResponse { status: status as i32 }.encode_to_vec())
+    Ok(encode(&TopicEventResponse { status: status as i32 }))
 }
 
 /// Runs an export's body over the request the host wrote and packs its answer into a block the host frees.
@@ -206,6 +273,25 @@ mod tests {
         let response = InternalInvokeResponse::decode(bytes.as_slice()).unwrap();
         assert_eq!(response.status.unwrap().code, 200);
         assert_eq!(response.message.unwrap().data.unwrap().value, b"POST orders".to_vec());
+    }
+
+    #[test]
+    fn the_field_by_field_decoder_reads_what_prost_writes() {
+        let mut metadata = std::collections::HashMap::new();
+        metadata.insert("x-a".to_string(), ListStringValue { values: vec!["1".into(), "2".into()] });
+        metadata.insert("x-b".to_string(), ListStringValue { values: vec!["3".into()] });
+        let request = InternalInvokeRequest {
+            ver: 1,
+            metadata,
+            message: Some(InvokeRequest { method: "orders/7".into(), content_type: "text/plain".into(), ..Default::default() }),
+            actor: None,
+        };
+        let mut expected = request.clone();
+        expected.ver = 0;
+        assert_eq!(decode_invoke_request(&request.encode_to_vec()).unwrap(), expected);
+        // A length past the end of the message is an error, not a read past it.
+        let error = decode_invoke_request(&[0x1a, 0x20, 0x01]).unwrap_err();
+        assert!(DaprError::from_status_bytes(&error).message.contains("InternalInvokeRequest"));
     }
 
     #[test]

@@ -31,7 +31,9 @@ impl Request {
         self.query.split('&').filter_map(|pair| pair.split_once('=')).find(|(n, _)| *n == name).map(|(_, v)| v)
     }
 
-    /// The request the runtime sent.
+    /// The request the runtime sent. Never inlined: kept out of the export's body so that stays small enough for the
+    /// JVM to compile (docs/decisions.md, "Guest functions stay small").
+    #[inline(never)]
     pub fn from_internal(request: InternalInvokeRequest) -> Request {
         let mut headers: Vec<(String, String)> = Vec::new();
         let mut names: Vec<&String> = request.metadata.keys().collect();
@@ -117,7 +119,8 @@ impl Response {
         self
     }
 
-    /// The answer as the runtime takes it.
+    /// The answer as the runtime takes it. Never inlined, as [`Request::from_internal`].
+    #[inline(never)]
     pub fn into_internal(self) -> InternalInvokeResponse {
         let mut headers = std::collections::HashMap::<String, ListStringValue>::new();
         for (name, value) in self.headers {

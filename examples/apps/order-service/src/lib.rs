@@ -13,6 +13,7 @@ const PUBSUB: &str = "pubsub";
 #[derive(Default)]
 pub struct OrderService;
 
+#[inline(never)]
 fn place(dapr: &Dapr, order: &[u8]) -> Response {
     if order.is_empty() {
         return Response::error(400, "the order is empty: send it as JSON");
@@ -33,19 +34,21 @@ fn place(dapr: &Dapr, order: &[u8]) -> Response {
     Response::status(201).with_body("application/json", format!("{{\"orderId\":{}}}", id))
 }
 
+#[inline(never)]
+fn read(dapr: &Dapr, id: &str) -> Response {
+    match dapr.get(STORE, &format!("order-{}", id)) {
+        Ok(Some(state)) => Response::json(state.value),
+        Ok(None) => Response::error(404, &format!("no order {}", id)),
+        Err(e) => Response::error(500, &e.to_string()),
+    }
+}
+
 impl App for OrderService {
     fn on_invoke(&mut self, request: Request) -> Response {
         let dapr = Dapr::host();
         match (request.verb.as_str(), request.method.as_str()) {
             ("POST", "orders") => place(&dapr, &request.body),
-            ("GET", path) if path.starts_with("orders/") => {
-                let id = &path["orders/".len()..];
-                match dapr.get(STORE, &format!("order-{}", id)) {
-                    Ok(Some(state)) => Response::json(state.value),
-                    Ok(None) => Response::error(404, &format!("no order {}", id)),
-                    Err(e) => Response::error(500, &e.to_string()),
-                }
-            }
+            ("GET", path) if path.starts_with("orders/") => read(&dapr, &path["orders/".len()..]),
             (_, "orders") => Response::error(405, "use POST /orders"),
             _ => Response::error(404, &format!("no route {} /{}", request.verb, request.method)),
         }
