@@ -130,10 +130,21 @@ public final class WasmComponent implements ComponentCaller, AutoCloseable {
     }
   }
 
-  /** Waits for calls in flight, then releases every instance. */
+  /** Waits for calls in flight, releases every instance, then closes the granted capabilities. */
   @Override
   public void close() {
     pool.close();
+    for (HostModule module : spec.grants()) {
+      try {
+        module.close();
+      } catch (RuntimeException e) {
+        System.getLogger(WasmComponent.class.getName())
+            .log(
+                System.Logger.Level.WARNING,
+                "closing capability " + module.capability() + " of " + spec.name() + " failed",
+                e);
+      }
+    }
   }
 
   @Override
