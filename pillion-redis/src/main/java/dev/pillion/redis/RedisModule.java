@@ -33,7 +33,7 @@ import java.util.Optional;
  * load; {@link #close()} closes them with the component) and is shared by all its instances; each
  * instance's binding keeps its own pending answer. Credentials and the address stay in the host.
  */
-public final class RedisModule implements HostModule {
+public final class RedisModule implements HostModule, AutoCloseable {
   /** The capability's name. */
   public static final String CAPABILITY = "redis";
 

@@ -36,6 +36,7 @@ public final class RedisServerFixture implements AutoCloseable {
   private final String user;
   private final String userPassword;
   private final boolean tls;
+  private final boolean clientCertificates;
   private final boolean appendOnly;
   private final Path directory;
   private final int port;
@@ -47,6 +48,7 @@ public final class RedisServerFixture implements AutoCloseable {
     this.user = builder.user;
     this.userPassword = builder.userPassword;
     this.tls = builder.tls;
+    this.clientCertificates = builder.clientCertificates;
     this.appendOnly = builder.appendOnly;
     this.directory = Files.createTempDirectory("pillion-redis-");
     this.port = freePort();
@@ -285,8 +287,7 @@ public final class RedisServerFixture implements AutoCloseable {
       lines.add("tls-cert-file " + directory.resolve("server.crt"));
       lines.add("tls-key-file " + directory.resolve("server.key"));
       lines.add("tls-ca-cert-file " + directory.resolve("ca.crt"));
-      // A client certificate is checked when given, not required: one server serves both tests.
-      lines.add("tls-auth-clients optional");
+      lines.add("tls-auth-clients " + (clientCertificates ? "yes" : "no"));
     } else {
       lines.add("port " + port);
     }
@@ -385,6 +386,7 @@ public final class RedisServerFixture implements AutoCloseable {
     private String user;
     private String userPassword;
     private boolean tls;
+    private boolean clientCertificates;
     private boolean appendOnly;
 
     private Builder() {}
@@ -420,6 +422,18 @@ public final class RedisServerFixture implements AutoCloseable {
      */
     public Builder tls() {
       this.tls = true;
+      return this;
+    }
+
+    /**
+     * Listens with TLS only and accepts only clients with a certificate signed by its CA ({@link
+     * #clientCertPem()}).
+     *
+     * @return this builder
+     */
+    public Builder mutualTls() {
+      this.tls = true;
+      this.clientCertificates = true;
       return this;
     }
 
