@@ -4,6 +4,7 @@ import dev.pillion.bundled.generated.PubSubInMemoryModule;
 import dev.pillion.bundled.generated.SecretStoresLocalEnvModule;
 import dev.pillion.bundled.generated.SecretStoresLocalFileModule;
 import dev.pillion.bundled.generated.StateInMemoryModule;
+import dev.pillion.bundled.generated.StateRedisModule;
 import dev.pillion.wasm.ModuleSource;
 
 /**
@@ -14,6 +15,12 @@ import dev.pillion.wasm.ModuleSource;
 public final class BundledComponents {
   /** The name of the in-memory state component's module. */
   public static final String STATE_IN_MEMORY = "state-in-memory";
+
+  /**
+   * The name of the Redis state component's module ({@code state.redis}); it needs the {@code
+   * redis} capability.
+   */
+  public static final String STATE_REDIS = "state-redis";
 
   /** The name of the in-memory pub/sub component's module. */
   public static final String PUBSUB_IN_MEMORY = "pubsub-in-memory";
@@ -33,6 +40,8 @@ public final class BundledComponents {
 
   private static final String STATE_IN_MEMORY_RESOURCE =
       "dev/pillion/bundled/wasm/state-in-memory.wasm";
+  private static final String STATE_REDIS_RESOURCE = "dev/pillion/bundled/wasm/state-redis.wasm";
+
   private static final String PUBSUB_IN_MEMORY_RESOURCE =
       "dev/pillion/bundled/wasm/pubsub-in-memory.wasm";
   private static final String SECRETSTORES_LOCAL_FILE_RESOURCE =
@@ -60,6 +69,25 @@ public final class BundledComponents {
   public static ModuleSource stateInMemoryWasm() {
     return ModuleSource.classpath(
         STATE_IN_MEMORY_RESOURCE, BundledComponents.class.getClassLoader());
+  }
+
+  /**
+   * The Redis state component ({@code state.redis}: daprd's data layout, etags, TTL, all-or-nothing
+   * transactions), compiled at build time. It needs the {@code redis} capability and nothing else.
+   *
+   * @return the module source
+   */
+  public static ModuleSource stateRedis() {
+    return ModuleSource.precompiled(STATE_REDIS, new StateRedisModule());
+  }
+
+  /**
+   * The Redis state component's raw {@code .wasm}.
+   *
+   * @return the module source
+   */
+  public static ModuleSource stateRedisWasm() {
+    return ModuleSource.classpath(STATE_REDIS_RESOURCE, BundledComponents.class.getClassLoader());
   }
 
   /**
