@@ -1,0 +1,29 @@
+package dev.pillion.redis;
+
+import dev.pillion.block.ComponentTypeProvider;
+import dev.pillion.block.ComponentTypeRegistrar;
+import dev.pillion.bundled.BundledComponents;
+import dev.pillion.state.StateBuildingBlock;
+
+/**
+ * The component types of this module, found by pillion-core through {@link
+ * java.util.ServiceLoader}: {@code state.redis}, the bundled Rust component (daprd's data layout
+ * and semantics) granted the {@code redis} capability over the server its metadata names.
+ */
+public final class RedisComponentTypes implements ComponentTypeProvider {
+  /** Dapr's Redis state store. */
+  public static final String STATE = "state.redis";
+
+  /** Creates the provider (ServiceLoader does). */
+  public RedisComponentTypes() {}
+
+  @Override
+  public void register(ComponentTypeRegistrar registrar) {
+    StateBuildingBlock state = StateBuildingBlock.create();
+    registrar.componentType(
+        state,
+        STATE,
+        RedisComponentFactory.of(
+            state, STATE, BundledComponents::stateRedis, BundledComponents::stateRedisWasm));
+  }
+}
