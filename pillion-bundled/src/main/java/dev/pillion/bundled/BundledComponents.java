@@ -1,6 +1,7 @@
 package dev.pillion.bundled;
 
 import dev.pillion.bundled.generated.PubSubInMemoryModule;
+import dev.pillion.bundled.generated.PubSubRedisModule;
 import dev.pillion.bundled.generated.SecretStoresLocalEnvModule;
 import dev.pillion.bundled.generated.SecretStoresLocalFileModule;
 import dev.pillion.bundled.generated.StateInMemoryModule;
@@ -25,6 +26,12 @@ public final class BundledComponents {
   /** The name of the in-memory pub/sub component's module. */
   public static final String PUBSUB_IN_MEMORY = "pubsub-in-memory";
 
+  /**
+   * The name of the Redis Streams pub/sub component's module ({@code pubsub.redis}); it needs the
+   * {@code redis} capability.
+   */
+  public static final String PUBSUB_REDIS = "pubsub-redis";
+
   /** The name of the local file secret store's module ({@code secretstores.local.file}). */
   public static final String SECRETSTORES_LOCAL_FILE = "secretstores-local-file";
 
@@ -44,6 +51,8 @@ public final class BundledComponents {
 
   private static final String PUBSUB_IN_MEMORY_RESOURCE =
       "dev/pillion/bundled/wasm/pubsub-in-memory.wasm";
+  private static final String PUBSUB_REDIS_RESOURCE = "dev/pillion/bundled/wasm/pubsub-redis.wasm";
+
   private static final String SECRETSTORES_LOCAL_FILE_RESOURCE =
       "dev/pillion/bundled/wasm/secretstores-local-file.wasm";
   private static final String SECRETSTORES_LOCAL_ENV_RESOURCE =
@@ -107,6 +116,26 @@ public final class BundledComponents {
   public static ModuleSource pubsubInMemoryWasm() {
     return ModuleSource.classpath(
         PUBSUB_IN_MEMORY_RESOURCE, BundledComponents.class.getClassLoader());
+  }
+
+  /**
+   * The Redis Streams pub/sub component ({@code pubsub.redis}: daprd's stream layout, consumer
+   * groups, redelivery after {@code processingTimeout}), compiled at build time. It needs the
+   * {@code redis} capability and nothing else.
+   *
+   * @return the module source
+   */
+  public static ModuleSource pubsubRedis() {
+    return ModuleSource.precompiled(PUBSUB_REDIS, new PubSubRedisModule());
+  }
+
+  /**
+   * The Redis Streams pub/sub component's raw {@code .wasm}.
+   *
+   * @return the module source
+   */
+  public static ModuleSource pubsubRedisWasm() {
+    return ModuleSource.classpath(PUBSUB_REDIS_RESOURCE, BundledComponents.class.getClassLoader());
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.pillion.bundled;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pillion.bundled.generated.PubSubInMemoryModule;
+import dev.pillion.bundled.generated.PubSubRedisModule;
 import dev.pillion.bundled.generated.StateInMemoryModule;
 import dev.pillion.bundled.generated.StateRedisModule;
 import java.io.ByteArrayInputStream;
@@ -29,7 +30,12 @@ class GeneratedMethodSizeTest {
 
   @ParameterizedTest
   @ValueSource(
-      classes = {StateInMemoryModule.class, StateRedisModule.class, PubSubInMemoryModule.class})
+      classes = {
+        StateInMemoryModule.class,
+        StateRedisModule.class,
+        PubSubInMemoryModule.class,
+        PubSubRedisModule.class
+      })
   void everyGeneratedMethodIsJitCompilable(Class<?> module) throws IOException {
     Map<String, Integer> sizes = new LinkedHashMap<>();
     for (String generated : generatedClasses(module)) {

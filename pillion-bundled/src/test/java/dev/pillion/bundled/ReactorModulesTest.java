@@ -26,6 +26,7 @@ class ReactorModulesTest {
         BundledComponents.STATE_IN_MEMORY,
         BundledComponents.STATE_REDIS,
         BundledComponents.PUBSUB_IN_MEMORY,
+        BundledComponents.PUBSUB_REDIS,
         BundledComponents.SECRETSTORES_LOCAL_FILE,
         BundledComponents.SECRETSTORES_LOCAL_ENV
       })
