@@ -51,8 +51,6 @@ final class RedisConnections implements AutoCloseable {
   /** Exclusive connections kept open for the next transaction or blocking call. */
   private static final int IDLE_EXCLUSIVE = 4;
 
-  private static final Duration MIN_RECONNECT_DELAY = Duration.ofMillis(10);
-
   private static final byte[] MULTI = "MULTI".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] EXEC = "EXEC".getBytes(StandardCharsets.US_ASCII);
 
@@ -108,7 +106,10 @@ final class RedisConnections implements AutoCloseable {
             .computationThreadPoolSize(1)
             .reconnectDelay(
                 Delay.exponential(
-                    MIN_RECONNECT_DELAY, settings.maxRetryBackoff(), 2, TimeUnit.MILLISECONDS))
+                    RedisSettings.MIN_RETRY_BACKOFF,
+                    settings.maxRetryBackoff(),
+                    2,
+                    TimeUnit.MILLISECONDS))
             .build();
     RedisClient client = null;
     try {

@@ -23,7 +23,9 @@ import java.util.Set;
  * caCert} (PEM: the certificates to trust instead of the JDK's) and {@code clientCert} + {@code
  * clientKey} (PEM, the key in PKCS#8) for mutual TLS, {@code dialTimeout} (5s), {@code readTimeout}
  * (the default deadline of a call, 5s), {@code maxRetries} (3), {@code maxRetryBackoff} (the cap of
- * the reconnect backoff, 2s). {@code redisType: cluster} and {@code failover: true} are refused.
+ * the reconnect backoff, 2s; negative: none). Durations are Go durations ({@code 5s}, {@code
+ * 500ms}) or, as daprd reads them, plain numbers of milliseconds. {@code redisType: cluster} and
+ * {@code failover: true} are refused.
  */
 public final class RedisSettings {
   /** Metadata the host uses to connect, never passed to the guest. */
@@ -61,6 +63,9 @@ public final class RedisSettings {
   private static final Duration DEFAULT_MAX_RETRY_BACKOFF = Duration.ofSeconds(2);
   private static final int DEFAULT_MAX_RETRIES = 3;
 
+  /** The first wait before reconnecting, and the only one when the backoff is turned off. */
+  static final Duration MIN_RETRY_BACKOFF = Duration.ofMillis(10);
+
   private final String component;
   private final String host;
   private final int port;
@@ -90,7 +95,7 @@ public final class RedisSettings {
     this.dialTimeout = parser.duration("dialTimeout", DEFAULT_DIAL_TIMEOUT);
     this.readTimeout = parser.duration("readTimeout", DEFAULT_READ_TIMEOUT);
     this.maxRetries = parser.integer("maxRetries", DEFAULT_MAX_RETRIES);
-    this.maxRetryBackoff = parser.duration("maxRetryBackoff", DEFAULT_MAX_RETRY_BACKOFF);
+    this.maxRetryBackoff = parser.backoff("maxRetryBackoff", DEFAULT_MAX_RETRY_BACKOFF);
     parser.checkCombinations(this);
   }
 
@@ -336,9 +341,9 @@ public final class RedisSettings {
         return fallback;
       }
       Duration parsed;
-      if (value.chars().allMatch(Character::isDigit)) {
-        // A plain number is a Go time.Duration, as daprd decodes it: nanoseconds.
-        parsed = Duration.ofNanos(Long.parseLong(value));
+      if (value.matches("-?\\d+")) {
+        // A plain number is milliseconds, as daprd's Redis settings read it.
+        parsed = Duration.ofMillis(Long.parseLong(value));
       } else {
         try {
           parsed = Durations.parse(value);
@@ -350,6 +355,15 @@ public final class RedisSettings {
         throw invalid(field, "must be positive, got '" + value + "'");
       }
       return parsed;
+    }
+
+    /** daprd's {@code maxRetryBackoff}: a negative number turns the backoff off. */
+    Duration backoff(String field, Duration fallback) {
+      String value = text(field).trim();
+      if (value.matches("-\\d+")) {
+        return MIN_RETRY_BACKOFF;
+      }
+      return duration(field, fallback);
     }
 
     byte[] pem(String field) {

@@ -56,7 +56,7 @@ class RedisSettingsTest {
                 "dialTimeout", "750ms",
                 "readTimeout", "2s",
                 "maxRetries", "0",
-                "maxRetryBackoff", "3000000000"));
+                "maxRetryBackoff", "3000"));
     assertThat(settings.host()).isEqualTo("::1");
     assertThat(settings.port()).isEqualTo(6380);
     assertThat(settings.address()).isEqualTo("[::1]:6380");
@@ -67,8 +67,10 @@ class RedisSettingsTest {
     assertThat(settings.dialTimeout()).isEqualTo(Duration.ofMillis(750));
     assertThat(settings.readTimeout()).isEqualTo(Duration.ofSeconds(2));
     assertThat(settings.maxRetries()).isZero();
-    // A plain number is a Go duration: nanoseconds.
+    // A plain number is milliseconds, as daprd reads it; a negative backoff turns it off.
     assertThat(settings.maxRetryBackoff()).isEqualTo(Duration.ofSeconds(3));
+    assertThat(settings(Map.of("redisHost", "h:1", "maxRetryBackoff", "-1")).maxRetryBackoff())
+        .isEqualTo(RedisSettings.MIN_RETRY_BACKOFF);
     assertThat(settings.toString()).doesNotContain("pw");
   }
 
