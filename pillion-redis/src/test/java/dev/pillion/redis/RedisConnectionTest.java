@@ -18,6 +18,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -170,6 +171,54 @@ class RedisConnectionTest {
       // The acknowledged increment survived (appendfsync always); the refused ones never ran.
       assertThat(replies(after).get(0).getInteger()).isEqualTo(2);
       assertThat(redis.execute(transaction(command("INCR", "c:n")), MAX_ANSWER).status()).isZero();
+    }
+  }
+
+  /**
+   * A command in flight when the server dies fails with status 1, on the shared connection and on
+   * an exclusive one, and is never re-sent after the reconnect: the write it would have made stays
+   * unmade.
+   */
+  @Test
+  void commandsInFlightFailAndAreNeverReplayed() throws Exception {
+    String busyThenWrite =
+        "local t = redis.call('TIME') local s = t[1] * 1000000 + t[2] "
+            + "repeat local n = redis.call('TIME') until n[1] * 1000000 + n[2] - s > 700000 "
+            + "return redis.call('INCR', KEYS[1])";
+    try (RedisServerFixture server = RedisServerFixture.builder().appendOnly().start();
+        RedisModule redis = connect(server, Map.of("maxRetryBackoff", "100ms"))) {
+      CompletableFuture<RedisModule.Result> shared =
+          CompletableFuture.supplyAsync(
+              () ->
+                  redis.execute(
+                      pipeline(command("EVAL", busyThenWrite, "1", "c:replayed")).toBuilder()
+                          .setTimeoutMillis(10_000)
+                          .build(),
+                      MAX_ANSWER));
+      CompletableFuture<RedisModule.Result> exclusive =
+          CompletableFuture.supplyAsync(
+              () ->
+                  redis.execute(
+                      blocking(command("BLPOP", "c:never", "0")).toBuilder()
+                          .setTimeoutMillis(10_000)
+                          .build(),
+                      MAX_ANSWER));
+      Thread.sleep(300);
+      server.kill();
+      RedisModule.Result sharedResult = shared.get(5, TimeUnit.SECONDS);
+      RedisModule.Result exclusiveResult = exclusive.get(5, TimeUnit.SECONDS);
+      assertThat(sharedResult.status()).isEqualTo(RedisModule.UNAVAILABLE);
+      assertThat(exclusiveResult.status()).isEqualTo(RedisModule.UNAVAILABLE);
+
+      server.restart();
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (!redis.connected() && System.nanoTime() < deadline) {
+        Thread.sleep(20);
+      }
+      // Long enough for a replayed script to have run and written.
+      Thread.sleep(1_500);
+      assertThat(replies(redis.execute(pipeline(command("GET", "c:replayed")), MAX_ANSWER)))
+          .containsExactly(dev.pillion.redis.RedisRequests.nil());
     }
   }
 
