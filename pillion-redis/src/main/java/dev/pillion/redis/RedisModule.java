@@ -49,7 +49,10 @@ public final class RedisModule implements HostModule, AutoCloseable {
   /** No reply within the call's deadline. */
   public static final int DEADLINE = 2;
 
-  /** The request broke a rule of the capability; nothing was sent. */
+  /**
+   * The request broke a rule of the capability and nothing was sent, or its answer would pass the
+   * message limit (the commands ran; the reason says so).
+   */
   public static final int REFUSED = 3;
 
   private static final FunctionType EXECUTE =
