@@ -85,10 +85,6 @@ final class RedisConnections implements AutoCloseable {
     static Answer failure(int status, String reason) {
       return new Answer(status, reason.getBytes(StandardCharsets.UTF_8));
     }
-
-    String reason() {
-      return new String(bytes, StandardCharsets.UTF_8);
-    }
   }
 
   /**
@@ -260,6 +256,7 @@ final class RedisConnections implements AutoCloseable {
       if (!closed) {
         return;
       }
+      // close() ran meanwhile and may have drained the pool before this connection joined it.
       idle.remove(connection);
     }
     connection.closeAsync();
@@ -426,14 +423,5 @@ final class RedisConnections implements AutoCloseable {
    */
   RedisSettings settings() {
     return settings;
-  }
-
-  /**
-   * How many exclusive connections wait for the next transaction or blocking call.
-   *
-   * @return the number of idle exclusive connections
-   */
-  int idleExclusiveConnections() {
-    return idle.size();
   }
 }
