@@ -15,13 +15,24 @@ import java.util.function.Supplier;
  * {@code redis} capability.
  */
 public final class RedisComponentFactory {
+  /**
+   * The instances of a pooled Redis component unless {@code wasm.poolSize} says otherwise: an
+   * instance spends its calls waiting on the network, so the pool, not the CPU, caps how many round
+   * trips are in flight; as many as the server's executor for blocking calls runs at once.
+   * Instances are created on demand.
+   */
+  public static final int DEFAULT_POOL_SIZE = 32;
+
+  private static final String POOL_SIZE = "wasm.poolSize";
+
   private RedisComponentFactory() {}
 
   /**
    * A factory that connects to the server the definition's metadata names (failing the load, with
    * the component's name, when it cannot), grants the module that connection as the {@code redis}
    * capability, pools its instances unless {@code wasm.instances} says otherwise (the data lives in
-   * Redis, so an instance holds none), and passes the guest every property but the connection's
+   * Redis, so an instance holds none; {@value #DEFAULT_POOL_SIZE} of them unless {@code
+   * wasm.poolSize} says otherwise), and passes the guest every property but the connection's
    * ({@link RedisSettings#guestProperties}). The connection closes with the component.
    *
    * @param <C> the block's component type
@@ -44,8 +55,14 @@ public final class RedisComponentFactory {
       }
       RedisModule redis = RedisModule.connect(settings);
       try {
-        return block.load(
-            context, spec.grant(redis).build(), RedisSettings.guestProperties(definition));
+        ComponentSpec built = spec.grant(redis).build();
+        if (!definition.metadata().containsKey(POOL_SIZE)) {
+          built =
+              built.toBuilder()
+                  .limits(built.limits().toBuilder().poolSize(DEFAULT_POOL_SIZE).build())
+                  .build();
+        }
+        return block.load(context, built, RedisSettings.guestProperties(definition));
       } catch (RuntimeException e) {
         redis.close();
         throw e;

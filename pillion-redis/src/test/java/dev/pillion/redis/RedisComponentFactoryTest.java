@@ -84,6 +84,49 @@ class RedisComponentFactoryTest {
     }
   }
 
+  /**
+   * Calls that wait on Redis overlap up to the pool's size: 16 one-second blocking reads take about
+   * a second with the Redis default pool, four seconds with a pool of 4.
+   */
+  @Test
+  void waitingCallsOverlapUpToTheRedisPoolSize() throws Exception {
+    Map<String, String> metadata =
+        Map.of("redisHost", server.address(), "redisPassword", "pw", "keyPrefix", "none");
+    try (Pillion runtime = runtime(metadata).build()) {
+      assertThat(elapsedMillisOf16BlockingReads(runtime)).isLessThan(2_500);
+    }
+    Map<String, String> small = new java.util.HashMap<>(metadata);
+    small.put("wasm.poolSize", "4");
+    try (Pillion runtime = runtime(small).build()) {
+      assertThat(elapsedMillisOf16BlockingReads(runtime)).isGreaterThanOrEqualTo(3_500);
+    }
+  }
+
+  private static long elapsedMillisOf16BlockingReads(Pillion runtime) throws Exception {
+    java.util.concurrent.ExecutorService callers =
+        java.util.concurrent.Executors.newFixedThreadPool(16);
+    try {
+      long start = System.nanoTime();
+      java.util.List<java.util.concurrent.Future<byte[]>> calls = new java.util.ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        calls.add(
+            callers.submit(
+                () ->
+                    runtime
+                        .state("cache")
+                        .get("blocking:BLPOP f:nothing 1")
+                        .orElseThrow()
+                        .value()));
+      }
+      for (java.util.concurrent.Future<byte[]> call : calls) {
+        assertThat(call.get(30, java.util.concurrent.TimeUnit.SECONDS)[0]).isZero();
+      }
+      return java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
   @Test
   void aWrongPasswordOrBadMetadataFailsTheLoadNamingTheComponent() {
     assertThatThrownBy(
