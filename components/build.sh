@@ -17,7 +17,7 @@ mkdir -p "$CARGO_HOME"
 # Keep file paths out of the binaries so the bytes do not depend on where the repo is checked out.
 export RUSTFLAGS="--remap-path-prefix=$here=/pillion/components -C target-feature=+bulk-memory"
 /usr/bin/cargo build --offline --release --target wasm32-wasi --quiet
-for crate in state-in-memory pubsub-in-memory secretstores-local-file secretstores-local-env app-contract; do
+for crate in state-in-memory state-redis pubsub-in-memory pubsub-redis secretstores-local-file secretstores-local-env app-contract; do
   artifact="target/wasm32-wasi/release/${crate//-/_}.wasm"
   cp "$artifact" "$crate/$crate.wasm"
   echo "built $crate/$crate.wasm ($(stat -c %s "$crate/$crate.wasm") bytes)"

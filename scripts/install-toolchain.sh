@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Installs everything the build and the tests need on a fresh Debian machine (run as root, or with sudo present):
 # Java 17 + Maven are expected on the machine; this adds the Wasm toolchains (Rust for wasm32-wasi, clang for C
-# fixtures), protoc for prost, redis-server for the Redis tests, and Node.js with npm for the JS SDK test, whose
-# dependencies (the official Dapr JS SDK, pinned by sdk-tests/js/package-lock.json) it then installs with `npm ci`,
-# and for the AssemblyScript app SDK (components/app-sdk-as: its compiler, pinned by its package-lock.json, is
-# installed with `npm ci` by components/build.sh).
+# fixtures), protoc for prost, redis-server and openssl (test certificates) for the Redis tests, and Node.js with npm
+# for the JS SDK test, whose dependencies (the official Dapr JS SDK, pinned by sdk-tests/js/package-lock.json) it then
+# installs with `npm ci`, and for the AssemblyScript app SDK (components/app-sdk-as: its compiler, pinned by its
+# package-lock.json, is installed with `npm ci` by components/build.sh).
 # Safe to run again.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 packages=(rustc cargo libstd-rust-dev-wasm32 librust-prost-dev librust-prost-derive-dev librust-prost-build-dev
-  protobuf-compiler clang lld wasi-libc libclang-rt-dev-wasm32 redis-server nodejs)
+  protobuf-compiler clang lld wasi-libc libclang-rt-dev-wasm32 redis-server openssl nodejs)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

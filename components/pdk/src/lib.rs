@@ -31,6 +31,7 @@ pub mod keyvalue;
 pub mod log;
 pub mod metadata;
 mod pubsub_component;
+pub mod redis;
 pub mod secretstores;
 
 pub use error::Error;
@@ -47,6 +48,12 @@ pub mod pubsub {
 #[allow(missing_docs)]
 pub mod keyvalue_messages {
     include!(concat!(env!("OUT_DIR"), "/keyvalue.rs"));
+}
+
+/// The Redis capability's messages, generated from `proto/redis/redis.proto`.
+#[allow(missing_docs)]
+pub mod redis_messages {
+    include!(concat!(env!("OUT_DIR"), "/redis.rs"));
 }
 
 /// The state contract's messages, generated from `proto/state/state.proto`.

@@ -41,21 +41,11 @@ impl<'a> Properties<'a> {
     /// Indexes the properties; two names that differ only in letter case are an error naming them, as in Dapr
     /// (whose decoder refuses them rather than pick one).
     pub fn new(properties: &'a HashMap<String, String>) -> Result<Properties<'a>, Error> {
+        let names = sorted_names(properties);
         let mut by_lower_case_name = HashMap::with_capacity(properties.len());
-        let mut names: Vec<&String> = properties.keys().collect();
-        // Sorted so that the error names the same pair whatever the map's order.
-        names.sort();
         let mut original: HashMap<String, &String> = HashMap::with_capacity(properties.len());
         for name in names {
-            let lower = name.to_lowercase();
-            if let Some(first) = original.get(&lower) {
-                return Err(Error::InvalidArgument(format!(
-                    "metadata properties '{}' and '{}' are the same property (names are not case-sensitive)",
-                    first, name
-                )));
-            }
-            original.insert(lower.clone(), name);
-            by_lower_case_name.insert(lower, properties[name].as_str());
+            index_name(properties, name, &mut by_lower_case_name, &mut original)?;
         }
         Ok(Properties { by_lower_case_name })
     }
@@ -70,6 +60,36 @@ impl<'a> Properties<'a> {
     pub fn flag(&self, name: &str) -> bool {
         self.get(name).map_or(false, is_truthy)
     }
+}
+
+/// The names, sorted so that an error names the same pair whatever the map's order. Apart from
+/// [`Properties::new`], and never inlined, so that no Wasm function of a component grows past what the JVM compiles
+/// (docs/decisions.md, "Guest functions stay small").
+#[inline(never)]
+fn sorted_names(properties: &HashMap<String, String>) -> Vec<&String> {
+    let mut names: Vec<&String> = properties.keys().collect();
+    names.sort();
+    names
+}
+
+/// Indexes one property by its lower-case name; an error if another name differs from it only in letter case.
+#[inline(never)]
+fn index_name<'a>(
+    properties: &'a HashMap<String, String>,
+    name: &'a String,
+    by_lower_case_name: &mut HashMap<String, &'a str>,
+    original: &mut HashMap<String, &'a String>,
+) -> Result<(), Error> {
+    let lower = name.to_lowercase();
+    if let Some(first) = original.get(&lower) {
+        return Err(Error::InvalidArgument(format!(
+            "metadata properties '{}' and '{}' are the same property (names are not case-sensitive)",
+            first, name
+        )));
+    }
+    original.insert(lower.clone(), name);
+    by_lower_case_name.insert(lower, properties[name].as_str());
+    Ok(())
 }
 
 /// Dapr's truthy strings (dapr/kit `IsTruthy`): `y`, `yes`, `true`, `t`, `on`, `1` in any letter case, surrounding

@@ -11,6 +11,7 @@ module dev.pillion.abi {
   exports dev.pillion.abi;
   exports dev.pillion.abi.keyvalue;
   exports dev.pillion.abi.pubsub;
+  exports dev.pillion.abi.redis;
   exports dev.pillion.abi.secretstores;
   exports dev.pillion.abi.state;
 }

@@ -17,6 +17,9 @@ module dev.pillion.core {
   // The same-machine name resolver checks its registry directory belongs to this user (uid).
   requires jdk.security.auth;
 
+  // Component types from modules of their own (pillion-redis): ComponentLoader.builder().
+  uses dev.pillion.block.ComponentTypeProvider;
+
   exports dev.pillion;
   exports dev.pillion.block;
   exports dev.pillion.config;

@@ -3,7 +3,9 @@ package dev.pillion.bundled;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pillion.bundled.generated.PubSubInMemoryModule;
+import dev.pillion.bundled.generated.PubSubRedisModule;
 import dev.pillion.bundled.generated.StateInMemoryModule;
+import dev.pillion.bundled.generated.StateRedisModule;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -27,7 +29,13 @@ class GeneratedMethodSizeTest {
   private static final int HUGE_METHOD_LIMIT = 8000;
 
   @ParameterizedTest
-  @ValueSource(classes = {StateInMemoryModule.class, PubSubInMemoryModule.class})
+  @ValueSource(
+      classes = {
+        StateInMemoryModule.class,
+        StateRedisModule.class,
+        PubSubInMemoryModule.class,
+        PubSubRedisModule.class
+      })
   void everyGeneratedMethodIsJitCompilable(Class<?> module) throws IOException {
     Map<String, Integer> sizes = new LinkedHashMap<>();
     for (String generated : generatedClasses(module)) {

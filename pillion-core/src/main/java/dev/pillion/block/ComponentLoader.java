@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.ServiceConfigurationError;
+import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -41,12 +43,39 @@ public final class ComponentLoader {
   }
 
   /**
-   * A builder.
+   * Component types provided by modules of their own, which a runtime without the module cannot
+   * load: the loader names the missing module instead of only listing the types it knows.
+   */
+  private static final Map<String, String> TYPES_IN_OPTIONAL_MODULES =
+      Map.of("state.redis", "pillion-redis", "pubsub.redis", "pillion-redis");
+
+  /**
+   * A builder that applies every {@link ComponentTypeProvider} found by {@link ServiceLoader} to
+   * each block it adds.
    *
    * @return a new builder, without blocks
+   * @throws PillionException when a provider on the class or module path cannot be instantiated
    */
   public static Builder builder() {
-    return new Builder();
+    List<ComponentTypeProvider> providers = new ArrayList<>();
+    try {
+      ServiceLoader.load(ComponentTypeProvider.class).forEach(providers::add);
+    } catch (ServiceConfigurationError e) {
+      throw new PillionException(
+          "a component type provider (" + ComponentTypeProvider.class.getName() + ") failed: " + e,
+          e);
+    }
+    return builder(providers);
+  }
+
+  /**
+   * A builder that applies the given providers, and no others, to each block it adds.
+   *
+   * @param providers the providers, applied in order
+   * @return a new builder, without blocks
+   */
+  public static Builder builder(List<ComponentTypeProvider> providers) {
+    return new Builder(List.copyOf(providers));
   }
 
   /** A block with the component types registered for it in this runtime. */
@@ -307,13 +336,22 @@ public final class ComponentLoader {
       LoadedBlocks loaded) {
     Optional<ComponentFactory<C>> factory = registered.types().factory(definition.type());
     if (factory.isEmpty()) {
+      String module = TYPES_IN_OPTIONAL_MODULES.get(definition.type());
       failOrWarn(
           definition,
           new ComponentConfigException(
               definition
                   + ": type '"
                   + definition.type()
-                  + "' is not supported (supported: "
+                  + "' is not supported ("
+                  + (module == null
+                      ? ""
+                      : "it is provided by module "
+                          + module
+                          + " (dev.pillion:"
+                          + module
+                          + "), which is not on the class or module path; ")
+                  + "supported: "
                   + String.join(", ", registered.types().types())
                   + ")"));
       return;
@@ -439,12 +477,16 @@ public final class ComponentLoader {
   public static final class Builder {
     private final Map<String, Registered<?, ?>> blocks = new LinkedHashMap<>();
     private final Map<String, Given<?, ?>> given = new LinkedHashMap<>();
+    private final List<ComponentTypeProvider> providers;
 
-    private Builder() {}
+    private Builder(List<ComponentTypeProvider> providers) {
+      this.providers = providers;
+    }
 
     /**
-     * Adds a building block with its built-in component types. Blocks load in the order they are
-     * added and close in the reverse order.
+     * Adds a building block with its built-in component types, then the types the builder's
+     * providers register for it. Blocks load in the order they are added and close in the reverse
+     * order.
      *
      * @param block the block
      * @return this builder
@@ -460,9 +502,23 @@ public final class ComponentLoader {
       return this;
     }
 
-    private static <C extends AutoCloseable, A> Registered<C, A> registered(
-        BuildingBlock<C, A> block) {
-      return new Registered<>(block, block.builtInTypes());
+    private <C extends AutoCloseable, A> Registered<C, A> registered(BuildingBlock<C, A> block) {
+      ComponentTypes<C> types = block.builtInTypes();
+      ComponentTypeRegistrar registrar =
+          new ComponentTypeRegistrar() {
+            @Override
+            @SuppressWarnings("unchecked") // the same block object has the same component type
+            public <T extends AutoCloseable> void componentType(
+                BuildingBlock<T, ?> target, String type, ComponentFactory<T> factory) {
+              if (target == block) {
+                types.register(type, (ComponentFactory<C>) factory);
+              }
+            }
+          };
+      for (ComponentTypeProvider provider : providers) {
+        provider.register(registrar);
+      }
+      return new Registered<>(block, types);
     }
 
     /**

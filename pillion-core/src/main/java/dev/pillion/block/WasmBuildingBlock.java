@@ -115,6 +115,8 @@ public abstract class WasmBuildingBlock<C extends BlockComponent, A>
   /**
    * The spec of a bundled module: refuses metadata {@code url} (the module is the bundled one),
    * picks the compiled or the interpreted form as {@code wasm.engine} says, and sets the contract.
+   * Public so that a component type of the block from a module of its own ({@link
+   * ComponentTypeProvider}) loads its bundled module the same way.
    *
    * @param definition the component's definition
    * @param type the bundled type, named in the error
@@ -123,7 +125,7 @@ public abstract class WasmBuildingBlock<C extends BlockComponent, A>
    * @return the spec, for the type to add its grants to
    * @throws ComponentConfigException when the definition names a {@code url}
    */
-  protected final ComponentSpec.Builder bundledSpec(
+  public final ComponentSpec.Builder bundledSpec(
       ComponentDefinition definition,
       String type,
       Supplier<ModuleSource> compiled,
@@ -162,15 +164,14 @@ public abstract class WasmBuildingBlock<C extends BlockComponent, A>
   }
 
   /**
-   * Loads a module as the block's component.
+   * Loads a module as the block's component (public for the same reason as {@link #bundledSpec}).
    *
    * @param context the runtime
    * @param spec the module
    * @param properties the metadata properties passed to {@code init}
    * @return the component
    */
-  protected final C load(
-      RuntimeContext context, ComponentSpec spec, Map<String, String> properties) {
+  public final C load(RuntimeContext context, ComponentSpec spec, Map<String, String> properties) {
     return loader.load(context.host(), spec, properties);
   }
 

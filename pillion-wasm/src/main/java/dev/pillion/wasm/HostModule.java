@@ -60,6 +60,14 @@ public interface HostModule {
    */
   boolean isBlocking();
 
+  /**
+   * Releases what the module holds for all instances (a connection to a server) when the component
+   * it is granted to closes, after its last instance is released. Called once per component; a
+   * module granted to no component, or whose component failed to load, is closed by whoever made
+   * it.
+   */
+  default void close() {}
+
   /** The functions of a capability bound to one guest instance. */
   interface Binding extends AutoCloseable {
     /**

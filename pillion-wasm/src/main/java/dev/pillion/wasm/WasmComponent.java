@@ -132,11 +132,22 @@ public final class WasmComponent implements ComponentCaller, AutoCloseable {
     }
   }
 
-  /** Waits for calls in flight, then releases every instance. */
+  /** Waits for calls in flight, releases every instance, then closes the granted capabilities. */
   @Override
   public void close() {
     idleSweep.ifPresent(sweep -> sweep.cancel(false));
     pool.close();
+    for (HostModule module : spec.grants()) {
+      try {
+        module.close();
+      } catch (RuntimeException e) {
+        System.getLogger(WasmComponent.class.getName())
+            .log(
+                System.Logger.Level.WARNING,
+                "closing capability " + module.capability() + " of " + spec.name() + " failed",
+                e);
+      }
+    }
   }
 
   /** Closes instances idle for longer than the spec's idle timeout; run by the host's sweeper. */
