@@ -23,8 +23,9 @@ for crate in state-in-memory state-redis pubsub-in-memory pubsub-redis secretsto
   echo "built $crate/$crate.wasm ($(stat -c %s "$crate/$crate.wasm") bytes)"
 done
 
-# Example apps (examples/apps/*, each a crate of its own, as a user's app would be): built with the same flags, their
-# own paths remapped too, into a target directory of their own (other flags must not rebuild the workspace's).
+# Example apps in Rust (examples/apps/*, crates of the examples' workspace, the repository's root Cargo.toml, as a
+# user's app would be): built with the same flags, their own paths remapped too, into a target directory of their
+# own (other flags must not rebuild the components').
 repo=$(cd "$here/.." && pwd)
 for app in order-service; do
   RUSTFLAGS="$RUSTFLAGS --remap-path-prefix=$repo/examples=/pillion/examples" \
