@@ -5,8 +5,8 @@ import java.util.Set;
 
 /**
  * The contract of a Wasm app (docs/abi.md, "Wasm apps"): Dapr's {@code AppCallback} service as
- * exports {@code app_*}, with Dapr's own messages. ABI version 2 only: a handler's error is a block
- * flagged by bit 31 holding a {@code google.rpc.Status}.
+ * exports {@code app_*}, with Dapr's own messages. ABI version 2 only (so {@code app_api_version}
+ * is optional): a handler's error is a block flagged by bit 31 holding a {@code google.rpc.Status}.
  */
 public final class AppContract {
   /** {@code app_on_invoke}: {@code InternalInvokeRequest} → {@code InternalInvokeResponse}. */
@@ -25,7 +25,8 @@ public final class AppContract {
           "app",
           List.of(ON_INVOKE),
           List.of(LIST_TOPIC_SUBSCRIPTIONS, ON_TOPIC_EVENT),
-          Set.of(AbiVersion.V2));
+          Set.of(AbiVersion.V2),
+          true);
 
   private AppContract() {}
 }

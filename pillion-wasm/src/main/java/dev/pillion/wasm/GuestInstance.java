@@ -120,8 +120,13 @@ final class GuestInstance implements ComponentCaller {
       ServiceContract contract = spec.contract();
       requireFunction(name, instance, "malloc", MALLOC_TYPE);
       requireFunction(name, instance, "free", FREE_TYPE);
-      requireFunction(name, instance, contract.versionExport(), VERSION_TYPE);
-      AbiVersion version = apiVersion(name, instance, contract);
+      AbiVersion version;
+      if (contract.versionExportOptional() && !hasExport(instance, contract.versionExport())) {
+        version = contract.supportedVersions().iterator().next();
+      } else {
+        requireFunction(name, instance, contract.versionExport(), VERSION_TYPE);
+        version = apiVersion(name, instance, contract);
+      }
       Map<String, ExportFunction> methods = new HashMap<>();
       for (String method : contract.requiredMethods()) {
         requireFunction(name, instance, contract.exportName(method), METHOD_TYPE);

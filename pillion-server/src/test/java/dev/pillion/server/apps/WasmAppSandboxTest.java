@@ -37,7 +37,7 @@ class WasmAppSandboxTest {
     runtime =
         Pillion.builder()
             .appId("host")
-            .hostedApps(List.of("sandboxed", "neighbour"))
+            .hostedApps(List.of("sandboxed", "neighbour", "minimal"))
             .component(ComponentDefinition.builder("statestore", "state.in-memory").build())
             .component(ComponentDefinition.builder("pubsub", "pubsub.in-memory").build())
             .build();
@@ -54,7 +54,8 @@ class WasmAppSandboxTest {
                     .build(),
                 AppManifest.builder("neighbour", TestGuests.path("app-contract"))
                     .httpPort(0)
-                    .build()),
+                    .build(),
+                AppManifest.builder("minimal", TestGuests.path("minimal-app")).httpPort(0).build()),
             "127.0.0.1");
   }
 
@@ -100,6 +101,21 @@ class WasmAppSandboxTest {
         .isGreaterThanOrEqualTo(discarded + 2);
     stillServes("sandboxed");
     stillServes("neighbour");
+  }
+
+  @Test
+  void aMinimalCAppWithoutAVersionExportIsServed() throws Exception {
+    HttpResponse<String> empty = send("minimal", "GET", "/anything");
+    assertThat(empty.statusCode()).as("status 0 reads as 200").isEqualTo(200);
+    assertThat(empty.body()).isEmpty();
+    HttpResponse<String> teapot = send("minimal", "POST", "/teapot");
+    assertThat(teapot.statusCode()).isEqualTo(418);
+    assertThat(teapot.body()).isEqualTo("short and stout");
+    assertThat(
+            runtime
+                .invoke("minimal", dev.pillion.invoke.InvocationRequest.builder("teapot").build())
+                .status())
+        .isEqualTo(418);
   }
 
   @Test
