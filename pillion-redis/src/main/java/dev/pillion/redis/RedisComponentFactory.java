@@ -4,6 +4,7 @@ import dev.pillion.block.BlockComponent;
 import dev.pillion.block.ComponentFactory;
 import dev.pillion.block.WasmBuildingBlock;
 import dev.pillion.config.WasmSettings;
+import dev.pillion.wasm.ComponentLimits;
 import dev.pillion.wasm.ComponentSpec;
 import dev.pillion.wasm.InstanceModel;
 import dev.pillion.wasm.ModuleSource;
@@ -24,6 +25,7 @@ public final class RedisComponentFactory {
   public static final int DEFAULT_POOL_SIZE = 32;
 
   private static final String POOL_SIZE = "wasm.poolSize";
+  private static final String CALL_TIMEOUT = "wasm.callTimeout";
 
   private RedisComponentFactory() {}
 
@@ -56,12 +58,16 @@ public final class RedisComponentFactory {
       RedisModule redis = RedisModule.connect(settings);
       try {
         ComponentSpec built = spec.grant(redis).build();
+        ComponentLimits.Builder limits = built.limits().toBuilder();
         if (!definition.metadata().containsKey(POOL_SIZE)) {
-          built =
-              built.toBuilder()
-                  .limits(built.limits().toBuilder().poolSize(DEFAULT_POOL_SIZE).build())
-                  .build();
+          limits.poolSize(DEFAULT_POOL_SIZE);
         }
+        if (!definition.metadata().containsKey(CALL_TIMEOUT)) {
+          // A Redis call must reach its own deadline (status 2, a clear error, the instance kept)
+          // before the guest call's timeout discards the instance: the call gets a second more.
+          limits.callTimeout(settings.readTimeout().plusSeconds(1));
+        }
+        built = built.toBuilder().limits(limits.build()).build();
         return block.load(context, built, RedisSettings.guestProperties(definition));
       } catch (RuntimeException e) {
         redis.close();
