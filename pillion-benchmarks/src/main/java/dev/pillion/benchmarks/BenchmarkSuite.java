@@ -75,7 +75,7 @@ public final class BenchmarkSuite {
       out.append(
           "### Wasm apps: HTTP request → app handler → state get → response, against the same"
               + " handler in Java behind the same HTTP server\n\n");
-      out.append(AppHostLatency.run(100_000, 20_000, 200));
+      out.append(AppHostLatency.run(300_000, 20_000, 200));
     }
     System.out.println();
     System.out.println(out);
