@@ -6,8 +6,7 @@ import dev.pillion.bundled.generated.PubSubInMemoryModule;
 import dev.pillion.bundled.generated.PubSubRedisModule;
 import dev.pillion.bundled.generated.StateInMemoryModule;
 import dev.pillion.bundled.generated.StateRedisModule;
-import java.io.ByteArrayInputStream;
-import java.io.DataInputStream;
+import dev.pillion.testing.JvmBytecode;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -25,8 +24,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * grew past it, which made every pub/sub call 5 to 10 times slower.
  */
 class GeneratedMethodSizeTest {
-  /** HotSpot's {@code HugeMethodLimit}. */
-  private static final int HUGE_METHOD_LIMIT = 8000;
+  private static final int HUGE_METHOD_LIMIT = JvmBytecode.HUGE_METHOD_LIMIT;
 
   @ParameterizedTest
   @ValueSource(
@@ -40,7 +38,7 @@ class GeneratedMethodSizeTest {
     Map<String, Integer> sizes = new LinkedHashMap<>();
     for (String generated : generatedClasses(module)) {
       try (InputStream in = module.getClassLoader().getResourceAsStream(generated)) {
-        codeLengths(in.readAllBytes())
+        JvmBytecode.codeLengths(in.readAllBytes())
             .forEach((method, length) -> sizes.put(generated + " " + method, length));
       }
     }
@@ -71,66 +69,6 @@ class GeneratedMethodSizeTest {
         return classes;
       }
       classes.add(name);
-    }
-  }
-
-  /**
-   * The bytecode length of every method with code in a class file (JVM spec 4.1, 4.7.3): method
-   * name and descriptor to {@code code_length}.
-   */
-  static Map<String, Integer> codeLengths(byte[] classFile) throws IOException {
-    DataInputStream in = new DataInputStream(new ByteArrayInputStream(classFile));
-    in.readInt(); // magic
-    in.readInt(); // minor, major version
-    int constants = in.readUnsignedShort();
-    String[] utf8 = new String[constants];
-    for (int i = 1; i < constants; i++) {
-      int tag = in.readUnsignedByte();
-      switch (tag) {
-        case 1 -> utf8[i] = in.readUTF();
-        case 7, 8, 16, 19, 20 -> in.skipNBytes(2);
-        case 15 -> in.skipNBytes(3);
-        case 3, 4, 9, 10, 11, 12, 17, 18 -> in.skipNBytes(4);
-        case 5, 6 -> {
-          in.skipNBytes(8);
-          i++; // longs and doubles take two entries
-        }
-        default -> throw new IOException("unknown constant pool tag " + tag + " at entry " + i);
-      }
-    }
-    in.skipNBytes(6); // access flags, this class, super class
-    in.skipNBytes(2L * in.readUnsignedShort()); // interfaces
-    int fields = in.readUnsignedShort();
-    for (int i = 0; i < fields; i++) {
-      in.skipNBytes(6);
-      skipAttributes(in);
-    }
-    Map<String, Integer> lengths = new LinkedHashMap<>();
-    int methods = in.readUnsignedShort();
-    for (int i = 0; i < methods; i++) {
-      in.skipNBytes(2);
-      String name = utf8[in.readUnsignedShort()] + utf8[in.readUnsignedShort()];
-      int attributes = in.readUnsignedShort();
-      for (int a = 0; a < attributes; a++) {
-        String attribute = utf8[in.readUnsignedShort()];
-        int length = in.readInt();
-        if (attribute.equals("Code")) {
-          in.skipNBytes(4); // max stack, max locals
-          lengths.put(name, in.readInt());
-          in.skipNBytes(length - 8L);
-        } else {
-          in.skipNBytes(length);
-        }
-      }
-    }
-    return lengths;
-  }
-
-  private static void skipAttributes(DataInputStream in) throws IOException {
-    int attributes = in.readUnsignedShort();
-    for (int a = 0; a < attributes; a++) {
-      in.skipNBytes(2);
-      in.skipNBytes(in.readInt() & 0xFFFF_FFFFL);
     }
   }
 }
