@@ -48,12 +48,15 @@ public final class BenchmarkSuite {
    *
    * @param args which parts: {@code state} (embedded state, issue 1 of 3), {@code api} (the four
    *     API paths, issue 2 of 3), {@code pubsub} (issue 9), {@code invoke} (service invocation,
-   *     issue 11), {@code apps} (Wasm apps, issue 13); none means all
+   *     issue 11), {@code apps} (Wasm apps, issue 13), {@code redis} (pub/sub delivered throughput
+   *     of {@code pubsub.redis}, issue 12); none means all
    * @throws Exception on failure
    */
   public static void main(String[] args) throws Exception {
     List<String> parts =
-        args.length == 0 ? List.of("state", "api", "pubsub", "invoke", "apps") : List.of(args);
+        args.length == 0
+            ? List.of("state", "api", "pubsub", "invoke", "apps", "redis")
+            : List.of(args);
     StringBuilder out = new StringBuilder();
     if (parts.contains("state")) {
       state(out);
@@ -76,6 +79,12 @@ public final class BenchmarkSuite {
           "### Wasm apps: HTTP request → app handler → state get → response, against the same"
               + " handler in Java behind the same HTTP server\n\n");
       out.append(AppHostLatency.run(300_000, 20_000, 200));
+    }
+    if (parts.contains("redis")) {
+      out.append(
+          "### `pubsub.redis` delivered throughput, 1 KB events, one consumer group (bursts of"
+              + " 20,000 published first, then delivered)\n\n");
+      out.append(RedisPubSubThroughput.run(20_000));
     }
     System.out.println();
     System.out.println(out);

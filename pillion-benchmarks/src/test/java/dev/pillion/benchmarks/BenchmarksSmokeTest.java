@@ -61,6 +61,15 @@ class BenchmarksSmokeTest {
   }
 
   @Test
+  void redisPubSubThroughput() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        dev.pillion.testing.RedisServerFixture.available(), "redis-server is not installed");
+    assertThat(RedisPubSubThroughput.run(40))
+        .contains(
+            "| 1 runtime | 1 |", "| 2 runtimes, one JVM | 10 |", "| 2 runtimes, two JVMs | 10 |");
+  }
+
+  @Test
   void pubSubLatency() throws Exception {
     assertThat(PubSubLatency.run(20, 20))
         .contains(

@@ -3,6 +3,7 @@ package dev.pillion.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.net.httpserver.HttpServer;
+import dev.pillion.testing.RedisServerFixture;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -564,6 +565,132 @@ class RunCommandTest {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     assertThat(response.body()).isEqualTo("{\"db:password\":\"s3\"}");
     assertThat(shutdown(running, httpPort)).isZero();
+  }
+
+  /** {@code redis-cli} with {@code --raw} on a fixture's server: one line per reply element. */
+  private static List<String> redisCli(RedisServerFixture redis, String... command)
+      throws IOException, InterruptedException {
+    List<String> line =
+        new java.util.ArrayList<>(
+            List.of(REDIS_CLI, "-h", "127.0.0.1", "-p", Integer.toString(redis.port()), "--raw"));
+    line.addAll(List.of(command));
+    Process cli = new ProcessBuilder(line).redirectErrorStream(true).start();
+    String output = new String(cli.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(cli.waitFor(30, TimeUnit.SECONDS)).isTrue();
+    assertThat(cli.exitValue()).as(output).isZero();
+    return output.lines().toList();
+  }
+
+  private static final String REDIS_CLI = "/usr/bin/redis-cli";
+
+  @Test
+  void daprInitsRedisComponentsServeStateAndPubSub() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(
+        RedisServerFixture.available() && Files.isExecutable(Path.of(REDIS_CLI)),
+        "redis-server or redis-cli is not installed");
+    try (RedisServerFixture redis = RedisServerFixture.start()) {
+      // Exactly what `dapr init` writes to ~/.dapr/components, but for the port.
+      String host = "localhost:" + redis.port();
+      Path folder = Files.createDirectories(dir.resolve("dapr-init"));
+      Files.writeString(
+          folder.resolve("statestore.yaml"),
+          """
+          apiVersion: dapr.io/v1alpha1
+          kind: Component
+          metadata:
+            name: statestore
+          spec:
+            type: state.redis
+            version: v1
+            metadata:
+            - name: redisHost
+              value: %s
+            - name: redisPassword
+              value: ""
+            - name: actorStateStore
+              value: "true"
+          """
+              .formatted(host));
+      Files.writeString(
+          folder.resolve("pubsub.yaml"),
+          """
+          apiVersion: dapr.io/v1alpha1
+          kind: Component
+          metadata:
+            name: pubsub
+          spec:
+            type: pubsub.redis
+            version: v1
+            metadata:
+            - name: redisHost
+              value: %s
+            - name: redisPassword
+              value: ""
+          """
+              .formatted(host));
+      Running running =
+          start(
+              "run",
+              "--app-id",
+              "orders",
+              "--resources-path",
+              folder.toString(),
+              "-H",
+              "0",
+              "-G",
+              "0");
+      awaitOutput(running, "pillion ready");
+      Matcher ready = ready(running.output());
+      assertThat(ready.group())
+          .endsWith("components [pubsub (pubsub.redis), statestore (state.redis)]");
+      int httpPort = Integer.parseInt(ready.group(1));
+      HttpClient http = HttpClient.newHttpClient();
+      String api = "http://127.0.0.1:" + httpPort + "/v1.0";
+      HttpResponse<String> saved =
+          http.send(
+              HttpRequest.newBuilder(URI.create(api + "/state/statestore"))
+                  .POST(
+                      HttpRequest.BodyPublishers.ofString(
+                          "[{\"key\":\"order-1\",\"value\":{\"qty\":2}}]"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(saved.statusCode()).as(saved.body()).isEqualTo(204);
+      HttpResponse<String> read =
+          http.send(
+              HttpRequest.newBuilder(URI.create(api + "/state/statestore/order-1")).build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+      assertThat(read.body()).isEqualTo("{\"qty\":2}");
+      assertThat(read.headers().firstValue("etag")).hasValue("1");
+      HttpResponse<String> published =
+          http.send(
+              HttpRequest.newBuilder(URI.create(api + "/publish/pubsub/orders"))
+                  .header("Content-Type", "application/json")
+                  .POST(HttpRequest.BodyPublishers.ofString("{\"orderId\":7}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(published.statusCode()).as(published.body()).isEqualTo(204);
+      assertThat(shutdown(running, httpPort)).isZero();
+
+      // daprd's layout, as a daprd sidecar on the same Redis reads it: a hash under appid||key with
+      // data and version, and no field but the one docs/decisions.md adds (contentType, which the
+      // HTTP API sets on every save and daprd's reader skips).
+      List<String> hash = redisCli(redis, "HGETALL", "orders||order-1");
+      java.util.Map<String, String> fields = new java.util.HashMap<>();
+      for (int i = 0; i + 1 < hash.size(); i += 2) {
+        fields.put(hash.get(i), hash.get(i + 1));
+      }
+      assertThat(fields)
+          .containsEntry("data", "{\"qty\":2}")
+          .containsEntry("version", "1")
+          .containsOnlyKeys("data", "version", "contentType");
+      List<String> entries = redisCli(redis, "XRANGE", "orders", "-", "+");
+      assertThat(entries).hasSize(3);
+      assertThat(entries.get(0)).matches("\\d+-\\d+");
+      assertThat(entries.get(1)).isEqualTo("data");
+      assertThat(entries.get(2))
+          .contains("\"specversion\":\"1.0\"", "\"topic\":\"orders\"", "\"orderId\":7");
+    }
   }
 
   @Test
