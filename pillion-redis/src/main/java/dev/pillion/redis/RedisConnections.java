@@ -9,6 +9,7 @@ import dev.pillion.abi.redis.Response;
 import io.lettuce.core.ClientOptions;
 import io.lettuce.core.RedisChannelHandler;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SocketOptions;
 import io.lettuce.core.SslOptions;
@@ -126,8 +127,18 @@ final class RedisConnections implements AutoCloseable {
       client = RedisClient.create(resources);
       client.setOptions(options(settings));
       RedisURI built = uri.build();
-      StatefulRedisConnection<byte[], byte[]> shared =
-          client.connect(ByteArrayCodec.INSTANCE, built);
+      StatefulRedisConnection<byte[], byte[]> shared;
+      try {
+        shared = client.connect(ByteArrayCodec.INSTANCE, built);
+      } catch (RuntimeException first) {
+        if (serverError(first) != null) {
+          throw first;
+        }
+        // A handshake the server refused (WRONGPASS) sometimes surfaces only as Lettuce's own
+        // "handshake handler not registered", the server's reply lost in a race: a second attempt
+        // reports what the server said (or connects, if the first failure was the network's).
+        shared = client.connect(ByteArrayCodec.INSTANCE, built);
+      }
       return new RedisConnections(settings, resources, client, built, shared);
     } catch (RuntimeException e) {
       if (client != null) {
@@ -173,6 +184,25 @@ final class RedisConnections implements AutoCloseable {
       options.sslOptions(ssl.build());
     }
     return options.build();
+  }
+
+  /**
+   * The server's error reply (WRONGPASS, NOAUTH, ...) among a failure's causes, if there is one.
+   */
+  private static RedisCommandExecutionException serverError(Throwable e) {
+    for (Throwable cause = e;
+        cause != null;
+        cause = cause.getCause() == cause ? null : cause.getCause()) {
+      if (cause instanceof RedisCommandExecutionException reply) {
+        return reply;
+      }
+      for (Throwable suppressed : cause.getSuppressed()) {
+        if (suppressed instanceof RedisCommandExecutionException reply) {
+          return reply;
+        }
+      }
+    }
+    return null;
   }
 
   private static String rootMessage(Throwable e) {
