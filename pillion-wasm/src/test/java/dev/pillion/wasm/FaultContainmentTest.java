@@ -21,6 +21,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -156,6 +157,13 @@ class FaultContainmentTest {
     ExecutorService caller = Executors.newSingleThreadExecutor();
     try {
       Future<?> stuck = caller.submit(() -> hostile.call(StateStoreContract.GET, get("free-loop")));
+      // Close only once the call is in the guest: closed before it took an instance, the call
+      // would be refused as "closed" and never get stuck (CI saw that race).
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+      while (host.activeCalls() == 0 && !stuck.isDone() && System.nanoTime() < deadline) {
+        Thread.onSpinWait();
+      }
+      assertThat(host.activeCalls()).as("the stuck call is in flight").isEqualTo(1);
       assertTimeoutPreemptively(Duration.ofSeconds(30), hostile::close);
       assertThatThrownBy(stuck::get).hasCauseInstanceOf(ComponentTimeoutException.class);
     } finally {
