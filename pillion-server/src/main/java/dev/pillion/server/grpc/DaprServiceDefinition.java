@@ -100,6 +100,24 @@ public final class DaprServiceDefinition {
     return definition.build();
   }
 
+  /** Messages as bytes, never parsed: for methods whose messages the runtime passes through. */
+  public static final MethodDescriptor.Marshaller<byte[]> BYTES =
+      new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+          return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+          try {
+            return stream.readAllBytes();
+          } catch (IOException e) {
+            throw new UncheckedIOException(e);
+          }
+        }
+      };
+
   /**
    * A method the Dapr SDK's generated service does not know: its messages stay bytes, never parsed.
    *
@@ -107,23 +125,7 @@ public final class DaprServiceDefinition {
    * @return its descriptor
    */
   public static MethodDescriptor<byte[], byte[]> unknownMethod(String method) {
-    MethodDescriptor.Marshaller<byte[]> bytes =
-        new MethodDescriptor.Marshaller<>() {
-          @Override
-          public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-          }
-
-          @Override
-          public byte[] parse(InputStream stream) {
-            try {
-              return stream.readAllBytes();
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          }
-        };
-    return MethodDescriptor.newBuilder(bytes, bytes)
+    return MethodDescriptor.newBuilder(BYTES, BYTES)
         .setType(MethodDescriptor.MethodType.UNKNOWN)
         .setFullMethodName(MethodDescriptor.generateFullMethodName(GRPC_SERVICE, method))
         .build();

@@ -5,6 +5,7 @@ import dev.pillion.invoke.resolution.AppAddress;
 import dev.pillion.invoke.resolution.AppInstance;
 import dev.pillion.invoke.resolution.NameResolutionException;
 import dev.pillion.invoke.resolution.spi.NameResolver;
+import dev.pillion.server.grpc.DaprServiceDefinition;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -18,10 +19,6 @@ import io.grpc.ServerInterceptor;
 import io.grpc.ServerMethodDefinition;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,23 +55,6 @@ public final class GrpcProxy implements AutoCloseable {
   public static final Metadata.Key<String> CALLER_APP_ID = ascii(InvocationHeaders.CALLER_APP_ID);
 
   private static final Metadata.Key<String> API_TOKEN = ascii(InvocationHeaders.API_TOKEN);
-
-  private static final MethodDescriptor.Marshaller<byte[]> BYTES =
-      new MethodDescriptor.Marshaller<>() {
-        @Override
-        public InputStream stream(byte[] value) {
-          return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-          try {
-            return stream.readAllBytes();
-          } catch (IOException e) {
-            throw new UncheckedIOException(e);
-          }
-        }
-      };
 
   private final String appId;
   private final String namespace;
@@ -144,7 +124,7 @@ public final class GrpcProxy implements AutoCloseable {
     @Override
     public ServerMethodDefinition<?, ?> lookupMethod(String fullMethodName, String authority) {
       MethodDescriptor<byte[], byte[]> method =
-          MethodDescriptor.newBuilder(BYTES, BYTES)
+          MethodDescriptor.newBuilder(DaprServiceDefinition.BYTES, DaprServiceDefinition.BYTES)
               // Unknown: the proxy cannot tell unary from streaming, and need not.
               .setType(MethodDescriptor.MethodType.UNKNOWN)
               .setFullMethodName(fullMethodName)
