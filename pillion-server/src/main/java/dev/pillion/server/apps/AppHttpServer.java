@@ -1,9 +1,8 @@
 package dev.pillion.server.apps;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
+import dev.pillion.server.http.DaprHttpResponses;
 import dev.pillion.server.internals.v1.ServiceInvocationProtos.InternalInvokeRequest;
 import dev.pillion.server.internals.v1.ServiceInvocationProtos.InternalInvokeResponse;
 import dev.pillion.server.internals.v1.ServiceInvocationProtos.ListStringValue;
@@ -34,7 +33,6 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,7 +62,6 @@ public final class AppHttpServer implements AutoCloseable {
   }
 
   private static final System.Logger LOG = System.getLogger(AppHttpServer.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final Channel channel;
 
@@ -225,18 +222,8 @@ public final class AppHttpServer implements AutoCloseable {
     }
 
     private static FullHttpResponse error(HttpResponseStatus status, String message) {
-      byte[] body;
-      try {
-        body =
-            JSON.writeValueAsBytes(
-                Map.of("errorCode", "ERR_APP_HANDLER", "message", String.valueOf(message)));
-      } catch (JsonProcessingException e) {
-        body = "{\"errorCode\":\"ERR_APP_HANDLER\"}".getBytes(StandardCharsets.UTF_8);
-      }
-      FullHttpResponse response =
-          new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status, Unpooled.wrappedBuffer(body));
-      response.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
-      return response;
+      // Connection is set again when the response is written, as for the app's own answers.
+      return DaprHttpResponses.error(status, "ERR_APP_HANDLER", String.valueOf(message), false);
     }
 
     private static void write(

@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
  * Responses the transport writes on its own (malformed, oversized or too slow requests), with
  * daprd's JSON error body, and the way a connection is ended after one.
  */
-final class DaprHttpResponses {
+public final class DaprHttpResponses {
   /** How long a connection may linger, half-closed, for the client to read a final error. */
   private static final long LINGER_MILLIS = 1000;
 
@@ -35,7 +35,7 @@ final class DaprHttpResponses {
    * @param close whether it announces {@code Connection: close}
    * @return the response
    */
-  static FullHttpResponse error(
+  public static FullHttpResponse error(
       HttpResponseStatus status, String errorCode, String message, boolean close) {
     ObjectNode body =
         JsonNodeFactory.instance.objectNode().put("errorCode", errorCode).put("message", message);
