@@ -181,6 +181,11 @@ public final class WasmApp implements AutoCloseable {
     return CompletableFuture.supplyAsync(
         () -> {
           InternalInvokeResponse answer = handle(InternalMessages.toInternal(request));
+          if (answer.getStatus().getCode() == 0) {
+            // An app that sets no status answered 200, as over its HTTP port (AppHttpServer).
+            answer =
+                answer.toBuilder().setStatus(answer.getStatus().toBuilder().setCode(200)).build();
+          }
           try {
             return InternalMessages.fromInternal(answer);
           } catch (IllegalArgumentException e) {
@@ -195,7 +200,7 @@ public final class WasmApp implements AutoCloseable {
    * Runs the app's {@code app_on_invoke} on the calling thread.
    *
    * @param request the request
-   * @return the app's answer; status 200 when the app set none
+   * @return the app's answer; status 0 when the app set none, which reads as 200
    * @throws AppUnreachableException when the handler fails (an error it returns, a trap, a timeout,
    *     a memory fault) or answers something that is not an {@code InternalInvokeResponse}
    */
@@ -217,10 +222,6 @@ public final class WasmApp implements AutoCloseable {
       throw new AppUnreachableException(
           appId(),
           "app '" + appId() + "' answered a malformed InternalInvokeResponse: " + e.getMessage());
-    }
-    if (response.getStatus().getCode() == 0) {
-      response =
-          response.toBuilder().setStatus(response.getStatus().toBuilder().setCode(200)).build();
     }
     return response;
   }

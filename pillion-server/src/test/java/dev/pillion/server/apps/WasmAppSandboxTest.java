@@ -116,6 +116,12 @@ class WasmAppSandboxTest {
                 .invoke("minimal", dev.pillion.invoke.InvocationRequest.builder("teapot").build())
                 .status())
         .isEqualTo(418);
+    assertThat(
+            runtime
+                .invoke("minimal", dev.pillion.invoke.InvocationRequest.builder("other").build())
+                .status())
+        .as("no status set reads as 200 through invocation too")
+        .isEqualTo(200);
   }
 
   @Test
