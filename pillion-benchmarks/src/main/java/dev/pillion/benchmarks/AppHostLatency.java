@@ -22,7 +22,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.ExecutorService;
@@ -130,8 +129,12 @@ final class AppHostLatency {
             String.format(
                 Locale.ROOT,
                 "%nAdded by the Wasm app: p50 %.1f µs, p99 %.1f µs (%d requests per path, 1 caller).%n",
-                (percentile(wasmTimes, 50) - percentile(javaTimes, 50)) / 1000.0,
-                (percentile(wasmTimes, 99) - percentile(javaTimes, 99)) / 1000.0,
+                (Percentiles.of(wasmTimes, wasmTimes.length, 50)
+                        - Percentiles.of(javaTimes, javaTimes.length, 50))
+                    / 1000.0,
+                (Percentiles.of(wasmTimes, wasmTimes.length, 99)
+                        - Percentiles.of(javaTimes, javaTimes.length, 99))
+                    / 1000.0,
                 samples));
       } finally {
         clientThreads.shutdownNow();
@@ -216,14 +219,7 @@ final class AppHostLatency {
         Locale.ROOT,
         "| %s | %.1f | %.1f |%n",
         path,
-        percentile(times, 50) / 1000.0,
-        percentile(times, 99) / 1000.0);
-  }
-
-  private static double percentile(long[] values, double p) {
-    long[] sorted = Arrays.copyOf(values, values.length);
-    Arrays.sort(sorted);
-    int index = (int) Math.min(sorted.length - 1, Math.ceil(p / 100.0 * sorted.length) - 1);
-    return sorted[Math.max(0, index)];
+        Percentiles.of(times, times.length, 50) / 1000.0,
+        Percentiles.of(times, times.length, 99) / 1000.0);
   }
 }

@@ -69,12 +69,6 @@ final class PubSubLatency {
     return Arrays.stream(samples).filter(sample -> sample > bound).count();
   }
 
-  /** The value at a percentile of sorted samples (nearest rank). */
-  private static long percentile(long[] sorted, double percent) {
-    int rank = (int) Math.ceil(percent / 100 * sorted.length);
-    return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
-  }
-
   /**
    * A baseline: the same payload handed to one consumer thread through one queue; the consumer
    * "handles" it (reads a byte) and tells the publisher through another. Two thread hand-offs, like
@@ -288,21 +282,21 @@ final class PubSubLatency {
                   + "| events over 40 ms, Pillion and bare (a lost wake-up waits out the 50 ms"
                   + " poll) | %d, %d |%n",
               latencySamples,
-              percentile(pillion, 50) / 1e3,
-              percentile(pillion, 99) / 1e3,
-              percentile(pillion, 99.99) / 1e3,
-              percentile(bare, 50) / 1e3,
-              percentile(bare, 99) / 1e3,
-              percentile(bare, 99.99) / 1e3,
-              (double) percentile(pillion, 50) / percentile(bare, 50),
-              (double) percentile(pillion, 99) / percentile(bare, 99),
-              (double) percentile(pillion, 99.99) / percentile(bare, 99.99),
-              percentile(parked, 50) / 1e3,
-              percentile(parked, 99) / 1e3,
-              percentile(parked, 99.99) / 1e3,
-              (double) percentile(pillion, 50) / percentile(parked, 50),
-              (double) percentile(pillion, 99) / percentile(parked, 99),
-              (double) percentile(pillion, 99.99) / percentile(parked, 99.99),
+              Percentiles.ofSorted(pillion, 50) / 1e3,
+              Percentiles.ofSorted(pillion, 99) / 1e3,
+              Percentiles.ofSorted(pillion, 99.99) / 1e3,
+              Percentiles.ofSorted(bare, 50) / 1e3,
+              Percentiles.ofSorted(bare, 99) / 1e3,
+              Percentiles.ofSorted(bare, 99.99) / 1e3,
+              (double) Percentiles.ofSorted(pillion, 50) / Percentiles.ofSorted(bare, 50),
+              (double) Percentiles.ofSorted(pillion, 99) / Percentiles.ofSorted(bare, 99),
+              (double) Percentiles.ofSorted(pillion, 99.99) / Percentiles.ofSorted(bare, 99.99),
+              Percentiles.ofSorted(parked, 50) / 1e3,
+              Percentiles.ofSorted(parked, 99) / 1e3,
+              Percentiles.ofSorted(parked, 99.99) / 1e3,
+              (double) Percentiles.ofSorted(pillion, 50) / Percentiles.ofSorted(parked, 50),
+              (double) Percentiles.ofSorted(pillion, 99) / Percentiles.ofSorted(parked, 99),
+              (double) Percentiles.ofSorted(pillion, 99.99) / Percentiles.ofSorted(parked, 99.99),
               over(pillion, TimeUnit.MILLISECONDS.toNanos(40)),
               over(bare, TimeUnit.MILLISECONDS.toNanos(40))));
 

@@ -134,14 +134,16 @@ final class ServerInvocationLatency {
               Locale.ROOT,
               "%nAdded by the two runtimes: 1 caller p50 %.0f µs, p99 %.0f µs; 16 callers p50 %.0f µs,"
                   + " p99 %.0f µs (%d single calls, %d concurrent calls per path).%n",
-              micros(percentile(throughOne, samples, 50) - percentile(directOne, samples, 50)),
-              micros(percentile(throughOne, samples, 99) - percentile(directOne, samples, 99)),
               micros(
-                  percentile(throughAll.latencies(), throughAll.count, 50)
-                      - percentile(directAll.latencies(), directAll.count, 50)),
+                  Percentiles.of(throughOne, samples, 50) - Percentiles.of(directOne, samples, 50)),
               micros(
-                  percentile(throughAll.latencies(), throughAll.count, 99)
-                      - percentile(directAll.latencies(), directAll.count, 99)),
+                  Percentiles.of(throughOne, samples, 99) - Percentiles.of(directOne, samples, 99)),
+              micros(
+                  Percentiles.of(throughAll.latencies(), throughAll.count, 50)
+                      - Percentiles.of(directAll.latencies(), directAll.count, 50)),
+              micros(
+                  Percentiles.of(throughAll.latencies(), throughAll.count, 99)
+                      - Percentiles.of(directAll.latencies(), directAll.count, 99)),
               samples,
               throughAll.count));
       return out.toString();
@@ -229,16 +231,9 @@ final class ServerInvocationLatency {
             "| %d | %s | %.0f | %.0f | %s |%n",
             callers,
             path,
-            micros(percentile(latencies, count, 50)),
-            micros(percentile(latencies, count, 99)),
+            micros(Percentiles.of(latencies, count, 50)),
+            micros(Percentiles.of(latencies, count, 99)),
             Double.isNaN(rate) ? "–" : String.format(Locale.ROOT, "%.0f", rate)));
-  }
-
-  private static double percentile(long[] values, int count, double p) {
-    long[] sorted = Arrays.copyOf(values, count);
-    Arrays.sort(sorted);
-    int index = (int) Math.min(count - 1, Math.ceil(p / 100.0 * count) - 1);
-    return sorted[Math.max(0, index)];
   }
 
   private static double micros(double nanos) {
