@@ -12,7 +12,6 @@ module dev.pillion.core {
   requires transitive dev.pillion.wasm;
   requires dev.pillion.bundled;
   requires org.snakeyaml.engine.v2;
-  requires com.fasterxml.jackson.databind;
   requires static cel;
   // The same-machine name resolver checks its registry directory belongs to this user (uid).
   requires jdk.security.auth;

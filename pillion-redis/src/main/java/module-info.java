@@ -7,13 +7,14 @@
 @SuppressWarnings("requires-automatic")
 module dev.pillion.redis {
   requires transitive dev.pillion.core;
-  requires dev.pillion.bundled;
   requires lettuce.core;
   requires io.netty.common;
   requires io.netty.handler;
   requires io.netty.transport;
 
   exports dev.pillion.redis;
+
+  opens dev.pillion.redis.wasm;
 
   provides dev.pillion.block.ComponentTypeProvider with
       dev.pillion.redis.RedisComponentTypes;

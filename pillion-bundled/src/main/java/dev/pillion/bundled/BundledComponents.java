@@ -1,11 +1,9 @@
 package dev.pillion.bundled;
 
 import dev.pillion.bundled.generated.PubSubInMemoryModule;
-import dev.pillion.bundled.generated.PubSubRedisModule;
 import dev.pillion.bundled.generated.SecretStoresLocalEnvModule;
 import dev.pillion.bundled.generated.SecretStoresLocalFileModule;
 import dev.pillion.bundled.generated.StateInMemoryModule;
-import dev.pillion.bundled.generated.StateRedisModule;
 import dev.pillion.wasm.ModuleSource;
 
 /**
@@ -17,20 +15,8 @@ public final class BundledComponents {
   /** The name of the in-memory state component's module. */
   public static final String STATE_IN_MEMORY = "state-in-memory";
 
-  /**
-   * The name of the Redis state component's module ({@code state.redis}); it needs the {@code
-   * redis} capability.
-   */
-  public static final String STATE_REDIS = "state-redis";
-
   /** The name of the in-memory pub/sub component's module. */
   public static final String PUBSUB_IN_MEMORY = "pubsub-in-memory";
-
-  /**
-   * The name of the Redis Streams pub/sub component's module ({@code pubsub.redis}); it needs the
-   * {@code redis} capability.
-   */
-  public static final String PUBSUB_REDIS = "pubsub-redis";
 
   /** The name of the local file secret store's module ({@code secretstores.local.file}). */
   public static final String SECRETSTORES_LOCAL_FILE = "secretstores-local-file";
@@ -47,11 +33,9 @@ public final class BundledComponents {
 
   private static final String STATE_IN_MEMORY_RESOURCE =
       "dev/pillion/bundled/wasm/state-in-memory.wasm";
-  private static final String STATE_REDIS_RESOURCE = "dev/pillion/bundled/wasm/state-redis.wasm";
 
   private static final String PUBSUB_IN_MEMORY_RESOURCE =
       "dev/pillion/bundled/wasm/pubsub-in-memory.wasm";
-  private static final String PUBSUB_REDIS_RESOURCE = "dev/pillion/bundled/wasm/pubsub-redis.wasm";
 
   private static final String SECRETSTORES_LOCAL_FILE_RESOURCE =
       "dev/pillion/bundled/wasm/secretstores-local-file.wasm";
@@ -81,25 +65,6 @@ public final class BundledComponents {
   }
 
   /**
-   * The Redis state component ({@code state.redis}: daprd's data layout, etags, TTL, all-or-nothing
-   * transactions), compiled at build time. It needs the {@code redis} capability and nothing else.
-   *
-   * @return the module source
-   */
-  public static ModuleSource stateRedis() {
-    return ModuleSource.precompiled(STATE_REDIS, new StateRedisModule());
-  }
-
-  /**
-   * The Redis state component's raw {@code .wasm}.
-   *
-   * @return the module source
-   */
-  public static ModuleSource stateRedisWasm() {
-    return ModuleSource.classpath(STATE_REDIS_RESOURCE, BundledComponents.class.getClassLoader());
-  }
-
-  /**
    * The in-memory pub/sub broker, compiled at build time.
    *
    * @return the module source
@@ -116,26 +81,6 @@ public final class BundledComponents {
   public static ModuleSource pubsubInMemoryWasm() {
     return ModuleSource.classpath(
         PUBSUB_IN_MEMORY_RESOURCE, BundledComponents.class.getClassLoader());
-  }
-
-  /**
-   * The Redis Streams pub/sub component ({@code pubsub.redis}: daprd's stream layout, consumer
-   * groups, redelivery after {@code processingTimeout}), compiled at build time. It needs the
-   * {@code redis} capability and nothing else.
-   *
-   * @return the module source
-   */
-  public static ModuleSource pubsubRedis() {
-    return ModuleSource.precompiled(PUBSUB_REDIS, new PubSubRedisModule());
-  }
-
-  /**
-   * The Redis Streams pub/sub component's raw {@code .wasm}.
-   *
-   * @return the module source
-   */
-  public static ModuleSource pubsubRedisWasm() {
-    return ModuleSource.classpath(PUBSUB_REDIS_RESOURCE, BundledComponents.class.getClassLoader());
   }
 
   /**

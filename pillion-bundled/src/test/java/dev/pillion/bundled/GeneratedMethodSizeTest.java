@@ -3,15 +3,12 @@ package dev.pillion.bundled;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.pillion.bundled.generated.PubSubInMemoryModule;
-import dev.pillion.bundled.generated.PubSubRedisModule;
+import dev.pillion.bundled.generated.SecretStoresLocalEnvModule;
+import dev.pillion.bundled.generated.SecretStoresLocalFileModule;
 import dev.pillion.bundled.generated.StateInMemoryModule;
-import dev.pillion.bundled.generated.StateRedisModule;
 import dev.pillion.testing.JvmBytecode;
 import java.io.IOException;
-import java.io.InputStream;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -30,18 +27,12 @@ class GeneratedMethodSizeTest {
   @ValueSource(
       classes = {
         StateInMemoryModule.class,
-        StateRedisModule.class,
         PubSubInMemoryModule.class,
-        PubSubRedisModule.class
+        SecretStoresLocalFileModule.class,
+        SecretStoresLocalEnvModule.class
       })
   void everyGeneratedMethodIsJitCompilable(Class<?> module) throws IOException {
-    Map<String, Integer> sizes = new LinkedHashMap<>();
-    for (String generated : generatedClasses(module)) {
-      try (InputStream in = module.getClassLoader().getResourceAsStream(generated)) {
-        JvmBytecode.codeLengths(in.readAllBytes())
-            .forEach((method, length) -> sizes.put(generated + " " + method, length));
-      }
-    }
+    Map<String, Integer> sizes = JvmBytecode.generatedMethodLengths(module);
     assertThat(sizes).as("methods of the classes generated for %s", module.getName()).isNotEmpty();
     assertThat(sizes.keySet())
         .as("the module's functions, compiled into function groups")
@@ -51,24 +42,5 @@ class GeneratedMethodSizeTest {
     assertThat(huge)
         .as("methods (bytecode bytes) over HotSpot's HugeMethodLimit, never JIT-compiled")
         .isEmpty();
-  }
-
-  /** The class files Chicory's build-time compiler generated for a module, found by name. */
-  private static List<String> generatedClasses(Class<?> module) {
-    String base = module.getName().replace('.', '/');
-    List<String> classes = new ArrayList<>();
-    for (String suffix : List.of("Machine", "MachineMachineCall", "MachineShaded")) {
-      String name = base + suffix + ".class";
-      if (module.getClassLoader().getResource(name) != null) {
-        classes.add(name);
-      }
-    }
-    for (int group = 0; ; group++) {
-      String name = base + "MachineFuncGroup_" + group + ".class";
-      if (module.getClassLoader().getResource(name) == null) {
-        return classes;
-      }
-      classes.add(name);
-    }
   }
 }

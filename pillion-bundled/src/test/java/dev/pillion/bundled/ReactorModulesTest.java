@@ -24,9 +24,7 @@ class ReactorModulesTest {
   @ValueSource(
       strings = {
         BundledComponents.STATE_IN_MEMORY,
-        BundledComponents.STATE_REDIS,
         BundledComponents.PUBSUB_IN_MEMORY,
-        BundledComponents.PUBSUB_REDIS,
         BundledComponents.SECRETSTORES_LOCAL_FILE,
         BundledComponents.SECRETSTORES_LOCAL_ENV
       })

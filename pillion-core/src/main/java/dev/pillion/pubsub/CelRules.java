@@ -1,7 +1,5 @@
 package dev.pillion.pubsub;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cel.common.CelValidationException;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
@@ -12,7 +10,6 @@ import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import dev.cel.runtime.CelRuntimeFactory;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -85,7 +82,7 @@ final class CelRules implements Routes.RuleMatcher {
 
   private static Map<String, Object> celEvent(Event event) {
     // The envelope the delivery read once; a raw payload exposes what is known about the event.
-    ObjectNode envelope = event.envelopeTree();
+    Map<String, Object> envelope = event.envelopeTree();
     if (envelope != null) {
       @SuppressWarnings("unchecked")
       Map<String, Object> map = (Map<String, Object>) toCel(envelope);
@@ -99,33 +96,24 @@ final class CelRules implements Routes.RuleMatcher {
   }
 
   /** JSON to the values CEL knows: int64, double, string, bool, lists and maps. */
-  private static Object toCel(JsonNode node) {
-    if (node.isObject()) {
+  private static Object toCel(Object value) {
+    if (value instanceof Map<?, ?> object) {
       Map<String, Object> map = new LinkedHashMap<>();
-      Iterator<Map.Entry<String, JsonNode>> fields = node.fields();
-      while (fields.hasNext()) {
-        Map.Entry<String, JsonNode> field = fields.next();
-        map.put(field.getKey(), toCel(field.getValue()));
-      }
+      object.forEach((name, field) -> map.put((String) name, toCel(field)));
       return map;
     }
-    if (node.isArray()) {
+    if (value instanceof List<?> array) {
       List<Object> list = new ArrayList<>();
-      node.forEach(item -> list.add(toCel(item)));
+      array.forEach(item -> list.add(toCel(item)));
       return list;
     }
-    if (node.isIntegralNumber()) {
-      return node.asLong();
+    if (value instanceof Json.Number number) {
+      return number.integral() ? (Object) number.longValue() : (Object) number.doubleValue();
     }
-    if (node.isNumber()) {
-      return node.asDouble();
-    }
-    if (node.isBoolean()) {
-      return node.asBoolean();
-    }
-    if (node.isNull()) {
+    if (value == Json.NULL) {
       return com.google.protobuf.NullValue.NULL_VALUE;
     }
-    return node.asText();
+    // Strings and booleans are CEL's as they are.
+    return value;
   }
 }

@@ -1,16 +1,11 @@
 package dev.pillion.pubsub;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -43,8 +38,6 @@ public final class CloudEvents {
 
   /** The content type of bytes of unknown type. */
   static final String OCTET_STREAM = "application/octet-stream";
-
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private CloudEvents() {}
 
@@ -127,20 +120,20 @@ public final class CloudEvents {
       Optional<String> traceparent,
       Instant now) {
     String type = contentType.toLowerCase(Locale.ROOT);
-    ObjectNode event;
+    Map<String, Object> event;
     if (type.startsWith(CONTENT_TYPE)) {
       event = existingEvent(pubsub, data);
     } else {
-      event = JSON.createObjectNode();
+      event = new LinkedHashMap<>();
       String dataType =
           contentType.isEmpty()
-              ? (parsesAsJson(data) ? "application/json" : "text/plain")
+              ? (data.length > 0 && Json.isDocument(data) ? "application/json" : "text/plain")
               : contentType;
       event.put("datacontenttype", dataType);
       if (isJson(dataType)) {
         try {
-          event.set("data", JSON.readTree(data));
-        } catch (IOException e) {
+          event.put("data", Json.parse(data));
+        } catch (Json.MalformedJsonException e) {
           throw new InvalidPublishException(
               pubsub,
               "topic '" + topic + "': data is declared " + dataType + " but is not valid JSON");
@@ -165,27 +158,29 @@ public final class CloudEvents {
           putIfMissing(event, "traceid", t);
           putIfMissing(event, "traceparent", t);
         });
-    return event.toString().getBytes(StandardCharsets.UTF_8);
+    return Json.writeBytes(event);
   }
 
-  private static ObjectNode existingEvent(String pubsub, byte[] data) {
-    JsonNode node;
+  private static Map<String, Object> existingEvent(String pubsub, byte[] data) {
+    Object value;
     try {
-      node = JSON.readTree(data);
-    } catch (IOException e) {
+      value = Json.parse(data);
+    } catch (Json.MalformedJsonException e) {
       throw new InvalidPublishException(
           pubsub, "the data is declared " + CONTENT_TYPE + " but is not valid JSON");
     }
-    if (!(node instanceof ObjectNode object)) {
+    if (!(value instanceof Map<?, ?>)) {
       throw new InvalidPublishException(
           pubsub, "the data is declared " + CONTENT_TYPE + " but is not a JSON object");
     }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> event = (Map<String, Object>) value;
     // Like daprd, any specversion is kept as given: refusing "1" refused the Java SDK's examples.
-    return object;
+    return event;
   }
 
-  private static void putIfMissing(ObjectNode event, String field, String value) {
-    if (!event.hasNonNull(field) || event.get(field).asText().isEmpty()) {
+  private static void putIfMissing(Map<String, Object> event, String field, String value) {
+    if (Json.text(event.get(field), "").isEmpty()) {
       event.put(field, value);
     }
   }
@@ -193,15 +188,6 @@ public final class CloudEvents {
   private static boolean isJson(String contentType) {
     String type = contentType.toLowerCase(Locale.ROOT);
     return type.startsWith("application/json") || type.contains("+json");
-  }
-
-  private static boolean parsesAsJson(byte[] data) {
-    try {
-      JSON.readTree(data);
-      return data.length > 0;
-    } catch (IOException e) {
-      return false;
-    }
   }
 
   /**
@@ -215,7 +201,7 @@ public final class CloudEvents {
    * @param dataEnd the offset after its last byte, or -1
    * @param wholeObject whether nothing but whitespace follows the object
    */
-  record Envelope(ObjectNode tree, int dataStart, int dataEnd, boolean wholeObject) {
+  record Envelope(Map<String, Object> tree, int dataStart, int dataEnd, boolean wholeObject) {
     private static final Envelope NOT_AN_OBJECT = new Envelope(null, -1, -1, false);
 
     /**
@@ -223,33 +209,33 @@ public final class CloudEvents {
      * are noted, so its JSON text can be sliced out instead of serialised again from the tree.
      */
     static Envelope parse(byte[] bytes) {
-      try (JsonParser parser = JSON.getFactory().createParser(bytes)) {
-        if (parser.nextToken() != JsonToken.START_OBJECT) {
+      Json.Reader reader = new Json.Reader(bytes);
+      try {
+        if (!reader.consume('{')) {
           return NOT_AN_OBJECT;
         }
-        ObjectNode tree = JSON.createObjectNode();
+        Map<String, Object> tree = new LinkedHashMap<>();
         int dataStart = -1;
         int dataEnd = -1;
-        while (parser.nextToken() == JsonToken.FIELD_NAME) {
-          String field = parser.currentName();
-          parser.nextToken();
-          int start = (int) parser.currentTokenLocation().getByteOffset();
-          JsonNode value = JSON.readTree(parser);
-          if (field.equals("data")) {
-            // As a tree read keeps the last of duplicate fields, so do the offsets.
-            dataStart = start;
-            dataEnd = (int) parser.currentLocation().getByteOffset();
+        if (!reader.consume('}')) {
+          do {
+            String field = reader.fieldName();
+            int start = reader.position();
+            Object value = reader.value(1);
+            if (field.equals("data")) {
+              // As the tree keeps the last of duplicate fields, so do the offsets.
+              dataStart = start;
+              dataEnd = reader.position();
+            }
+            tree.put(field, value);
+          } while (reader.consume(','));
+          if (!reader.consume('}')) {
+            return NOT_AN_OBJECT;
           }
-          tree.set(field, value == null ? JSON.nullNode() : value);
         }
-        boolean whole;
-        try {
-          whole = parser.nextToken() == null;
-        } catch (IOException e) {
-          whole = false;
-        }
-        return new Envelope(tree, dataStart, dataEnd, whole);
-      } catch (IOException e) {
+        reader.skipWhitespace();
+        return new Envelope(tree, dataStart, dataEnd, reader.atEnd());
+      } catch (Json.MalformedJsonException e) {
         return NOT_AN_OBJECT;
       }
     }
@@ -282,26 +268,26 @@ public final class CloudEvents {
       Map<String, String> metadata,
       int deliveryCount) {
     Envelope envelope = Envelope.parse(message);
-    ObjectNode event = envelope.tree();
-    if (!raw && event != null && event.has("specversion")) {
+    Map<String, Object> event = envelope.tree();
+    if (!raw && event != null && event.containsKey("specversion")) {
       try {
-        String contentType = event.path("datacontenttype").asText("application/json");
-        JsonNode value = event.get("data");
+        String contentType = Json.text(event.get("datacontenttype"), "application/json");
+        Object value = event.get("data");
         byte[] data;
-        if (event.has("data_base64")) {
-          data = Base64.getDecoder().decode(event.get("data_base64").asText());
-        } else if (value == null || value.isNull()) {
+        if (event.containsKey("data_base64")) {
+          data = Base64.getDecoder().decode(Json.text(event.get("data_base64")));
+        } else if (value == null || value == Json.NULL) {
           data = new byte[0];
-        } else if (value.isTextual() && !isJson(contentType)) {
-          data = value.asText().getBytes(StandardCharsets.UTF_8);
+        } else if (value instanceof String text && !isJson(contentType)) {
+          data = text.getBytes(StandardCharsets.UTF_8);
         } else {
           data = envelope.dataJson(message);
         }
         return Event.owning(
-            event.path("id").asText(id),
-            event.path("source").asText(""),
-            event.path("type").asText(""),
-            event.path("specversion").asText(),
+            Json.text(event.get("id"), id),
+            Json.text(event.get("source"), ""),
+            Json.text(event.get("type"), ""),
+            Json.text(event.get("specversion")),
             contentType,
             data,
             topic,
@@ -368,7 +354,7 @@ public final class CloudEvents {
         UUID.nameUUIDFromBytes(
                 (pubsub + '\0' + topic + '\0' + messageId).getBytes(StandardCharsets.UTF_8))
             .toString();
-    ObjectNode event = JSON.createObjectNode();
+    Map<String, Object> event = new LinkedHashMap<>();
     event.put("id", id);
     event.put("specversion", "1.0");
     event.put("datacontenttype", OCTET_STREAM);
@@ -398,7 +384,7 @@ public final class CloudEvents {
         payload,
         topic,
         pubsub,
-        event.toString().getBytes(StandardCharsets.UTF_8),
+        Json.writeBytes(event),
         metadata,
         deliveryCount,
         new Envelope(event, -1, -1, true));

@@ -1,7 +1,5 @@
 package dev.pillion.pubsub;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
@@ -248,14 +246,14 @@ public final class Event {
    * @return its text (JSON for a value that is not a string), or empty if absent
    */
   public Optional<String> attribute(String name) {
-    JsonNode value = envelope.tree() == null ? null : envelope.tree().get(name);
-    return value == null || value.isNull()
+    Object value = envelope.tree() == null ? null : envelope.tree().get(name);
+    return value == null || value == Json.NULL
         ? Optional.empty()
-        : Optional.of(value.isTextual() ? value.asText() : value.toString());
+        : Optional.of(value instanceof String text ? text : Json.write(value));
   }
 
   /** The parsed envelope, for routing rules; null when the bytes are not a JSON object. */
-  ObjectNode envelopeTree() {
+  Map<String, Object> envelopeTree() {
     return envelope.tree();
   }
 

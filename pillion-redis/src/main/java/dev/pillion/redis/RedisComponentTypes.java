@@ -2,7 +2,6 @@ package dev.pillion.redis;
 
 import dev.pillion.block.ComponentTypeProvider;
 import dev.pillion.block.ComponentTypeRegistrar;
-import dev.pillion.bundled.BundledComponents;
 import dev.pillion.pubsub.PubSubBuildingBlock;
 import dev.pillion.state.StateBuildingBlock;
 
@@ -29,12 +28,18 @@ public final class RedisComponentTypes implements ComponentTypeProvider {
         state,
         STATE,
         RedisComponentFactory.of(
-            state, STATE, BundledComponents::stateRedis, BundledComponents::stateRedisWasm));
+            state,
+            STATE,
+            RedisComponentModules::stateRedis,
+            RedisComponentModules::stateRedisWasm));
     PubSubBuildingBlock pubsub = PubSubBuildingBlock.create();
     registrar.componentType(
         pubsub,
         PUBSUB,
         RedisComponentFactory.of(
-            pubsub, PUBSUB, BundledComponents::pubsubRedis, BundledComponents::pubsubRedisWasm));
+            pubsub,
+            PUBSUB,
+            RedisComponentModules::pubsubRedis,
+            RedisComponentModules::pubsubRedisWasm));
   }
 }

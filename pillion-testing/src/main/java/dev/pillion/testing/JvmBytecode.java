@@ -3,7 +3,10 @@ package dev.pillion.testing;
 import java.io.ByteArrayInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,6 +21,44 @@ public final class JvmBytecode {
   public static final int HUGE_METHOD_LIMIT = 8000;
 
   private JvmBytecode() {}
+
+  /**
+   * The bytecode length of every method of the classes Chicory's build-time compiler generated for
+   * one module, found by name beside the module's class: class file and method to {@code
+   * code_length}.
+   *
+   * @param module the generated module class (the plugin's {@code name})
+   * @return the lengths, empty when nothing was generated
+   * @throws IOException when a class file cannot be read
+   */
+  public static Map<String, Integer> generatedMethodLengths(Class<?> module) throws IOException {
+    Map<String, Integer> sizes = new LinkedHashMap<>();
+    for (String generated : generatedClasses(module)) {
+      try (InputStream in = module.getClassLoader().getResourceAsStream(generated)) {
+        codeLengths(in.readAllBytes())
+            .forEach((method, length) -> sizes.put(generated + " " + method, length));
+      }
+    }
+    return sizes;
+  }
+
+  private static List<String> generatedClasses(Class<?> module) {
+    String base = module.getName().replace('.', '/');
+    List<String> classes = new ArrayList<>();
+    for (String suffix : List.of("Machine", "MachineMachineCall", "MachineShaded")) {
+      String name = base + suffix + ".class";
+      if (module.getClassLoader().getResource(name) != null) {
+        classes.add(name);
+      }
+    }
+    for (int group = 0; ; group++) {
+      String name = base + "MachineFuncGroup_" + group + ".class";
+      if (module.getClassLoader().getResource(name) == null) {
+        return classes;
+      }
+      classes.add(name);
+    }
+  }
 
   /**
    * The bytecode length of every method with code in a class file (JVM spec 4.1, 4.7.3): method

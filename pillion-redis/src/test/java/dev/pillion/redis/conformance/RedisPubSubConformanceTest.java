@@ -3,12 +3,12 @@ package dev.pillion.redis.conformance;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pillion.block.RuntimeContext;
-import dev.pillion.bundled.BundledComponents;
 import dev.pillion.config.ComponentDefinition;
 import dev.pillion.pubsub.PubSubBuildingBlock;
 import dev.pillion.pubsub.conformance.PubSubConformanceSuite;
 import dev.pillion.pubsub.spi.PubSubComponent;
 import dev.pillion.redis.RedisComponentFactory;
+import dev.pillion.redis.RedisComponentModules;
 import dev.pillion.redis.RedisComponentTypes;
 import dev.pillion.testing.RedisServerFixture;
 import dev.pillion.wasm.WasmHost;
@@ -62,8 +62,8 @@ class RedisPubSubConformanceTest {
     return RedisComponentFactory.of(
             PubSubBuildingBlock.create(),
             RedisComponentTypes.PUBSUB,
-            BundledComponents::pubsubRedis,
-            BundledComponents::pubsubRedisWasm)
+            RedisComponentModules::pubsubRedis,
+            RedisComponentModules::pubsubRedisWasm)
         .create(
             ComponentDefinition.builder(STORE, RedisComponentTypes.PUBSUB)
                 .metadata("redisHost", server.address())

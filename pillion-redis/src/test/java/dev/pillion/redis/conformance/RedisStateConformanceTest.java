@@ -3,9 +3,9 @@ package dev.pillion.redis.conformance;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.pillion.block.RuntimeContext;
-import dev.pillion.bundled.BundledComponents;
 import dev.pillion.config.ComponentDefinition;
 import dev.pillion.redis.RedisComponentFactory;
+import dev.pillion.redis.RedisComponentModules;
 import dev.pillion.redis.RedisComponentTypes;
 import dev.pillion.state.StateBuildingBlock;
 import dev.pillion.state.conformance.StateConformanceSuite;
@@ -62,8 +62,8 @@ class RedisStateConformanceTest {
     return RedisComponentFactory.of(
             StateBuildingBlock.create(),
             RedisComponentTypes.STATE,
-            BundledComponents::stateRedis,
-            BundledComponents::stateRedisWasm)
+            RedisComponentModules::stateRedis,
+            RedisComponentModules::stateRedisWasm)
         .create(
             ComponentDefinition.builder(STORE, RedisComponentTypes.STATE)
                 .metadata("redisHost", server.address())
