@@ -11,4 +11,5 @@ scripts/check-wasm.sh
 (cd components && CARGO_HOME="$top/components/.cargo-home" RUSTC=/usr/bin/rustc RUSTDOC=/usr/bin/rustdoc /usr/bin/cargo test --offline --quiet)
 (cd components/app-sdk-as && npm test --silent)
 mvn -B -ntp verify
+scripts/check-module-path.sh
 scripts/fuzz.sh 10

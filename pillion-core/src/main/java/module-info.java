@@ -28,11 +28,8 @@ module dev.pillion.core {
   exports dev.pillion.invoke.spi;
   exports dev.pillion.pubsub;
   exports dev.pillion.pubsub.spi;
-  exports dev.pillion.pubsub.wasm;
   exports dev.pillion.secrets;
   exports dev.pillion.secrets.spi;
-  exports dev.pillion.secrets.wasm;
   exports dev.pillion.state;
   exports dev.pillion.state.spi;
-  exports dev.pillion.state.wasm;
 }

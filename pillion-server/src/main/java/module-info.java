@@ -31,7 +31,5 @@ module dev.pillion.server {
 
   exports dev.pillion.server;
   exports dev.pillion.server.spi;
-  exports dev.pillion.server.app;
   exports dev.pillion.server.apps;
-  exports dev.pillion.server.internals.v1;
 }

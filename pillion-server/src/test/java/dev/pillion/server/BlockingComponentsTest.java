@@ -9,8 +9,8 @@ import dev.pillion.abi.StateStoreContract;
 import dev.pillion.bundled.BundledComponents;
 import dev.pillion.config.ComponentDefinition;
 import dev.pillion.config.WasmSettings;
+import dev.pillion.state.StateBuildingBlock;
 import dev.pillion.state.spi.StateComponent;
-import dev.pillion.state.wasm.WasmStateComponent;
 import dev.pillion.wasm.HostModule;
 import dev.pillion.wasm.HostModuleContext;
 import dev.pillion.wasm.capability.KeyValueModule;
@@ -107,13 +107,14 @@ class BlockingComponentsTest {
   /** The bundled in-memory state guest, granted the given keyvalue capability. */
   private static StateComponent inMemoryGuest(
       ComponentDefinition definition, dev.pillion.block.RuntimeContext context, HostModule kv) {
-    return WasmStateComponent.load(
-        context.host(),
-        WasmSettings.spec(definition, BundledComponents.stateInMemory())
-            .contract(StateStoreContract.CONTRACT)
-            .grant(kv)
-            .build(),
-        WasmSettings.guestProperties(definition));
+    return StateBuildingBlock.create()
+        .load(
+            context,
+            WasmSettings.spec(definition, BundledComponents.stateInMemory())
+                .contract(StateStoreContract.CONTRACT)
+                .grant(kv)
+                .build(),
+            WasmSettings.guestProperties(definition));
   }
 
   @BeforeEach

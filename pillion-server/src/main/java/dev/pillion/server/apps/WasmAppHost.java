@@ -3,6 +3,7 @@ package dev.pillion.server.apps;
 import dev.pillion.Pillion;
 import dev.pillion.config.ComponentYaml;
 import dev.pillion.config.ResourceDocument;
+import dev.pillion.server.apps.http.AppHttpServer;
 import dev.pillion.wasm.WasmHost;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;

@@ -1,4 +1,4 @@
-package dev.pillion.server.apps;
+package dev.pillion.server.apps.http;
 
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
