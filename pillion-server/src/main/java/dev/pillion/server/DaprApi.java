@@ -11,9 +11,7 @@ import dev.pillion.server.grpc.DaprServiceDefinition;
 import dev.pillion.server.spi.ApiContext;
 import dev.pillion.server.spi.ApiModule;
 import dev.pillion.server.spi.ComponentCalls;
-import dev.pillion.server.spi.GrpcHeaders;
 import dev.pillion.server.spi.HttpRoute;
-import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -152,13 +150,14 @@ public final class DaprApi {
   }
 
   /**
-   * The gRPC service: every module's methods, UNIMPLEMENTED for the rest, with each call's headers
-   * available to the modules ({@link GrpcHeaders}).
+   * The gRPC service: every module's methods, UNIMPLEMENTED for the rest; the methods registered
+   * {@link dev.pillion.server.spi.GrpcMethod#readingHeaders reading headers} see their call's
+   * headers through {@link dev.pillion.server.spi.GrpcHeaders}.
    *
    * @return the service definition to add to a gRPC server
    */
   public ServerServiceDefinition grpcService() {
-    return ServerInterceptors.intercept(DaprServiceDefinition.bind(modules), GrpcHeaders.capture());
+    return DaprServiceDefinition.bind(modules);
   }
 
   /** Builds a {@link DaprApi}. */

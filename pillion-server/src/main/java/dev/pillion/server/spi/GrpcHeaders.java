@@ -18,7 +18,8 @@ public final class GrpcHeaders {
   private GrpcHeaders() {}
 
   /**
-   * A header of the call being handled, on the thread that handles it.
+   * A header of the call being handled, on the thread that handles it, for a method registered
+   * {@link GrpcMethod#readingHeaders reading headers}.
    *
    * @param name the header's name, lower case, not ending in {@code -bin}
    * @return its last value, or empty when absent or outside a call
@@ -63,7 +64,7 @@ public final class GrpcHeaders {
 
   /**
    * The interceptor that makes each call's headers available to {@link #current} while its handler
-   * runs; the server installs it on the Dapr service.
+   * runs; {@link GrpcMethod#readingHeaders} installs it on the methods that read them.
    *
    * @return the interceptor
    */

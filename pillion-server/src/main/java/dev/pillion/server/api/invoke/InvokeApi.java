@@ -55,6 +55,7 @@ public final class InvokeApi implements ApiModule {
 
   @Override
   public List<GrpcMethod> grpcMethods() {
-    return List.of(GrpcMethod.unary(DaprGrpc.getInvokeServiceMethod(), grpc::invokeService));
+    return List.of(
+        GrpcMethod.unary(DaprGrpc.getInvokeServiceMethod(), grpc::invokeService).readingHeaders());
   }
 }

@@ -64,7 +64,7 @@ public final class PubSubApi implements ApiModule {
   @Override
   public List<GrpcMethod> grpcMethods() {
     return List.of(
-        GrpcMethod.unary(DaprGrpc.getPublishEventMethod(), grpc::publishEvent),
+        GrpcMethod.unary(DaprGrpc.getPublishEventMethod(), grpc::publishEvent).readingHeaders(),
         GrpcMethod.unary(DaprGrpc.getBulkPublishEventMethod(), grpc::bulkPublishEvent),
         GrpcMethod.unary(DaprGrpc.getBulkPublishEventAlpha1Method(), grpc::bulkPublishEvent),
         GrpcMethod.bidiStreaming(
