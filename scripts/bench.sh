@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Builds the benchmarks and runs the suite: `scripts/bench.sh` runs everything (about 20 minutes on 2 cores),
-# `scripts/bench.sh state` the embedded state benchmarks (issue 1 of 3), `scripts/bench.sh api` the four API paths
-# and the fixed-rate server load (issue 2 of 3), `scripts/bench.sh redis` the delivered throughput of pubsub.redis
-# (issue 12). Prints Markdown for docs/benchmarks.md and keeps a copy in target/bench.md.
+# Builds the benchmarks and runs the suite: `scripts/bench.sh` runs everything (about 20 minutes on 2 cores), or
+# name parts: `state` (embedded state), `api` (the four API paths and the fixed-rate server load), `pubsub`
+# (in-process and server-mode delivery), `invoke` (service invocation), `apps` (Wasm apps), `redis` (the delivered
+# throughput of pubsub.redis). Prints Markdown for docs/benchmarks.md and keeps a copy in target/bench.md.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"

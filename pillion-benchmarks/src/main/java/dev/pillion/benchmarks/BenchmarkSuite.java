@@ -19,7 +19,7 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.util.Statistics;
 
 /**
- * Runs every benchmark of issue "1 of 3" and prints the figures as Markdown, with the Wasm-to-Java
+ * Runs the benchmark suite and prints the figures as Markdown, with the Wasm-to-Java
  * ratios computed from the same run. {@code scripts/bench.sh} runs it; the output goes into
  * docs/benchmarks.md.
  */
@@ -46,10 +46,10 @@ public final class BenchmarkSuite {
   /**
    * Runs the suite.
    *
-   * @param args which parts: {@code state} (embedded state, issue 1 of 3), {@code api} (the four
-   *     API paths, issue 2 of 3), {@code pubsub} (issue 9), {@code invoke} (service invocation,
-   *     issue 11), {@code apps} (Wasm apps, issue 13), {@code redis} (pub/sub delivered throughput
-   *     of {@code pubsub.redis}, issue 12); none means all
+   * @param args which parts: {@code state} (embedded state), {@code api} (the four API paths and
+   *     the fixed-rate server load), {@code pubsub} (in-process and server-mode delivery), {@code
+   *     invoke} (service invocation), {@code apps} (Wasm apps), {@code redis} (pub/sub delivered
+   *     throughput of {@code pubsub.redis}); none means all
    * @throws Exception on failure
    */
   public static void main(String[] args) throws Exception {
