@@ -89,7 +89,7 @@ public final class BlockingCallsExecutor implements AutoCloseable {
             (work, full) -> {
               throw new RejectedExecutionException(
                   full.isShutdown()
-                      ? "the server is closing"
+                      ? "the Dapr API is closing"
                       : "all "
                           + threads
                           + " threads for blocking components are busy and "

@@ -277,12 +277,10 @@ public final class GrpcAppChannel implements AppChannel, AppInvoker, AppHealthPr
   /**
    * The CloudEvent's attributes without a field of their own in {@code TopicEventRequest} (its
    * {@link Event#extensionAttributes()}, read with the event), as the protobuf Struct daprd fills
-   * {@code extensions} with: JSON values keep their types, a number is a double.
-   *
-   * @param event the event
-   * @return the Struct, or empty when the message is not a CloudEvent that is one JSON object
+   * {@code extensions} with: JSON values keep their types, a number is a double. Empty when the
+   * message is not a CloudEvent that is one JSON object.
    */
-  public static java.util.Optional<Struct> extensions(Event event) {
+  private static java.util.Optional<Struct> extensions(Event event) {
     if (event.specVersion().isEmpty() || !event.cloudEventIsJsonObject()) {
       return java.util.Optional.empty();
     }
