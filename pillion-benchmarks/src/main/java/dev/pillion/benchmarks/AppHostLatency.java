@@ -32,10 +32,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 
 /**
- * Wasm apps: an HTTP request to a hosted app's port → its handler → a state get → the
- * response, for the Rust order service ({@code GET /orders/1}) and for the same handler written in
- * Java behind the same HTTP server ({@link AppHttpServer}, its own event loop and workers, sized
- * alike), alternating in blocks; and what an idle hosted app costs in heap.
+ * Wasm apps: an HTTP request to a hosted app's port → its handler → a state get → the response, for
+ * the Rust order service ({@code GET /orders/1}) and for the same handler written in Java behind
+ * the same HTTP server ({@link AppHttpServer}, its own event loop and workers, sized alike),
+ * alternating in blocks; and what an idle hosted app costs in heap.
  */
 final class AppHostLatency {
   private static final int BLOCK = 1_000;

@@ -19,8 +19,8 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.util.Statistics;
 
 /**
- * Runs the benchmark suite and prints the figures as Markdown, with the Wasm-to-Java
- * ratios computed from the same run. {@code scripts/bench.sh} runs it; the output goes into
+ * Runs the benchmark suite and prints the figures as Markdown, with the Wasm-to-Java ratios
+ * computed from the same run. {@code scripts/bench.sh} runs it; the output goes into
  * docs/benchmarks.md.
  */
 public final class BenchmarkSuite {

@@ -11,6 +11,7 @@ import dev.pillion.config.ComponentDefinition;
 import dev.pillion.pubsub.DefaultPubSub;
 import dev.pillion.pubsub.DeliveryResult;
 import dev.pillion.pubsub.PubSub;
+import dev.pillion.pubsub.PubSubLimitException;
 import dev.pillion.pubsub.PublishRequest;
 import dev.pillion.pubsub.Subscription;
 import dev.pillion.pubsub.SubscriptionOptions;
@@ -45,10 +46,7 @@ final class PubSubLatency {
       try {
         pubsub.publish(request);
         return;
-      } catch (dev.pillion.pubsub.PubSubException e) {
-        if (!e.getMessage().contains("is full")) {
-          throw e;
-        }
+      } catch (PubSubLimitException e) {
         Thread.sleep(1);
       }
     }

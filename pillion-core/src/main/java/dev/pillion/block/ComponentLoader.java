@@ -43,13 +43,6 @@ public final class ComponentLoader {
   }
 
   /**
-   * Component types provided by modules of their own, which a runtime without the module cannot
-   * load: the loader names the missing module instead of only listing the types it knows.
-   */
-  private static final Map<String, String> TYPES_IN_OPTIONAL_MODULES =
-      Map.of("state.redis", "pillion-redis", "pubsub.redis", "pillion-redis");
-
-  /**
    * A builder that applies every {@link ComponentTypeProvider} found by {@link ServiceLoader} to
    * each block it adds.
    *
@@ -336,7 +329,17 @@ public final class ComponentLoader {
       LoadedBlocks loaded) {
     Optional<ComponentFactory<C>> factory = registered.types().factory(definition.type());
     if (factory.isEmpty()) {
-      String module = TYPES_IN_OPTIONAL_MODULES.get(definition.type());
+      // A type a module of its own provides: name the module rather than only the known types.
+      String inModule =
+          OptionalComponentTypes.moduleProviding(definition.type())
+              .map(
+                  module ->
+                      "it is provided by module "
+                          + module
+                          + " (dev.pillion:"
+                          + module
+                          + "), which is not on the class or module path; ")
+              .orElse("");
       failOrWarn(
           definition,
           new ComponentConfigException(
@@ -344,13 +347,7 @@ public final class ComponentLoader {
                   + ": type '"
                   + definition.type()
                   + "' is not supported ("
-                  + (module == null
-                      ? ""
-                      : "it is provided by module "
-                          + module
-                          + " (dev.pillion:"
-                          + module
-                          + "), which is not on the class or module path; ")
+                  + inModule
                   + "supported: "
                   + String.join(", ", registered.types().types())
                   + ")"));

@@ -2,9 +2,14 @@ package dev.pillion.pubsub;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * An event delivered to a subscriber: the CloudEvent's attributes, its data, and the delivery's
@@ -17,6 +22,30 @@ import java.util.Optional;
  * again.
  */
 public final class Event {
+  /**
+   * JSON's {@code null} in {@link #extensionAttributes()}: an attribute present with the value
+   * null, which Java's maps cannot hold as a value. Prints as {@code null}.
+   */
+  public static final Object JSON_NULL = Json.NULL;
+
+  /**
+   * The envelope's fields that are not extensions: the CloudEvent attributes this class reads into
+   * accessors of their own ({@link #id()}, {@link #source()}, {@link #type()}, {@link
+   * #specVersion()}, {@link #dataContentType()}, the data in either form) and the topic and pub/sub
+   * name Dapr adds, which the event has from its subscription.
+   */
+  private static final Set<String> OWN_ATTRIBUTES =
+      Set.of(
+          "id",
+          "source",
+          "type",
+          "specversion",
+          "datacontenttype",
+          "data",
+          "data_base64",
+          "topic",
+          "pubsubname");
+
   private final String id;
   private final String source;
   private final String type;
@@ -250,6 +279,52 @@ public final class Event {
     return value == null || value == Json.NULL
         ? Optional.empty()
         : Optional.of(value instanceof String text ? text : Json.write(value));
+  }
+
+  /**
+   * The envelope's extension attributes ({@code time}, {@code traceparent}, an application's own):
+   * every top-level field except the CloudEvent attributes this event has accessors for ({@code
+   * id}, {@code source}, {@code type}, {@code specversion}, {@code datacontenttype}, {@code data},
+   * {@code data_base64}) and Dapr's {@code topic} and {@code pubsubname}, in the envelope's order.
+   * They come from the one read of the message, not a second parse. Unlike {@link #attribute},
+   * values keep their JSON types, so a protocol that carries typed values (the gRPC app channel's
+   * {@code extensions} Struct) can pass them on as published: a string is a {@link String}, {@code
+   * true}/{@code false} a {@link Boolean}, a number a {@link Number} whose {@code toString()} is
+   * the number as written and whose {@code doubleValue()} is what Jackson and Go read, an array an
+   * unmodifiable {@code List<Object>}, an object an unmodifiable {@code Map<String, Object>} in
+   * document order, and {@code null} the value {@link #JSON_NULL}.
+   *
+   * @return the attributes, unmodifiable; empty for a message that is not a CloudEvent (no {@link
+   *     #specVersion()}) or not a JSON object
+   */
+  public Map<String, Object> extensionAttributes() {
+    Map<String, Object> tree = envelope.tree();
+    if (specVersion.isEmpty() || tree == null) {
+      return Map.of();
+    }
+    Map<String, Object> extensions = new LinkedHashMap<>();
+    tree.forEach(
+        (name, value) -> {
+          if (!OWN_ATTRIBUTES.contains(name)) {
+            extensions.put(name, unmodifiable(value));
+          }
+        });
+    return Collections.unmodifiableMap(extensions);
+  }
+
+  /** A value of the envelope's tree, its maps and lists made unmodifiable (strings etc. are). */
+  private static Object unmodifiable(Object value) {
+    if (value instanceof Map<?, ?> object) {
+      Map<String, Object> copy = new LinkedHashMap<>();
+      object.forEach((name, field) -> copy.put((String) name, unmodifiable(field)));
+      return Collections.unmodifiableMap(copy);
+    }
+    if (value instanceof List<?> array) {
+      List<Object> copy = new ArrayList<>(array.size());
+      array.forEach(element -> copy.add(unmodifiable(element)));
+      return Collections.unmodifiableList(copy);
+    }
+    return value;
   }
 
   /** The parsed envelope, for routing rules; null when the bytes are not a JSON object. */

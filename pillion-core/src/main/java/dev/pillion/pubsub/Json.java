@@ -15,7 +15,8 @@ import java.util.Map;
  * <p>Values: an object is a {@code Map<String, Object>} in document order (a repeated name keeps
  * its first position and its last value, as Jackson's tree and Go's decoder do), an array a {@code
  * List<Object>}, a string a {@link String}, a number a {@link Number} (its text as written, so
- * nothing is rounded on the way through), {@link Boolean}, and {@link #NULL}.
+ * nothing is rounded on the way through; a {@link java.lang.Number} outside the package), {@link
+ * Boolean}, and {@link #NULL}.
  */
 final class Json {
   /** JSON's {@code null}, distinct from an absent field. */
@@ -25,15 +26,39 @@ final class Json {
   static final int MAX_DEPTH = 1000;
 
   private enum Null {
-    NULL
+    NULL;
+
+    @Override
+    public String toString() {
+      return "null";
+    }
   }
 
   /**
-   * A JSON number as written.
-   *
-   * @param text its text, valid by JSON's grammar
+   * A JSON number as written: a {@link java.lang.Number} whose {@link #toString()} is its text, so
+   * nothing is rounded on the way through, and whose {@link #doubleValue()} is what Jackson's tree
+   * and Go's decoder read (an integer as the nearest double of the integer, anything else as the
+   * nearest double of the decimal).
    */
-  record Number(String text) {
+  static final class Number extends java.lang.Number {
+    private static final long serialVersionUID = 1L;
+
+    private final String text;
+
+    /**
+     * A number.
+     *
+     * @param text its text, valid by JSON's grammar
+     */
+    Number(String text) {
+      this.text = text;
+    }
+
+    /** Its text as written. */
+    String text() {
+      return text;
+    }
+
     /** Whether it has neither fraction nor exponent. */
     boolean integral() {
       for (int i = 0; i < text.length(); i++) {
@@ -46,13 +71,43 @@ final class Json {
     }
 
     /** Its value as a long (the low 64 bits of a larger integer; a fraction truncated). */
-    long longValue() {
+    @Override
+    public long longValue() {
       return integral() ? new BigInteger(text).longValue() : (long) doubleValue();
     }
 
-    /** Its value as a double. */
-    double doubleValue() {
-      return Double.parseDouble(text);
+    @Override
+    public int intValue() {
+      return (int) longValue();
+    }
+
+    @Override
+    public float floatValue() {
+      return (float) doubleValue();
+    }
+
+    /**
+     * Its value as a double. An integer goes through {@link BigInteger}, so {@code -0} is the
+     * integer 0 (as Jackson's and Go's readers have it) rather than the double -0.0.
+     */
+    @Override
+    public double doubleValue() {
+      return integral() ? new BigInteger(text).doubleValue() : Double.parseDouble(text);
+    }
+
+    @Override
+    public boolean equals(Object other) {
+      return other instanceof Number number && number.text.equals(text);
+    }
+
+    @Override
+    public int hashCode() {
+      return text.hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return text;
     }
   }
 

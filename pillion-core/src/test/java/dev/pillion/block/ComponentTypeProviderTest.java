@@ -85,4 +85,16 @@ class ComponentTypeProviderTest {
           .hasMessageContaining("provided by module pillion-redis (dev.pillion:pillion-redis)");
     }
   }
+
+  @Test
+  void anUnknownTypeNoModuleProvidesOnlyListsTheKnownTypes() {
+    assertThatThrownBy(
+            () ->
+                Pillion.builder()
+                    .component(ComponentDefinition.builder("cache", "state.nosuch").build())
+                    .build())
+        .isInstanceOf(ComponentConfigException.class)
+        .hasMessageContaining("type 'state.nosuch' is not supported (supported: ")
+        .hasMessageNotContaining("provided by module");
+  }
 }

@@ -123,4 +123,68 @@ class EventTest {
     assertThat(rawObject.cloudEventIsJsonObject()).isTrue();
     assertThat(rawObject.attribute("orderId")).contains("7");
   }
+
+  @Test
+  void extensionAttributesAreTheEnvelopesOtherFieldsWithTheirJsonTypes() {
+    Event event =
+        delivered(
+            "{\"specversion\":\"1.0\",\"id\":\"1\",\"source\":\"s\",\"type\":\"t\","
+                + "\"datacontenttype\":\"application/json\",\"data\":{\"a\":1},"
+                + "\"topic\":\"orders\",\"pubsubname\":\"ps\",\"traceparent\":\"00-x-01\","
+                + "\"price\":1.50,\"big\":12345678901234567890,\"urgent\":true,\"none\":null,"
+                + "\"tags\":[\"a\",{\"b\":2}]}");
+    Map<String, Object> extensions = event.extensionAttributes();
+    assertThat(extensions)
+        .as("in the envelope's order, without the attributes that have accessors")
+        .containsOnlyKeys("traceparent", "price", "big", "urgent", "none", "tags");
+    assertThat(List.copyOf(extensions.keySet()))
+        .containsExactly("traceparent", "price", "big", "urgent", "none", "tags");
+    assertThat(extensions.get("traceparent")).isEqualTo("00-x-01");
+    assertThat(extensions.get("urgent")).isEqualTo(Boolean.TRUE);
+    assertThat(extensions.get("none")).isSameAs(Event.JSON_NULL).hasToString("null");
+    Number price = (Number) extensions.get("price");
+    assertThat(price).as("the number as written, not re-rendered").hasToString("1.50");
+    assertThat(price.doubleValue()).isEqualTo(1.5);
+    Number big = (Number) extensions.get("big");
+    assertThat(big).hasToString("12345678901234567890");
+    assertThat(big.doubleValue()).isEqualTo(12345678901234567890.0);
+    List<?> tags = (List<?>) extensions.get("tags");
+    assertThat(tags).hasSize(2);
+    assertThat(tags.get(0)).isEqualTo("a");
+    assertThat(tags.get(1)).isEqualTo(Map.of("b", new Json.Number("2")));
+    // The same values Event.attribute gives as text.
+    assertThat(event.attribute("price")).contains("1.50");
+    assertThat(event.attribute("tags")).contains("[\"a\",{\"b\":2}]");
+  }
+
+  @Test
+  void extensionAttributesCannotBeChanged() {
+    Event event = delivered("{\"specversion\":\"1.0\",\"id\":\"1\",\"x\":{\"y\":[1]},\"z\":\"w\"}");
+    Map<String, Object> extensions = event.extensionAttributes();
+    assertThatThrownBy(() -> extensions.put("z", "changed"))
+        .isInstanceOf(UnsupportedOperationException.class);
+    @SuppressWarnings("unchecked")
+    Map<String, Object> nested = (Map<String, Object>) extensions.get("x");
+    assertThatThrownBy(() -> nested.put("y", "changed"))
+        .isInstanceOf(UnsupportedOperationException.class);
+    @SuppressWarnings("unchecked")
+    List<Object> list = (List<Object>) nested.get("y");
+    assertThatThrownBy(() -> list.add(2)).isInstanceOf(UnsupportedOperationException.class);
+    assertThat(event.extensionAttributes().get("x"))
+        .as("nothing reached the event's own read")
+        .isEqualTo(Map.of("y", List.of(new Json.Number("1"))));
+  }
+
+  @Test
+  void aMessageThatIsNotACloudEventHasNoExtensionAttributes() {
+    assertThat(delivered("{\"orderId\":7}").extensionAttributes())
+        .as("a JSON object without specversion")
+        .isEmpty();
+    assertThat(delivered("not json").extensionAttributes()).isEmpty();
+    Event wrapped =
+        CloudEvents.fromRawPayload(utf8("raw"), "m", "t", "p", Map.of("traceparent", "00-y-01"), 1);
+    assertThat(wrapped.extensionAttributes())
+        .as("the raw-payload wrapper's trace context")
+        .containsExactly(Map.entry("traceid", "00-y-01"), Map.entry("traceparent", "00-y-01"));
+  }
 }

@@ -28,7 +28,8 @@ import java.util.Objects;
  *
  * <p>The building blocks' modules are registered here, in one list: adding a building block's API
  * is one module and one line there. The table of daprd APIs Pillion lacks ({@link
- * UnimplementedApis}) is always registered last, after any extra modules.
+ * UnimplementedApis}) is always registered last, after any extra modules, and holds only what they
+ * leave unserved: a module that implements one of those APIs takes its rows out of the table.
  */
 public final class DaprApi {
   /** The modules of the building blocks Pillion serves, in the order their routes are tried. */
@@ -57,11 +58,11 @@ public final class DaprApi {
             .build();
     List<ApiModule.Factory> factories = new ArrayList<>(BUILDING_BLOCKS);
     factories.addAll(builder.extraModules);
-    factories.add(UnimplementedApis::create);
     List<ApiModule> created = new ArrayList<>();
     for (ApiModule.Factory factory : factories) {
       created.add(Objects.requireNonNull(factory.create(context), "an API module factory"));
     }
+    created.add(UnimplementedApis.notServedBy(created));
     this.modules = List.copyOf(created);
     this.httpRoutes = collectRoutes(modules);
     this.grpcOwners = DaprServiceDefinition.owners(modules);
@@ -229,7 +230,8 @@ public final class DaprApi {
 
     /**
      * Registers a module after the building blocks' (and before the unimplemented-API table), for
-     * an API Pillion does not bundle.
+     * an API Pillion does not bundle; what it serves of an API the table lists is no longer
+     * answered 501 / UNIMPLEMENTED.
      *
      * @param factory creates the module
      * @return this builder

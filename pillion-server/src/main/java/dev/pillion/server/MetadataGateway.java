@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -243,9 +244,11 @@ public final class MetadataGateway {
    */
   public List<Pillion.LoadedComponent> components() {
     List<Pillion.LoadedComponent> components = new ArrayList<>();
+    // A state store is one the state block loaded, whatever its type is called.
+    Set<String> stateStores = runtime.stateStoreNames();
     for (Pillion.LoadedComponent component : runtime.components()) {
       List<String> capabilities = component.capabilities();
-      if (component.type().startsWith("state.")
+      if (stateStores.contains(component.name())
           && capabilities.contains("ETAG")
           && capabilities.contains("TRANSACTIONAL")
           && !capabilities.contains("ACTOR")) {

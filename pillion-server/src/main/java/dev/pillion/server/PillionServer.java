@@ -26,7 +26,6 @@ import dev.pillion.server.invoke.GrpcRemoteInvoker;
 import dev.pillion.server.invoke.HttpAppInvoker;
 import dev.pillion.server.invoke.InternalEndpoint;
 import dev.pillion.server.spi.ApiModule;
-import dev.pillion.server.spi.ComponentCalls;
 import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
@@ -47,18 +46,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Collectors;
 
 /**
  * Serves a runtime through Dapr's HTTP API (default port 3500) and gRPC API (default port 50001),
@@ -105,9 +95,8 @@ public final class PillionServer implements AutoCloseable {
   private final AppHealth appHealth;
 
   private final boolean apiLogging;
-  private final BlockingCalls blockingCalls;
   private final DaprApi api;
-  private Optional<ThreadPoolExecutor> blockingExecutor = Optional.empty();
+  private final BlockingCallsExecutor blockingExecutor;
   private final List<Subscription> appSubscriptions = new ArrayList<>();
   private final Object appLock = new Object();
   private final Readiness readiness;
@@ -171,18 +160,18 @@ public final class PillionServer implements AutoCloseable {
       this.appHealth = AppHealth.unchecked();
     }
     this.apiLogging = builder.apiLogging;
-    this.blockingCalls = builder.blockingCalls;
     this.readiness =
         appPort
             .map(port -> Readiness.waitingFor("the app on port " + port + " to accept connections"))
             .orElseGet(Readiness::ready);
     Runnable shutdown = () -> new Thread(this::close, "pillion-shutdown").start();
+    this.blockingExecutor = BlockingCallsExecutor.create(runtime, builder.blockingCalls);
     DaprApi.Builder apiBuilder =
         DaprApi.builder()
             .runtime(runtime)
             .readiness(readiness)
             .shutdown(shutdown)
-            .calls(componentCalls());
+            .calls(blockingExecutor.calls());
     builder.extraModules.forEach(apiBuilder::module);
     this.api = apiBuilder.build();
     appPort.ifPresent(
@@ -289,7 +278,7 @@ public final class PillionServer implements AutoCloseable {
               .build()
               .start();
     } catch (IOException e) {
-      blockingExecutor.ifPresent(ThreadPoolExecutor::shutdownNow);
+      blockingExecutor.close();
       closeInvocationResources();
       throw new PillionException(
           "cannot bind the gRPC API to "
@@ -329,7 +318,7 @@ public final class PillionServer implements AutoCloseable {
           bootstrap.bind(new InetSocketAddress(bindAddress, requestedHttpPort)).sync().channel();
     } catch (Exception e) {
       grpcServer.shutdownNow();
-      blockingExecutor.ifPresent(ThreadPoolExecutor::shutdownNow);
+      blockingExecutor.close();
       closeInvocationResources();
       boss.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
       workers.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
@@ -435,59 +424,6 @@ public final class PillionServer implements AutoCloseable {
    */
   public int internalGrpcPort() {
     return internalEndpoint.port();
-  }
-
-  /**
-   * Calls into the components the runtime reports blocking go to a bounded executor of daemon
-   * threads, created when the first such call arrives; a server without blocking components has no
-   * executor at all. The set is fixed: a runtime's components do not change once it is built.
-   */
-  private ComponentCalls componentCalls() {
-    Set<String> blocking =
-        runtime.components().stream()
-            .filter(Pillion.LoadedComponent::blocking)
-            .map(Pillion.LoadedComponent::name)
-            .collect(Collectors.toUnmodifiableSet());
-    if (blocking.isEmpty()) {
-      return ComponentCalls.inline();
-    }
-    LOG.log(
-        System.Logger.Level.INFO,
-        "calls into blocking components "
-            + String.join(", ", new TreeSet<>(blocking))
-            + " run on an executor of "
-            + blockingCalls.threads()
-            + " threads");
-    int threads = blockingCalls.threads();
-    int capacity = blockingCalls.queueCapacity();
-    BlockingQueue<Runnable> queue =
-        capacity == 0 ? new SynchronousQueue<>() : new ArrayBlockingQueue<>(capacity);
-    AtomicInteger created = new AtomicInteger();
-    ThreadPoolExecutor executor =
-        new ThreadPoolExecutor(
-            threads,
-            threads,
-            1,
-            TimeUnit.MINUTES,
-            queue,
-            work -> {
-              Thread thread = new Thread(work, "pillion-blocking-" + created.incrementAndGet());
-              thread.setDaemon(true);
-              return thread;
-            },
-            (work, full) -> {
-              throw new RejectedExecutionException(
-                  full.isShutdown()
-                      ? "the server is closing"
-                      : "all "
-                          + threads
-                          + " threads for blocking components are busy and "
-                          + capacity
-                          + " calls are waiting (BlockingCalls threads and queueCapacity)");
-            });
-    executor.allowCoreThreadTimeOut(true);
-    blockingExecutor = Optional.of(executor);
-    return ComponentCalls.create(blocking::contains, executor);
   }
 
   /**
@@ -652,18 +588,7 @@ public final class PillionServer implements AutoCloseable {
     }
     // Calls into blocking components finish before the event loops stop, so their answers are
     // written.
-    blockingExecutor.ifPresent(
-        executor -> {
-          executor.shutdown();
-          try {
-            if (!executor.awaitTermination(graceMillis, TimeUnit.MILLISECONDS)) {
-              executor.shutdownNow();
-            }
-          } catch (InterruptedException e) {
-            executor.shutdownNow();
-            Thread.currentThread().interrupt();
-          }
-        });
+    blockingExecutor.close(Duration.ofMillis(graceMillis));
     if (workers != null) {
       // Quiet period 0: connections already closed; in-flight HTTP handlers finish within the
       // timeout.

@@ -210,48 +210,76 @@ class ApiModuleRegistryTest {
     assertThat(api.modules().get(api.modules().size() - 1).name()).isEqualTo("unimplemented");
   }
 
+  /** A module serving Dapr's bindings API, which Pillion lacks: InvokeBinding and POST only. */
+  private static ApiModule bindings(String name) {
+    return new ApiModule() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public List<HttpRoute> httpRoutes() {
+        return List.of(
+            HttpRoute.create(
+                "POST",
+                "/v1.0/bindings/{name}",
+                request -> CompletableFuture.completedFuture(HttpReply.empty(204))));
+      }
+
+      @Override
+      public List<GrpcMethod> grpcMethods() {
+        return List.of(
+            GrpcMethod.unary(
+                DaprGrpc.getInvokeBindingMethod(),
+                request ->
+                    CompletableFuture.completedFuture(
+                        DaprBindingsProtos.InvokeBindingResponse.getDefaultInstance())));
+      }
+    };
+  }
+
   @Test
   void aMethodTwoModulesServeIsRefusedNamingBoth() {
-    ApiModule bindings =
+    ApiModule first = bindings("bindings");
+    ApiModule second =
         new ApiModule() {
           @Override
           public String name() {
-            return "bindings";
+            return "bindings-again";
           }
 
           @Override
           public List<GrpcMethod> grpcMethods() {
-            return List.of(
-                GrpcMethod.unary(
-                    DaprGrpc.getInvokeBindingMethod(),
-                    request ->
-                        CompletableFuture.completedFuture(
-                            DaprBindingsProtos.InvokeBindingResponse.getDefaultInstance())));
+            return first.grpcMethods();
           }
         };
-    assertThatThrownBy(() -> DaprApi.builder().runtime(runtime).module(context -> bindings).build())
+    assertThatThrownBy(
+            () ->
+                DaprApi.builder()
+                    .runtime(runtime)
+                    .module(context -> first)
+                    .module(context -> second)
+                    .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage(
-            "the gRPC method dapr.proto.runtime.v1.Dapr/InvokeBinding of API module 'unimplemented'"
-                + " is already served by API module 'bindings'");
+            "the gRPC method dapr.proto.runtime.v1.Dapr/InvokeBinding of API module"
+                + " 'bindings-again' is already served by API module 'bindings'");
   }
 
   @Test
   void aRouteTwoModulesServeIsRefusedNamingBoth() {
-    ApiModule bindings =
+    ApiModule first = bindings("bindings");
+    ApiModule second =
         new ApiModule() {
           @Override
           public String name() {
-            return "bindings";
+            return "bindings-again";
           }
 
           @Override
           public List<HttpRoute> httpRoutes() {
-            return List.of(
-                HttpRoute.create(
-                    "POST",
-                    "/v1.0/bindings/{name}",
-                    request -> CompletableFuture.completedFuture(HttpReply.empty(204))));
+            return first.httpRoutes();
           }
         };
     assertThatThrownBy(
@@ -260,11 +288,47 @@ class ApiModuleRegistryTest {
                     .runtime(runtime)
                     .httpPort(0)
                     .grpcPort(0)
-                    .apiModule(context -> bindings)
+                    .apiModule(context -> first)
+                    .apiModule(context -> second)
                     .build())
         .isInstanceOf(IllegalStateException.class)
         .hasMessage(
-            "the HTTP route POST PUT /v1.0/bindings/{p0} of API module 'unimplemented' is already"
+            "the HTTP route POST /v1.0/bindings/{name} of API module 'bindings-again' is already"
                 + " served by API module 'bindings' (POST /v1.0/bindings/{name})");
+  }
+
+  @Test
+  void aModuleServingAnApiPillionLacksTakesItsRowsOutOfTheUnimplementedTable() throws Exception {
+    DaprApi api =
+        DaprApi.builder().runtime(runtime).module(context -> bindings("bindings")).build();
+    assertThat(api.grpcMethodOwners()).containsEntry("InvokeBinding", "bindings");
+    try (PillionServer server =
+        PillionServer.builder()
+            .runtime(runtime)
+            .httpPort(0)
+            .grpcPort(0)
+            .apiModule(context -> bindings("bindings"))
+            .build()
+            .start()) {
+      URI binding = URI.create("http://127.0.0.1:" + server.httpPort() + "/v1.0/bindings/queue");
+      HttpResponse<String> served =
+          http.send(
+              HttpRequest.newBuilder(binding)
+                  .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(served.statusCode()).as("the module's route").isEqualTo(204);
+      HttpResponse<String> notServed =
+          http.send(
+              HttpRequest.newBuilder(binding)
+                  .PUT(HttpRequest.BodyPublishers.ofString("{}"))
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+      assertThat(notServed.statusCode())
+          .as("the method the module leaves out is still the table's")
+          .isEqualTo(501);
+      assertThat(JSON.readTree(notServed.body()).path("message").asText())
+          .isEqualTo("the bindings API is not implemented by Pillion");
+    }
   }
 }

@@ -2,26 +2,14 @@ package dev.pillion.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.dylibso.chicory.runtime.HostFunction;
-import com.dylibso.chicory.wasm.types.FunctionType;
 import dev.pillion.Pillion;
-import dev.pillion.abi.StateStoreContract;
-import dev.pillion.bundled.BundledComponents;
 import dev.pillion.config.ComponentDefinition;
-import dev.pillion.config.WasmSettings;
-import dev.pillion.state.StateBuildingBlock;
-import dev.pillion.state.spi.StateComponent;
-import dev.pillion.wasm.HostModule;
-import dev.pillion.wasm.HostModuleContext;
-import dev.pillion.wasm.capability.KeyValueModule;
-import dev.pillion.wasm.capability.KeyValueStore;
+import dev.pillion.server.fixtures.ThreadRecordingKeyValue;
 import io.dapr.v1.DaprGrpc;
 import io.dapr.v1.DaprStateProtos;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -34,88 +22,11 @@ import org.junit.jupiter.api.Test;
  * received the request.
  */
 class BlockingComponentsTest {
-  /**
-   * The keyvalue capability, declared blocking or not, recording the threads its functions run on
-   * (they run inside the guest's call, so on the thread that calls the component).
-   */
-  private static final class RecordingKeyValue implements HostModule {
-    private final KeyValueModule delegate;
-    private final boolean blocking;
-    private final List<String> threads = new CopyOnWriteArrayList<>();
-
-    RecordingKeyValue(String name, boolean blocking) {
-      this.delegate = KeyValueModule.create(KeyValueStore.builder(name).build());
-      this.blocking = blocking;
-    }
-
-    @Override
-    public String capability() {
-      return delegate.capability();
-    }
-
-    @Override
-    public String importModule() {
-      return delegate.importModule();
-    }
-
-    @Override
-    public Map<String, FunctionType> functions() {
-      return delegate.functions();
-    }
-
-    @Override
-    public boolean isBlocking() {
-      return blocking;
-    }
-
-    @Override
-    public Binding bind(HostModuleContext context) {
-      Binding binding = delegate.bind(context);
-      List<HostFunction> recording =
-          binding.functions().stream()
-              .map(
-                  function ->
-                      new HostFunction(
-                          function.module(),
-                          function.name(),
-                          function.functionType(),
-                          (instance, args) -> {
-                            threads.add(Thread.currentThread().getName());
-                            return function.handle().apply(instance, args);
-                          }))
-              .toList();
-      return new Binding() {
-        @Override
-        public List<HostFunction> functions() {
-          return recording;
-        }
-
-        @Override
-        public void close() {
-          binding.close();
-        }
-      };
-    }
-  }
-
-  private final RecordingKeyValue network = new RecordingKeyValue("networked", true);
-  private final RecordingKeyValue memory = new RecordingKeyValue("local", false);
+  private final ThreadRecordingKeyValue network = new ThreadRecordingKeyValue("networked", true);
+  private final ThreadRecordingKeyValue memory = new ThreadRecordingKeyValue("local", false);
   private Pillion runtime;
   private PillionServer server;
   private ManagedChannel channel;
-
-  /** The bundled in-memory state guest, granted the given keyvalue capability. */
-  private static StateComponent inMemoryGuest(
-      ComponentDefinition definition, dev.pillion.block.RuntimeContext context, HostModule kv) {
-    return StateBuildingBlock.create()
-        .load(
-            context,
-            WasmSettings.spec(definition, BundledComponents.stateInMemory())
-                .contract(StateStoreContract.CONTRACT)
-                .grant(kv)
-                .build(),
-            WasmSettings.guestProperties(definition));
-  }
 
   @BeforeEach
   void start() {
@@ -124,9 +35,12 @@ class BlockingComponentsTest {
             .appId("blocking")
             .stateComponentType(
                 "state.networked",
-                (definition, context) -> inMemoryGuest(definition, context, network))
+                (definition, context) ->
+                    ThreadRecordingKeyValue.inMemoryGuest(definition, context, network))
             .stateComponentType(
-                "state.local", (definition, context) -> inMemoryGuest(definition, context, memory))
+                "state.local",
+                (definition, context) ->
+                    ThreadRecordingKeyValue.inMemoryGuest(definition, context, memory))
             .component(ComponentDefinition.builder("networked", "state.networked").build())
             .component(ComponentDefinition.builder("local", "state.local").build())
             .build();
@@ -176,11 +90,11 @@ class BlockingComponentsTest {
       assertThat(viaGrpc.getData().toStringUtf8()).isEqualTo("\"" + store + "\"");
     }
     // Loading ran the guests' init on the loader's thread; the calls above came after.
-    assertThat(network.threads)
+    assertThat(network.threads())
         .filteredOn(thread -> !thread.startsWith("pillion-init-"))
         .isNotEmpty()
         .allSatisfy(thread -> assertThat(thread).startsWith("pillion-blocking-"));
-    assertThat(memory.threads)
+    assertThat(memory.threads())
         .filteredOn(thread -> !thread.startsWith("pillion-init-"))
         .isNotEmpty()
         .noneSatisfy(thread -> assertThat(thread).startsWith("pillion-blocking-"));

@@ -2,6 +2,8 @@ package dev.pillion.sdk.embedded;
 
 import dev.pillion.Pillion;
 import dev.pillion.abi.PillionException;
+import dev.pillion.server.BlockingCalls;
+import dev.pillion.server.BlockingCallsExecutor;
 import dev.pillion.server.DaprApi;
 import dev.pillion.server.LoopbackHttpApi;
 import io.dapr.client.DaprClient;
@@ -10,6 +12,7 @@ import io.dapr.config.Properties;
 import io.grpc.Server;
 import io.grpc.inprocess.InProcessServerBuilder;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -35,37 +38,63 @@ import java.util.concurrent.atomic.AtomicLong;
  * SDK at a loopback HTTP listener serving the same API ({@link #httpEndpoint()}), started the first
  * time a client is built and bound to 127.0.0.1 only. An invocation still reaches an app of this
  * JVM without a further socket: the listener hands it to the runtime's in-process invocation.
+ *
+ * <p>Calls into the runtime's blocking components (those granted a capability that waits on the
+ * network, such as {@code state.redis}) run on a bounded executor this endpoint owns ({@link
+ * BlockingCalls}, as in the server), never on the loopback listener's event loop or the caller's
+ * thread; {@link #close()} stops it.
  */
 public final class EmbeddedDapr implements AutoCloseable {
   private static final AtomicLong NEXT_ID = new AtomicLong();
 
+  /** How long calls in flight may take to finish when this closes. */
+  private static final Duration CLOSE_GRACE = Duration.ofSeconds(5);
+
   private final String name;
   private final Server server;
   private final DaprApi api;
+  private final BlockingCallsExecutor blockingCalls;
   private LoopbackHttpApi loopback;
 
-  private EmbeddedDapr(String name, Server server, DaprApi api) {
+  private EmbeddedDapr(
+      String name, Server server, DaprApi api, BlockingCallsExecutor blockingCalls) {
     this.name = name;
     this.server = server;
     this.api = api;
+    this.blockingCalls = blockingCalls;
+  }
+
+  /**
+   * Serves a runtime in-process, with the default executor for blocking components ({@link
+   * BlockingCalls#defaults()}). The runtime stays the caller's to close.
+   *
+   * @param runtime the runtime
+   * @return the embedded endpoint
+   */
+  public static EmbeddedDapr start(Pillion runtime) {
+    return start(runtime, BlockingCalls.defaults());
   }
 
   /**
    * Serves a runtime in-process. The runtime stays the caller's to close.
    *
    * @param runtime the runtime
+   * @param blockingCalls the size of the executor calls into the runtime's blocking components run
+   *     on (started only if it has one)
    * @return the embedded endpoint
    */
-  public static EmbeddedDapr start(Pillion runtime) {
+  public static EmbeddedDapr start(Pillion runtime, BlockingCalls blockingCalls) {
     String name =
         EmbeddedChannelProvider.HOST_PREFIX
             + ProcessHandle.current().pid()
             + "-"
             + NEXT_ID.incrementAndGet();
     EmbeddedDapr[] self = new EmbeddedDapr[1];
+    BlockingCallsExecutor blocking = BlockingCallsExecutor.create(runtime, blockingCalls);
     DaprApi api =
         DaprApi.builder()
             .runtime(runtime)
+            .calls(blocking.calls())
             .shutdown(
                 () -> {
                   if (self[0] != null) {
@@ -80,9 +109,10 @@ public final class EmbeddedDapr implements AutoCloseable {
               .addService(api.grpcService())
               .build()
               .start();
-      self[0] = new EmbeddedDapr(name, server, api);
+      self[0] = new EmbeddedDapr(name, server, api, blocking);
       return self[0];
     } catch (IOException e) {
+      blocking.close();
       throw new PillionException("cannot start the embedded Dapr API: " + e.getMessage(), e);
     }
   }
@@ -141,12 +171,14 @@ public final class EmbeddedDapr implements AutoCloseable {
     }
     server.shutdown();
     try {
-      if (!server.awaitTermination(5, TimeUnit.SECONDS)) {
+      if (!server.awaitTermination(CLOSE_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
         server.shutdownNow();
       }
     } catch (InterruptedException e) {
       server.shutdownNow();
       Thread.currentThread().interrupt();
     }
+    // After the faces: calls already handed to the executor finish and answer first.
+    blockingCalls.close(CLOSE_GRACE);
   }
 }

@@ -1,8 +1,5 @@
 package dev.pillion.server.grpc;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
@@ -52,7 +49,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -66,20 +62,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class GrpcAppChannel implements AppChannel, AppInvoker, AppHealthProbe, AutoCloseable {
   private static final System.Logger LOG = System.getLogger(GrpcAppChannel.class.getName());
-  private static final ObjectMapper JSON = new ObjectMapper();
-
-  /** CloudEvent attributes that have fields of their own in {@code TopicEventRequest}. */
-  private static final Set<String> OWN_FIELDS =
-      Set.of(
-          "id",
-          "source",
-          "type",
-          "specversion",
-          "datacontenttype",
-          "data",
-          "data_base64",
-          "topic",
-          "pubsubname");
 
   private final String appId;
   private final int port;
@@ -292,53 +274,43 @@ public final class GrpcAppChannel implements AppChannel, AppInvoker, AppHealthPr
     return request.build();
   }
 
-  /** The CloudEvent's attributes without a field of their own, as a protobuf Struct. */
+  /**
+   * The CloudEvent's attributes without a field of their own in {@code TopicEventRequest} (its
+   * {@link Event#extensionAttributes()}, read with the event), as the protobuf Struct daprd fills
+   * {@code extensions} with: JSON values keep their types, a number is a double. Empty when the
+   * message is not a CloudEvent that is one JSON object.
+   */
   private static java.util.Optional<Struct> extensions(Event event) {
     if (event.specVersion().isEmpty() || !event.cloudEventIsJsonObject()) {
       return java.util.Optional.empty();
     }
-    JsonNode cloudEvent;
-    try {
-      cloudEvent = JSON.readTree(event.cloudEvent());
-    } catch (IOException e) {
-      return java.util.Optional.empty();
-    }
-    if (!(cloudEvent instanceof ObjectNode object)) {
-      return java.util.Optional.empty();
-    }
     Struct.Builder struct = Struct.newBuilder();
-    object
-        .fields()
-        .forEachRemaining(
-            field -> {
-              if (!OWN_FIELDS.contains(field.getKey())) {
-                struct.putFields(field.getKey(), value(field.getValue()));
-              }
-            });
+    event.extensionAttributes().forEach((name, value) -> struct.putFields(name, value(value)));
     return java.util.Optional.of(struct.build());
   }
 
-  private static Value value(JsonNode node) {
-    if (node.isObject()) {
+  /** A JSON value of {@link Event#extensionAttributes()} as a protobuf Value. */
+  private static Value value(Object json) {
+    if (json instanceof Map<?, ?> object) {
       Struct.Builder struct = Struct.newBuilder();
-      node.fields().forEachRemaining(f -> struct.putFields(f.getKey(), value(f.getValue())));
+      object.forEach((name, field) -> struct.putFields((String) name, value(field)));
       return Value.newBuilder().setStructValue(struct).build();
     }
-    if (node.isArray()) {
+    if (json instanceof List<?> array) {
       ListValue.Builder list = ListValue.newBuilder();
-      node.forEach(element -> list.addValues(value(element)));
+      array.forEach(element -> list.addValues(value(element)));
       return Value.newBuilder().setListValue(list).build();
     }
-    if (node.isNumber()) {
-      return Value.newBuilder().setNumberValue(node.asDouble()).build();
+    if (json instanceof Number number) {
+      return Value.newBuilder().setNumberValue(number.doubleValue()).build();
     }
-    if (node.isBoolean()) {
-      return Value.newBuilder().setBoolValue(node.asBoolean()).build();
+    if (json instanceof Boolean bool) {
+      return Value.newBuilder().setBoolValue(bool).build();
     }
-    if (node.isNull()) {
+    if (json == Event.JSON_NULL) {
       return Value.newBuilder().setNullValue(NullValue.NULL_VALUE).build();
     }
-    return Value.newBuilder().setStringValue(node.asText()).build();
+    return Value.newBuilder().setStringValue((String) json).build();
   }
 
   /** The message's metadata as gRPC headers (those gRPC can carry), plus {@code pubsubname}. */

@@ -1,6 +1,5 @@
 package dev.pillion.server.api.pubsub;
 
-import com.google.protobuf.ByteString;
 import dev.pillion.Pillion;
 import dev.pillion.pubsub.CloudEvents;
 import dev.pillion.pubsub.DeliveryResult;
@@ -9,8 +8,8 @@ import dev.pillion.pubsub.Subscription;
 import dev.pillion.pubsub.SubscriptionOptions;
 import dev.pillion.server.DaprApiError;
 import dev.pillion.server.MetadataGateway;
+import dev.pillion.server.grpc.GrpcAppChannel;
 import dev.pillion.server.grpc.GrpcErrors;
-import io.dapr.v1.DaprAppCallbackProtos;
 import io.dapr.v1.DaprPubsubProtos;
 import io.grpc.stub.StreamObserver;
 import java.util.Map;
@@ -106,15 +105,9 @@ final class StreamingSubscription
     send(
         DaprPubsubProtos.SubscribeTopicEventsResponseAlpha1.newBuilder()
             .setEventMessage(
-                DaprAppCallbackProtos.TopicEventRequest.newBuilder()
-                    .setId(event.id())
-                    .setSource(event.source())
-                    .setType(event.type())
-                    .setSpecVersion(event.specVersion())
-                    .setDataContentType(event.dataContentType())
-                    .setData(ByteString.copyFrom(event.dataBuffer()))
-                    .setTopic(event.topic())
-                    .setPubsubName(event.pubsubName()))
+                // The fields and extensions an app's OnTopicEvent gets, as daprd's streamer
+                // sends them; a stream has no route.
+                GrpcAppChannel.topicEvent("", event))
             .build());
     try {
       return answer.get(ANSWER_TIMEOUT_SECONDS, TimeUnit.SECONDS);

@@ -3,18 +3,20 @@ package dev.pillion.server.api.unimplemented;
 import dev.pillion.server.DaprApiError;
 import dev.pillion.server.DaprApiException;
 import dev.pillion.server.grpc.DaprServiceDefinition;
-import dev.pillion.server.spi.ApiContext;
 import dev.pillion.server.spi.ApiModule;
 import dev.pillion.server.spi.GrpcMethod;
 import dev.pillion.server.spi.HttpRoute;
 import io.dapr.v1.DaprGrpc;
 import io.grpc.MethodDescriptor;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -25,9 +27,11 @@ import java.util.regex.Pattern;
  * block Pillion lacks from a typo in its path. Read from daprd's routes ({@code pkg/api/http}) and
  * the methods of {@code dapr.proto.runtime.v1.Dapr}; a path no Dapr API has is still a 404.
  *
- * <p>The table is an {@link ApiModule}, registered after every other: its routes and methods answer
- * 501 / UNIMPLEMENTED. Implementing an API means taking its rows out of the table; a row left
- * behind makes the server refuse to start, as the method or route would be served twice.
+ * <p>The table is an {@link ApiModule}, registered after every other and built from what they leave
+ * unserved ({@link #notServedBy}): a row whose gRPC method another module serves is left out, and a
+ * route keeps only the HTTP methods no other module serves with the same path shape. Implementing
+ * an API therefore needs no edit here: its module's registration takes its rows out of the table,
+ * and any part of the API it does not serve still answers 501 naming the API.
  */
 public final class UnimplementedApis implements ApiModule {
   private static final String V1 = "v1.0";
@@ -56,8 +60,13 @@ public final class UnimplementedApis implements ApiModule {
 
   /** A daprd route: version, methods (empty: any), and segments after the version. */
   private record Route(String version, Set<String> methods, List<String> pattern, String api) {
-    /** The route as a Pillion route answering 501 naming the API. */
+    /** The route as a Pillion route answering 501 naming the API, for every one of its methods. */
     HttpRoute toHttpRoute() {
+      return toHttpRoute(methods);
+    }
+
+    /** The route as a Pillion route answering 501 naming the API, for the given methods. */
+    HttpRoute toHttpRoute(Set<String> methods) {
       StringBuilder path = new StringBuilder("/").append(version);
       int parameter = 0;
       for (String segment : pattern) {
@@ -164,16 +173,57 @@ public final class UnimplementedApis implements ApiModule {
     addMethods(CONVERSATION, "ConverseAlpha1", "ConverseAlpha2");
   }
 
-  private UnimplementedApis() {}
+  private final List<HttpRoute> httpRoutes;
+  private final List<String> grpcMethods;
+
+  private UnimplementedApis(List<HttpRoute> httpRoutes, List<String> grpcMethods) {
+    this.httpRoutes = List.copyOf(httpRoutes);
+    this.grpcMethods = List.copyOf(grpcMethods);
+  }
 
   /**
-   * Creates the module.
+   * The module for the APIs the given modules leave unserved: every row of the table but the gRPC
+   * methods they serve, and every route with only the HTTP methods they do not serve on a route of
+   * the same shape (a route of theirs that takes any method takes the whole row).
    *
-   * @param context unused: the table is the same for every runtime
+   * @param modules the modules registered before this one
    * @return the module
    */
-  public static UnimplementedApis create(ApiContext context) {
-    return new UnimplementedApis();
+  public static UnimplementedApis notServedBy(List<ApiModule> modules) {
+    Set<String> servedMethods = new HashSet<>();
+    Map<String, Set<String>> servedByShape = new HashMap<>();
+    Set<String> anyMethodShapes = new HashSet<>();
+    for (ApiModule module : modules) {
+      module.grpcMethods().forEach(method -> servedMethods.add(method.name()));
+      for (HttpRoute route : module.httpRoutes()) {
+        if (route.methods().isEmpty()) {
+          anyMethodShapes.add(route.shape());
+        } else {
+          servedByShape
+              .computeIfAbsent(route.shape(), shape -> new HashSet<>())
+              .addAll(route.methods());
+        }
+      }
+    }
+    List<HttpRoute> routes = new ArrayList<>();
+    for (Route route : ROUTES) {
+      String shape = route.toHttpRoute().shape();
+      if (anyMethodShapes.contains(shape)) {
+        continue;
+      }
+      Set<String> left = new TreeSet<>(route.methods());
+      left.removeAll(servedByShape.getOrDefault(shape, Set.of()));
+      if (!left.isEmpty()) {
+        routes.add(route.toHttpRoute(left));
+      }
+    }
+    List<String> methods = new ArrayList<>();
+    for (String method : GRPC_METHODS.keySet()) {
+      if (!servedMethods.contains(method)) {
+        methods.add(method);
+      }
+    }
+    return new UnimplementedApis(routes, methods);
   }
 
   @Override
@@ -183,11 +233,7 @@ public final class UnimplementedApis implements ApiModule {
 
   @Override
   public List<HttpRoute> httpRoutes() {
-    List<HttpRoute> routes = new ArrayList<>();
-    for (Route route : ROUTES) {
-      routes.add(route.toHttpRoute());
-    }
-    return routes;
+    return httpRoutes;
   }
 
   @Override
@@ -197,7 +243,7 @@ public final class UnimplementedApis implements ApiModule {
       known.put(method.getBareMethodName(), method);
     }
     List<GrpcMethod> methods = new ArrayList<>();
-    for (String method : GRPC_METHODS.keySet()) {
+    for (String method : grpcMethods) {
       MethodDescriptor<?, ?> descriptor = known.get(method);
       methods.add(
           GrpcMethod.of(
