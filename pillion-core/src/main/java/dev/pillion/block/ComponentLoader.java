@@ -231,6 +231,21 @@ public final class ComponentLoader {
                   + ref.effectiveKey()
                   + "'");
         }
+        if (value.isEmpty()) {
+          // daprd never sets a field from an empty secret; and an environment store answers an
+          // unset variable with one, so an empty value is most often a missing secret.
+          throw new ComponentConfigException(
+              definition
+                  + ": metadata '"
+                  + field
+                  + "': secret '"
+                  + ref.name()
+                  + "' in secret store '"
+                  + definition.secretStore().orElseThrow()
+                  + "' has an empty value for key '"
+                  + ref.effectiveKey()
+                  + "' (secretstores.local.env answers so for a variable that is not set)");
+        }
         resolved.metadata(field, value);
       }
     }

@@ -100,14 +100,27 @@ class DeliveryThreadsTest {
             });
     pubsub.publish(PublishRequest.builder("slow", "event").build());
     assertThat(started.await(20, TimeUnit.SECONDS)).isTrue();
-    Thread closer = new Thread(subscription::close);
+    AtomicBoolean finishedWhenClosed = new AtomicBoolean();
+    Thread closer =
+        new Thread(
+            () -> {
+              subscription.close();
+              finishedWhenClosed.set(finished.get());
+            });
     closer.start();
-    // close() waits for the running handler rather than interrupting it.
-    closer.join(300);
-    assertThat(closer.isAlive()).isTrue();
+    // The handler is released only once close() has either returned or parked waiting.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (closer.getState() != Thread.State.WAITING
+        && closer.getState() != Thread.State.TIMED_WAITING
+        && closer.getState() != Thread.State.TERMINATED
+        && System.nanoTime() < deadline) {
+      Thread.sleep(1);
+    }
     release.countDown();
     closer.join(20_000);
     assertThat(closer.isAlive()).isFalse();
+    // close() waited for the running handler rather than interrupting it or returning before it.
+    assertThat(finishedWhenClosed).as("the handler had finished when close() returned").isTrue();
     assertThat(interrupted).isFalse();
     assertThat(finished).isTrue();
   }

@@ -222,6 +222,16 @@ class MetadataReferencesTest {
   }
 
   @Test
+  void anEmptySecretValueNamesTheComponentFieldAndSecret() throws IOException {
+    write("vault.yaml", VAULT.replace("value: s3cret", "value: \"\""));
+    assertFails(
+        STORE,
+        "component 'store'",
+        "metadata 'password': secret 'db-password' in secret store 'vault' has an empty value for"
+            + " key 'db-password'");
+  }
+
+  @Test
   void aSecretStoreReadsOnlyFromStoresBeforeItAndNeverFromItself() throws IOException {
     String second =
         """

@@ -236,6 +236,41 @@ class SecretsRuntimeTest {
   }
 
   @Test
+  void aSecretKeyRefToAnUnsetVariableOfAnEnvStoreNamesComponentFieldAndSecret() throws IOException {
+    write(
+        "env.yaml",
+        component("envsecrets", "secretstores.local.env", "  - name: prefix\n    value: MYAPP_\n"));
+    write(
+        "state.yaml",
+        component(
+                "statestore",
+                "state.in-memory",
+                "  - name: keyPrefix\n    secretKeyRef: {name: KEY_PREFIX}\n")
+            + "auth:\n  secretStore: envsecrets\n");
+    Pillion.Builder builder =
+        Pillion.builder().resourcesPath(resources).environment(Map.of("MYAPP_OTHER", "x"));
+    // As daprd's store does, the store itself answers the unset variable with an empty value.
+    assertThatThrownBy(builder::build)
+        .isInstanceOf(ComponentConfigException.class)
+        .hasMessageContaining("component 'statestore'")
+        .hasMessageContaining(
+            "metadata 'keyPrefix': secret 'KEY_PREFIX' in secret store 'envsecrets' has an empty"
+                + " value for key 'KEY_PREFIX'")
+        .hasMessageContaining("secretstores.local.env answers so for a variable that is not set");
+    try (Pillion runtime =
+        Pillion.builder()
+            .resourcesPath(resources)
+            .environment(Map.of("MYAPP_KEY_PREFIX", "none"))
+            .build()) {
+      assertThat(runtime.secrets("envsecrets").get("KEY_PREFIX"))
+          .containsExactly(Map.entry("KEY_PREFIX", "none"));
+      assertThat(runtime.secrets("envsecrets").get("UNSET"))
+          .as("GetSecret of an unset variable, as daprd answers it")
+          .containsExactly(Map.entry("UNSET", ""));
+    }
+  }
+
+  @Test
   void aMissingSecretsFileNamesTheUsersPath() throws IOException {
     Path missing = secretsDirectory.resolve("missing.json");
     write("secrets.yaml", fileStore(missing));

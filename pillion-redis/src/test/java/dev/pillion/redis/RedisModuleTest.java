@@ -190,8 +190,20 @@ class RedisModuleTest {
         .containsExactly(bulk(Integer.toString(threads * rounds)));
   }
 
+  /** The clients Redis has blocked in a command such as BLPOP ({@code INFO clients}). */
+  private static long blockedClients() {
+    String info =
+        text(replies(redis.execute(pipeline(command("INFO", "clients")), MAX_ANSWER)).get(0));
+    return info.lines()
+        .filter(line -> line.startsWith("blocked_clients:"))
+        .mapToLong(line -> Long.parseLong(line.substring("blocked_clients:".length()).trim()))
+        .findFirst()
+        .orElseThrow();
+  }
+
   @Test
   void aBlockingReadWaitsOnItsOwnConnectionWhileOtherCallsProceed() throws Exception {
+    long blockedBefore = blockedClients();
     CompletableFuture<RedisModule.Result> waiting =
         CompletableFuture.supplyAsync(
             () ->
@@ -200,7 +212,12 @@ class RedisModuleTest {
                         .setTimeoutMillis(15_000)
                         .build(),
                     MAX_ANSWER));
-    Thread.sleep(200);
+    // The PINGs below prove something only once Redis holds the BLPOP.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (blockedClients() == blockedBefore && System.nanoTime() < deadline) {
+      Thread.sleep(10);
+    }
+    assertThat(blockedClients()).as("the BLPOP blocked in Redis").isEqualTo(blockedBefore + 1);
     long start = System.nanoTime();
     for (int i = 0; i < 20; i++) {
       assertThat(replies(redis.execute(pipeline(command("PING")), MAX_ANSWER)))

@@ -41,6 +41,7 @@ class AppHealthCheckTest {
   private final ConcurrentLinkedQueue<String> orders = new ConcurrentLinkedQueue<>();
   private final ConcurrentLinkedQueue<String> deadLetters = new ConcurrentLinkedQueue<>();
   private final AtomicInteger pings = new AtomicInteger();
+  private final AtomicInteger failedProbes = new AtomicInteger();
   private HttpServer app;
   private Pillion runtime;
   private PillionServer server;
@@ -86,7 +87,16 @@ class AppHealthCheckTest {
           pings.incrementAndGet();
           answer(exchange, 200, "{\"pong\":true}");
         });
-    app.createContext("/status", exchange -> answer(exchange, appHealthy.get() ? 200 : 503, ""));
+    app.createContext(
+        "/status",
+        exchange -> {
+          if (appHealthy.get()) {
+            answer(exchange, 200, "");
+          } else {
+            failedProbes.incrementAndGet();
+            answer(exchange, 503, "");
+          }
+        });
     app.start();
     runtime =
         Pillion.builder()
@@ -145,7 +155,11 @@ class AppHealthCheckTest {
   }
 
   private void publish(String data) throws Exception {
-    assertThat(send("POST", "/v1.0/publish/pubsub/orders", "\"" + data + "\"").statusCode())
+    publish("orders", data);
+  }
+
+  private void publish(String topic, String data) throws Exception {
+    assertThat(send("POST", "/v1.0/publish/pubsub/" + topic, "\"" + data + "\"").statusCode())
         .isEqualTo(204);
   }
 
@@ -175,7 +189,11 @@ class AppHealthCheckTest {
         .contains("app is not in a healthy state");
     assertThat(refusedInMillis).as("failed fast").isLessThan(1000);
     assertThat(pings.get()).as("the unhealthy app was not called").isEqualTo(1);
-    Thread.sleep(600);
+    // The subscription loops read the checker's verdict before every pull (every 50 ms while
+    // paused); three failed probes after the publishes (one every 100 ms) are several passed-up
+    // pulls, counted rather than slept for.
+    int probes = failedProbes.get();
+    await("three more failed probes", () -> failedProbes.get() >= probes + 3);
     assertThat(orders).as("nothing delivered while unhealthy").containsExactly("before");
 
     appHealthy.set(true);
@@ -183,9 +201,14 @@ class AppHealthCheckTest {
     await("every event delivered", () -> orders.size() == 11);
     assertThat(orders).containsAll(published).doesNotHaveDuplicates();
     assertThat(send("GET", "/v1.0/invoke/health-app/method/ping", "").statusCode()).isEqualTo(200);
-    Thread.sleep(300);
-    assertThat(orders).hasSize(11);
-    assertThat(deadLetters).as("none dead-lettered").isEmpty();
+    // Markers published last come next on their topics (delivered in order, concurrency 1): no
+    // event was delivered twice, and none had been dead-lettered.
+    publish("marker");
+    await("the marker delivered", () -> orders.contains("marker"));
+    assertThat(orders).hasSize(12).doesNotHaveDuplicates();
+    publish("dead", "dead-marker");
+    await("the dead-letter marker delivered", () -> deadLetters.contains("dead-marker"));
+    assertThat(deadLetters).as("none dead-lettered").containsExactly("dead-marker");
   }
 
   @Test

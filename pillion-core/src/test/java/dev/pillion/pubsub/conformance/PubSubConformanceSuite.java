@@ -54,6 +54,14 @@ public abstract class PubSubConformanceSuite {
    */
   protected abstract PubSubComponent createComponent();
 
+  /**
+   * The features the component under test declares, exactly: the suite's scenarios adapt to what a
+   * component declares, so a change in the set should be a decision, not pass unnoticed.
+   *
+   * @return the feature names, such as {@code BULK_PUBLISH}
+   */
+  protected abstract Set<String> expectedFeatures();
+
   @BeforeEach
   void create() {
     pubsub = DefaultPubSub.create("pubsub", createComponent(), APP_ID);
@@ -91,6 +99,13 @@ public abstract class PubSubConformanceSuite {
 
   private void publish(String topic, String data) {
     pubsub.publish(PublishRequest.builder(topic, data).contentType("text/plain").build());
+  }
+
+  @Test
+  void declaresExactlyTheExpectedFeatures() {
+    assertThat(pubsub.features())
+        .as("the features the component declares")
+        .containsExactlyInAnyOrderElementsOf(expectedFeatures());
   }
 
   @Test

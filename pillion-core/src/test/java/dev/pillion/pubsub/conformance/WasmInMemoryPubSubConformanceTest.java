@@ -12,6 +12,7 @@ import dev.pillion.wasm.WasmHost;
 import dev.pillion.wasm.capability.KeyValueModule;
 import dev.pillion.wasm.capability.KeyValueStore;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -21,6 +22,9 @@ import org.junit.jupiter.api.Nested;
  * at build time, and interpreted from its {@code .wasm}.
  */
 class WasmInMemoryPubSubConformanceTest {
+  /** What {@code pubsub.in-memory} declares (components/pubsub-in-memory). */
+  private static final Set<String> FEATURES = Set.of("BULK_PUBLISH");
+
   private static WasmHost host;
 
   @BeforeAll
@@ -51,6 +55,11 @@ class WasmInMemoryPubSubConformanceTest {
   @Nested
   class BuildTimeCompiled extends PubSubConformanceSuite {
     @Override
+    protected Set<String> expectedFeatures() {
+      return FEATURES;
+    }
+
+    @Override
     protected PubSubComponent createComponent() {
       return load(BundledComponents.pubsubInMemory(), Engine.COMPILED);
     }
@@ -58,6 +67,11 @@ class WasmInMemoryPubSubConformanceTest {
 
   @Nested
   class Interpreted extends PubSubConformanceSuite {
+    @Override
+    protected Set<String> expectedFeatures() {
+      return FEATURES;
+    }
+
     @Override
     protected PubSubComponent createComponent() {
       return load(BundledComponents.pubsubInMemoryWasm(), Engine.INTERPRETER);

@@ -14,6 +14,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -66,6 +67,15 @@ public abstract class SecretStoreConformanceSuite {
    */
   protected abstract boolean missingSecretIsEmpty();
 
+  /**
+   * The features the component under test declares, exactly: scenarios for single-valued stores are
+   * skipped for one declaring {@link SecretStoreContract#MULTIPLE_KEY_VALUES_PER_SECRET}, so a
+   * change in the set should be a decision, not pass unnoticed.
+   *
+   * @return the feature names
+   */
+  protected abstract Set<String> expectedFeatures();
+
   @BeforeEach
   void createStore() {
     component = createComponent(SECRETS);
@@ -75,6 +85,13 @@ public abstract class SecretStoreConformanceSuite {
   @AfterEach
   void closeComponent() {
     component.close();
+  }
+
+  @Test
+  void declaresExactlyTheExpectedFeatures() {
+    assertThat(store.features())
+        .as("the features the component declares")
+        .containsExactlyInAnyOrderElementsOf(expectedFeatures());
   }
 
   @Test

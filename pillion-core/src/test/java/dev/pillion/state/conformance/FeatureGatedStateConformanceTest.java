@@ -14,6 +14,8 @@ import java.util.Set;
  * and transaction scenarios are skipped, and the block refuses those operations for it.
  */
 class FeatureGatedStateConformanceTest extends StateConformanceSuite {
+  private static final Set<String> FEATURES = Set.of(StateFeature.ETAG);
+
   /** Get, set and delete only (the SPI's fallbacks do bulk), with etags. */
   private record EtagsOnly(JavaInMemoryStateComponent delegate) implements StateComponent {
     @Override
@@ -45,6 +47,11 @@ class FeatureGatedStateConformanceTest extends StateConformanceSuite {
     public void close() {
       delegate.close();
     }
+  }
+
+  @Override
+  protected Set<String> expectedFeatures() {
+    return FEATURES;
   }
 
   @Override

@@ -65,6 +65,15 @@ public abstract class StateConformanceSuite {
    */
   protected abstract StateComponent createComponent();
 
+  /**
+   * The features the component under test declares, exactly. Scenarios of an optional operation are
+   * skipped for a component that does not declare it, so a component that stopped declaring one
+   * would pass by skipping them; pinning the set makes that a failure instead.
+   *
+   * @return the feature names, such as {@link StateFeature#ETAG}
+   */
+  protected abstract Set<String> expectedFeatures();
+
   @BeforeEach
   void createStore() {
     component = createComponent();
@@ -91,6 +100,13 @@ public abstract class StateConformanceSuite {
     Assumptions.assumeTrue(
         store.features().contains(feature),
         () -> "the component does not declare " + feature + "; its scenarios do not apply");
+  }
+
+  @Test
+  void declaresExactlyTheExpectedFeatures() {
+    assertThat(store.features())
+        .as("the features the component declares")
+        .containsExactlyInAnyOrderElementsOf(expectedFeatures());
   }
 
   @Test

@@ -2,6 +2,7 @@ package dev.pillion.state.conformance;
 
 import dev.pillion.abi.StateStoreContract;
 import dev.pillion.bundled.BundledComponents;
+import dev.pillion.state.StateFeature;
 import dev.pillion.state.spi.StateComponent;
 import dev.pillion.state.wasm.WasmStateComponent;
 import dev.pillion.wasm.ComponentSpec;
@@ -12,6 +13,7 @@ import dev.pillion.wasm.WasmHost;
 import dev.pillion.wasm.capability.KeyValueModule;
 import dev.pillion.wasm.capability.KeyValueStore;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -21,6 +23,10 @@ import org.junit.jupiter.api.Nested;
  * at build time, compiled at load time from its {@code .wasm}, and interpreted.
  */
 class WasmInMemoryStateConformanceTest {
+  /** What {@code state.in-memory} declares (components/state-in-memory). */
+  private static final Set<String> FEATURES =
+      Set.of(StateFeature.ETAG, StateFeature.TRANSACTIONAL, StateFeature.TTL);
+
   private static WasmHost host;
 
   @BeforeAll
@@ -52,6 +58,11 @@ class WasmInMemoryStateConformanceTest {
   @Nested
   class BuildTimeCompiled extends StateConformanceSuite {
     @Override
+    protected Set<String> expectedFeatures() {
+      return FEATURES;
+    }
+
+    @Override
     protected StateComponent createComponent() {
       return load(BundledComponents.stateInMemory(), Engine.COMPILED);
     }
@@ -60,6 +71,11 @@ class WasmInMemoryStateConformanceTest {
   @Nested
   class LoadTimeCompiled extends StateConformanceSuite {
     @Override
+    protected Set<String> expectedFeatures() {
+      return FEATURES;
+    }
+
+    @Override
     protected StateComponent createComponent() {
       return load(BundledComponents.stateInMemoryWasm(), Engine.COMPILED);
     }
@@ -67,6 +83,11 @@ class WasmInMemoryStateConformanceTest {
 
   @Nested
   class Interpreted extends StateConformanceSuite {
+    @Override
+    protected Set<String> expectedFeatures() {
+      return FEATURES;
+    }
+
     @Override
     protected StateComponent createComponent() {
       return load(BundledComponents.stateInMemoryWasm(), Engine.INTERPRETER);

@@ -16,6 +16,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -26,6 +27,9 @@ import org.junit.jupiter.api.Nested;
  * scenario starts from an empty database.
  */
 class RedisPubSubConformanceTest {
+  /** What {@code pubsub.redis} declares (components/pubsub-redis). */
+  private static final Set<String> FEATURES = Set.of("BULK_PUBLISH");
+
   /** The component's name, as the suite names it. */
   private static final String STORE = "pubsub";
 
@@ -75,6 +79,11 @@ class RedisPubSubConformanceTest {
   @Nested
   class Compiled extends PubSubConformanceSuite {
     @Override
+    protected Set<String> expectedFeatures() {
+      return FEATURES;
+    }
+
+    @Override
     protected PubSubComponent createComponent() {
       return load(Map.of());
     }
@@ -82,6 +91,11 @@ class RedisPubSubConformanceTest {
 
   @Nested
   class Interpreted extends PubSubConformanceSuite {
+    @Override
+    protected Set<String> expectedFeatures() {
+      return FEATURES;
+    }
+
     @Override
     protected PubSubComponent createComponent() {
       return load(Map.of("wasm.engine", "interpreter"));

@@ -8,6 +8,7 @@ import dev.pillion.redis.RedisComponentFactory;
 import dev.pillion.redis.RedisComponentModules;
 import dev.pillion.redis.RedisComponentTypes;
 import dev.pillion.state.StateBuildingBlock;
+import dev.pillion.state.StateFeature;
 import dev.pillion.state.conformance.StateConformanceSuite;
 import dev.pillion.state.spi.StateComponent;
 import dev.pillion.testing.RedisServerFixture;
@@ -16,6 +17,7 @@ import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
@@ -26,6 +28,10 @@ import org.junit.jupiter.api.Nested;
  * scenario starts from an empty database.
  */
 class RedisStateConformanceTest {
+  /** What {@code state.redis} declares (components/state-redis). */
+  private static final Set<String> FEATURES =
+      Set.of(StateFeature.ETAG, StateFeature.TRANSACTIONAL, StateFeature.TTL);
+
   /** The suite's store name ({@code StateConformanceSuite.STORE}). */
   private static final String STORE = "statestore";
 
@@ -75,6 +81,11 @@ class RedisStateConformanceTest {
   @Nested
   class Compiled extends StateConformanceSuite {
     @Override
+    protected Set<String> expectedFeatures() {
+      return FEATURES;
+    }
+
+    @Override
     protected StateComponent createComponent() {
       return load(Map.of());
     }
@@ -82,6 +93,11 @@ class RedisStateConformanceTest {
 
   @Nested
   class Interpreted extends StateConformanceSuite {
+    @Override
+    protected Set<String> expectedFeatures() {
+      return FEATURES;
+    }
+
     @Override
     protected StateComponent createComponent() {
       return load(Map.of("wasm.engine", "interpreter"));
