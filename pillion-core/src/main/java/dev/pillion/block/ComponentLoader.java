@@ -219,30 +219,16 @@ public final class ComponentLoader {
                 ref.name(), name -> secret(definition, field, ref, block, context, loaded));
         String value = secret.get(ref.effectiveKey());
         if (value == null) {
-          throw new ComponentConfigException(
-              definition
-                  + ": metadata '"
-                  + field
-                  + "': secret '"
-                  + ref.name()
-                  + "' in secret store '"
-                  + definition.secretStore().orElseThrow()
-                  + "' has no key '"
-                  + ref.effectiveKey()
-                  + "'");
+          throw secretProblem(definition, field, ref, "has no key '" + ref.effectiveKey() + "'");
         }
         if (value.isEmpty()) {
           // daprd never sets a field from an empty secret; and an environment store answers an
           // unset variable with one, so an empty value is most often a missing secret.
-          throw new ComponentConfigException(
-              definition
-                  + ": metadata '"
-                  + field
-                  + "': secret '"
-                  + ref.name()
-                  + "' in secret store '"
-                  + definition.secretStore().orElseThrow()
-                  + "' has an empty value for key '"
+          throw secretProblem(
+              definition,
+              field,
+              ref,
+              "has an empty value for key '"
                   + ref.effectiveKey()
                   + "' (secretstores.local.env answers so for a variable that is not set)");
         }
@@ -587,5 +573,23 @@ public final class ComponentLoader {
     public ComponentLoader build() {
       return new ComponentLoader(this);
     }
+  }
+
+  /** An error naming the component, the metadata field, the secret and its store. */
+  private static ComponentConfigException secretProblem(
+      ComponentDefinition definition,
+      String field,
+      MetadataValue.SecretKeyRef ref,
+      String problem) {
+    return new ComponentConfigException(
+        definition
+            + ": metadata '"
+            + field
+            + "': secret '"
+            + ref.name()
+            + "' in secret store '"
+            + definition.secretStore().orElseThrow()
+            + "' "
+            + problem);
   }
 }
