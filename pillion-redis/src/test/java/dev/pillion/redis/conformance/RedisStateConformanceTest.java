@@ -1,9 +1,5 @@
 package dev.pillion.redis.conformance;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import dev.pillion.block.RuntimeContext;
-import dev.pillion.config.ComponentDefinition;
 import dev.pillion.redis.RedisComponentFactory;
 import dev.pillion.redis.RedisComponentModules;
 import dev.pillion.redis.RedisComponentTypes;
@@ -11,11 +7,6 @@ import dev.pillion.state.StateBuildingBlock;
 import dev.pillion.state.StateFeature;
 import dev.pillion.state.conformance.StateConformanceSuite;
 import dev.pillion.state.spi.StateComponent;
-import dev.pillion.testing.RedisServerFixture;
-import dev.pillion.wasm.WasmHost;
-import io.lettuce.core.RedisClient;
-import io.lettuce.core.RedisURI;
-import io.lettuce.core.api.StatefulRedisConnection;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
@@ -35,47 +26,30 @@ class RedisStateConformanceTest {
   /** The suite's store name ({@code StateConformanceSuite.STORE}). */
   private static final String STORE = "statestore";
 
-  private static RedisServerFixture server;
-  private static WasmHost host;
-  private static RedisClient admin;
-  private static StatefulRedisConnection<String, String> adminConnection;
+  private static RedisUnderTest redis;
 
   @BeforeAll
   static void start() {
-    assumeTrue(RedisServerFixture.available(), "redis-server is not installed");
-    server = RedisServerFixture.start();
-    host = WasmHost.create();
-    admin = RedisClient.create(RedisURI.create("127.0.0.1", server.port()));
-    adminConnection = admin.connect();
+    redis = RedisUnderTest.start();
   }
 
   @AfterAll
   static void stop() {
-    if (adminConnection != null) {
-      adminConnection.close();
-      admin.shutdown();
-    }
-    if (host != null) {
-      host.close();
-    }
-    if (server != null) {
-      server.close();
+    if (redis != null) {
+      redis.close();
     }
   }
 
   private static StateComponent load(Map<String, String> metadata) {
-    adminConnection.sync().flushall();
-    return RedisComponentFactory.of(
+    return redis.create(
+        RedisComponentFactory.of(
             StateBuildingBlock.create(),
             RedisComponentTypes.STATE,
             RedisComponentModules::stateRedis,
-            RedisComponentModules::stateRedisWasm)
-        .create(
-            ComponentDefinition.builder(STORE, RedisComponentTypes.STATE)
-                .metadata("redisHost", server.address())
-                .metadata(metadata)
-                .build(),
-            RuntimeContext.builder(host).build());
+            RedisComponentModules::stateRedisWasm),
+        STORE,
+        RedisComponentTypes.STATE,
+        metadata);
   }
 
   @Nested
