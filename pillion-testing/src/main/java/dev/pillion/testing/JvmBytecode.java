@@ -42,6 +42,19 @@ public final class JvmBytecode {
     return sizes;
   }
 
+  /**
+   * The methods HotSpot will never JIT-compile: those over {@value #HUGE_METHOD_LIMIT} bytes.
+   *
+   * @param lengths method to {@code code_length}, as {@link #codeLengths} and {@link
+   *     #generatedMethodLengths} give them
+   * @return the methods over the limit with their lengths, in the given order
+   */
+  public static Map<String, Integer> overHugeMethodLimit(Map<String, Integer> lengths) {
+    Map<String, Integer> huge = new LinkedHashMap<>(lengths);
+    huge.values().removeIf(length -> length <= HUGE_METHOD_LIMIT);
+    return huge;
+  }
+
   private static List<String> generatedClasses(Class<?> module) {
     String base = module.getName().replace('.', '/');
     List<String> classes = new ArrayList<>();
