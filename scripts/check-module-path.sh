@@ -16,12 +16,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The runtime class path of a module: the reactor's own jars (packaged here, so never an older installed copy)
-# and the local repository's.
+# The runtime class paths of the two applications, from one Maven run that packages the reactor's own jars (so
+# never an older installed copy); each module writes its list to its own target/ (a relative outputFile resolves
+# against the module).
+mvn -q -o -ntp -pl examples/embedded-state,pillion-cli -am -DskipTests package dependency:build-classpath \
+  -DincludeScope=runtime -Dmdep.outputFile=target/runtime-classpath.txt >/dev/null
 runtime_path() {
-  mvn -q -o -ntp -pl "$1" -am -DskipTests package dependency:build-classpath -DincludeScope=runtime \
-    -Dmdep.outputFile="$work/cp.txt" >/dev/null
-  cat "$work/cp.txt"
+  cat "$1/target/runtime-classpath.txt"
 }
 
 # Annotation-only jars that split the javax.annotation package on a pure module path; nothing needs them at run
